@@ -1,0 +1,72 @@
+"""Compile a model: check support, run passes, lower ops, plan the arena."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from micro.arena import ArenaPlan, plan_arena
+from micro.errors import UnsupportedModelError
+from micro.ir import Graph, Model
+from micro.ops import check_op, module_for
+from micro.ops.base import Lowered
+from micro.passes import run_passes
+
+ACTIVATION_DTYPES = ("int8", "int16", "int32")
+
+
+@dataclass
+class Compiled:
+    model: Model
+    graph: Graph
+    lowered: list[Lowered]
+    plan: ArenaPlan
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def weight_bytes(self) -> int:
+        used = {t for low in self.lowered for t in low.op.inputs if t is not None}
+        return sum(self.graph.tensors[t].nbytes for t in used if self.graph.tensors[t].is_const)
+
+    @property
+    def macs(self) -> int:
+        return sum(low.call.macs for low in self.lowered)
+
+
+def support_problems(model: Model) -> list[str]:
+    """Every reason the model cannot be compiled (empty when it can)."""
+    problems: list[str] = []
+    for g in model.subgraphs:
+        where = f"subgraph {g.subgraph_index} " if len(model.subgraphs) > 1 else ""
+        used = {i for op in g.ops for i in (*op.inputs, *op.outputs) if i is not None} | set(g.inputs) | set(
+            g.outputs)
+        floats = [g.tensors[i] for i in sorted(used)
+                  if not g.tensors[i].is_const and g.tensors[i].dtype in ("float32", "float16", "float64")]
+        if floats:
+            t = floats[0]
+            problems.append(
+                f"{where}tensor {t.index} '{t.name}' is {t.dtype} ({len(floats)} float activation tensors): "
+                "micro compiles fully integer-quantized models (int8, or int16 activations); "
+                "convert with full-integer post-training quantization")
+        for op in g.ops:
+            for p in check_op(op, g):
+                problems.append(f"{where}op #{op.index} {op.kind} (version {op.version}): {p}")
+    return problems
+
+
+def lower_graph(g: Graph) -> list[Lowered]:
+    return [Lowered(op, module_for(op).lower(op, g)) for op in g.ops]
+
+
+def compile_model(model: Model) -> Compiled:
+    problems = support_problems(model)
+    if len(model.subgraphs) > 1 and not problems:
+        problems.append(f"the model has {len(model.subgraphs)} subgraphs; micro compiles single-subgraph models")
+    if problems:
+        raise UnsupportedModelError(model.name, problems)
+    g = run_passes(model.main)
+    lowered = lower_graph(g)
+    plan = plan_arena(g, lowered)
+    return Compiled(model, g, lowered, plan)

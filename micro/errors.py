@@ -1,0 +1,28 @@
+"""Errors that speak to the user: what failed, where, and what to do."""
+
+
+class MicroError(Exception):
+    """Base class for every error micro reports to a user."""
+
+
+class ModelError(MicroError):
+    """The .tflite file cannot be read or is not a model micro can compile."""
+
+
+class UnsupportedModelError(MicroError):
+    """The model uses ops, types or parameters micro has no kernel for."""
+
+    def __init__(self, model_name: str, problems: list[str]):
+        self.problems = problems
+        lines = [f"{model_name}: {len(problems)} problem(s) stop compilation:"]
+        lines += [f"  - {p}" for p in problems]
+        lines.append(
+            "Nothing was generated. Supported ops: see `micro ops`; "
+            "re-export the model with int8 (or int16-activation) full-integer quantization "
+            "and supported ops only."
+        )
+        super().__init__("\n".join(lines))
+
+
+class VerificationError(MicroError):
+    """Generated code disagrees with the reference (TFLM)."""

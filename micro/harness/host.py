@@ -1,0 +1,125 @@
+"""Build generated C for this machine (gcc, shared library) and drive it with ctypes."""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from micro.codegen import GeneratedFiles, write_c
+from micro.compiler import Compiled
+from micro.errors import MicroError
+
+STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+_NP = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "bool": np.uint8,
+       "int64": np.int64, "float32": np.float32}
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("MICRO_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "micro")
+    return Path(root)
+
+
+def _compile_one(cc: str, src: Path, obj: Path, opt: str) -> None:
+    cmd = [cc, *STRICT_FLAGS, opt, "-fPIC", "-DMN_TRACE", "-I", str(src.parent), "-c", str(src), "-o", str(obj)]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise MicroError(f"host compiler failed on {src.name}:\n{res.stderr.strip()}\ncommand: {' '.join(cmd)}")
+
+
+def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc") -> Path:
+    """Write the sources into a content-addressed cache dir and build lib<name>.so there."""
+    h = hashlib.sha256()
+    for fname in sorted(generated.files):
+        h.update(fname.encode())
+        h.update(generated.files[fname].encode())
+    from micro.codegen.emit import KERNELS_DIR
+    for fname in sorted(generated.kernel_files):
+        h.update(fname.encode())
+        h.update((KERNELS_DIR / fname).read_bytes())
+    h.update(" ".join([cc, *STRICT_FLAGS]).encode())
+    final_dir = cache_dir() / "host" / f"{name}-{h.hexdigest()[:20]}"
+    lib = final_dir / f"lib{name}.so"
+    if lib.exists():
+        return lib
+    final_dir.mkdir(parents=True, exist_ok=True)
+    # Build in a private directory so parallel test workers never share object files.
+    work = Path(tempfile.mkdtemp(prefix="build-", dir=final_dir))
+    try:
+        write_c(generated, work)
+        sources = [work / f for f in generated.c_sources]
+        jobs = [(cc, src, src.with_suffix(".o"), "-O0" if src.name.endswith("_weights.c") else "-O2")
+                for src in sources]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            list(pool.map(lambda a: _compile_one(*a), jobs))
+        built = work / f"lib{name}.so"
+        res = subprocess.run([cc, "-shared", "-Wl,-Bsymbolic", "-o", str(built),
+                              *[str(s.with_suffix(".o")) for s in sources]], capture_output=True, text=True)
+        if res.returncode != 0:
+            raise MicroError(f"host link failed:\n{res.stderr}")
+        os.replace(built, lib)
+        for f in generated.files:  # keep the generated sources next to the library for debugging
+            if not (final_dir / f).exists():
+                os.replace(work / f, final_dir / f)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return lib
+
+
+TRACE_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t)
+
+
+class HostModel:
+    """The compiled model as a shared library in this process."""
+
+    def __init__(self, compiled: Compiled, generated: GeneratedFiles, cc: str = "gcc"):
+        self.compiled = compiled
+        self.name = compiled.name
+        self.lib_path = build_shared_library(generated, self.name, cc)
+        self.lib = ctypes.CDLL(str(self.lib_path))
+        # lib[name] builds a new function object each time: keep typed ones.
+        self._input = self.lib[f"{self.name}_input"]
+        self._output = self.lib[f"{self.name}_output"]
+        self._invoke = self.lib[f"{self.name}_invoke"]
+        for fn in (self._input, self._output):
+            fn.restype = ctypes.c_void_p
+            fn.argtypes = [ctypes.c_int]
+        self.lib[f"{self.name}_init"]()
+        self._trace: dict[int, bytes] = {}
+        self._cb = TRACE_FN(self._on_trace)
+        self._hook = ctypes.c_void_p.in_dll(self.lib, f"{self.name}_trace_hook")
+
+    def _on_trace(self, op_index: int, tensor_index: int, data: int, nbytes: int) -> None:
+        self._trace[tensor_index] = ctypes.string_at(data, nbytes)
+
+    def _tensor(self, t_idx: int, raw: bytes) -> np.ndarray:
+        t = self.compiled.graph.tensors[t_idx]
+        return np.frombuffer(raw, dtype=_NP[t.dtype]).reshape(t.shape).copy()
+
+    def run(self, inputs: list[np.ndarray], trace: bool = False) -> tuple[list[np.ndarray], dict[int, np.ndarray]]:
+        g = self.compiled.graph
+        for i, x in enumerate(inputs):
+            t = g.tensors[g.inputs[i]]
+            arr = np.ascontiguousarray(x, dtype=_NP[t.dtype])
+            if arr.size != t.size:
+                raise MicroError(f"input {i} '{t.name}' needs {t.size} values of shape {list(t.shape)}, "
+                                 f"got {arr.size} of shape {list(arr.shape)}")
+            ctypes.memmove(self._input(i), arr.ctypes.data, arr.nbytes)
+        self._trace = {}
+        self._hook.value = ctypes.cast(self._cb, ctypes.c_void_p).value if trace else None
+        self._invoke()
+        self._hook.value = None
+        outputs = []
+        for i, t_idx in enumerate(g.outputs):
+            t = g.tensors[t_idx]
+            outputs.append(self._tensor(t_idx, ctypes.string_at(self._output(i), t.nbytes)))
+        traced = {t: self._tensor(t, raw) for t, raw in self._trace.items()}
+        return outputs, traced

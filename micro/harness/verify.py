@@ -1,0 +1,118 @@
+"""Prove generated code bit-exact against TFLM: outputs and every intermediate tensor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from micro.codegen import emit_c
+from micro.compiler import Compiled, compile_model
+from micro.frontend import read_model
+from micro.frontend.tflite_reader import c_identifier
+from micro.harness.host import HostModel
+from micro.harness.oracle import Oracle
+from micro.ir import Graph
+
+_NP = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32}
+
+
+@dataclass
+class Divergence:
+    input_index: int
+    op_index: int
+    op_kind: str
+    tensor_index: int
+    tensor_name: str
+    bytes_differing: int
+    max_abs_diff: int
+
+    def __str__(self) -> str:
+        return (f"op #{self.op_index} {self.op_kind} -> tensor {self.tensor_index} '{self.tensor_name}': "
+                f"{self.bytes_differing} element(s) differ (max |diff| {self.max_abs_diff}) on input set "
+                f"{self.input_index}")
+
+
+@dataclass
+class VerifyReport:
+    model: str
+    board: str = "host"
+    inputs_run: int = 0
+    tensors_compared: int = 0
+    bytes_compared: int = 0
+    bytes_differing: int = 0
+    divergences: list[Divergence] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.inputs_run > 0 and self.bytes_differing == 0
+
+    @property
+    def first(self) -> Divergence | None:
+        if not self.divergences:
+            return None
+        return min(self.divergences, key=lambda d: (d.input_index, d.op_index))
+
+    def summary(self) -> str:
+        status = "BIT-EXACT" if self.ok else "MISMATCH"
+        first = f"; first diverging: {self.first}" if self.first else ""
+        return (f"{status} {self.model} on {self.board}: {self.inputs_run} input set(s), "
+                f"{self.tensors_compared} tensors compared ({self.bytes_compared} bytes), "
+                f"{self.bytes_differing} bytes differing{first}")
+
+    __str__ = summary
+
+
+def random_inputs(g: Graph, rng: np.random.Generator) -> list[np.ndarray]:
+    out = []
+    for t_idx in g.inputs:
+        t = g.tensors[t_idx]
+        info = np.iinfo(_NP[t.dtype])
+        out.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True, dtype=_NP[t.dtype]))
+    return out
+
+
+def produced_tensors(compiled: Compiled) -> list[tuple[int, int, str]]:
+    """(tensor, op index, op kind) for every tensor an op writes, in execution order."""
+    return [(t, low.op.index, low.op.kind) for low in compiled.lowered for t in low.op.outputs]
+
+
+def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[list[np.ndarray]],
+                    cc: str = "gcc") -> VerifyReport:
+    host = HostModel(compiled, emit_c(compiled), cc)
+    oracle = Oracle(model_bytes, compiled.model)
+    produced = produced_tensors(compiled)
+    report = VerifyReport(compiled.name)
+    for k, inputs in enumerate(input_sets):
+        _, ours = host.run(inputs, trace=True)
+        ref = oracle.run(inputs, [t for t, _, _ in produced])
+        report.inputs_run += 1
+        for t, op_index, kind in produced:
+            a = ours[t].ravel()
+            b = np.asarray(ref[t]).ravel().astype(a.dtype, copy=False)
+            report.tensors_compared += 1
+            report.bytes_compared += a.nbytes
+            diff = a != b if a.shape == b.shape else np.ones(max(a.size, 1), dtype=bool)
+            n = int(np.count_nonzero(diff))
+            if n:
+                report.bytes_differing += n * a.itemsize
+                maxd = int(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)))) if a.shape == b.shape else -1
+                report.divergences.append(Divergence(k, op_index, kind, t, compiled.graph.tensors[t].name, n, maxd))
+    return report
+
+
+def verify_bytes(model_bytes: bytes, name: str = "model", inputs: list[list[np.ndarray]] | None = None,
+                 random: int = 3, seed: int = 0, cc: str = "gcc") -> VerifyReport:
+    """Compile `model_bytes`, run `inputs` plus `random` random input sets, compare every tensor."""
+    model = read_model(model_bytes, c_identifier(name))
+    compiled = compile_model(model)
+    rng = np.random.default_rng(seed)
+    sets = list(inputs or []) + [random_inputs(compiled.graph, rng) for _ in range(random)]
+    return verify_compiled(compiled, model_bytes, sets, cc)
+
+
+def verify_file(path: str | Path, inputs: list[list[np.ndarray]] | None = None, random: int = 3,
+                seed: int = 0) -> VerifyReport:
+    path = Path(path)
+    return verify_bytes(path.read_bytes(), path.stem, inputs, random, seed)

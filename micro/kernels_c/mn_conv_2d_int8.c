@@ -1,0 +1,72 @@
+/* CONV_2D int8 reference kernel (bit-exact with TFLM reference_integer_ops::ConvPerChannel). */
+#include "mn_fixedpoint.h"
+#include "mn_kernels.h"
+
+/* Taps [*first, *last) of a k-tap filter with dilation dil whose input coordinate
+ * origin + dil * f lies inside [0, size). Empty when *first >= *last. */
+static void mn_conv_2d_valid_taps(int32_t origin, int32_t dil, int32_t k, int32_t size,
+                                  int32_t *first, int32_t *last)
+{
+    int32_t lo = 0;
+    int32_t hi = 0;
+    if (origin < 0) {
+        lo = (dil - 1 - origin) / dil;
+    }
+    if (size > origin) {
+        hi = (size - origin + dil - 1) / dil;
+    }
+    *first = lo;
+    *last = MN_MIN(hi, k);
+}
+
+void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
+                     const int32_t *bias, int8_t *output)
+{
+    const int32_t fic = p->filter_in_c;
+    const int32_t filters_per_group = p->out_c / (p->in_c / fic);
+    const int32_t in_row_stride = p->in_w * p->in_c;           /* elements per input row */
+    const int32_t in_tap_stride_x = p->dil_w * p->in_c;        /* between taps along x */
+    const int32_t in_tap_stride_y = p->dil_h * in_row_stride;  /* between taps along y */
+    const int32_t w_row_stride = p->k_w * fic;                 /* filter elements per tap row */
+    const int32_t w_oc_stride = p->k_h * w_row_stride;         /* filter elements per out channel */
+    const int32_t input_offset = p->input_offset;
+    int32_t b, oy, ox, oc, fy, fx, ic;
+
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_batch = input + b * p->in_h * in_row_stride;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+            int32_t fy0, fy1;
+            mn_conv_2d_valid_taps(in_y0, p->dil_h, p->k_h, p->in_h, &fy0, &fy1);
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+                int8_t *out_px = output + ((b * p->out_h + oy) * p->out_w + ox) * p->out_c;
+                /* Index (in the batch) of tap (0, 0), channel 0: may lie outside the
+                 * image, so it stays an integer; only valid taps are dereferenced. */
+                const int32_t base = in_y0 * in_row_stride + in_x0 * p->in_c;
+                int32_t fx0, fx1;
+                mn_conv_2d_valid_taps(in_x0, p->dil_w, p->k_w, p->in_w, &fx0, &fx1);
+                for (oc = 0; oc < p->out_c; ++oc) {
+                    const int32_t group_base = base + (oc / filters_per_group) * fic;
+                    const int8_t *w_oc = filter + oc * w_oc_stride;
+                    int32_t acc = 0;
+                    for (fy = fy0; fy < fy1; ++fy) {
+                        for (fx = fx0; fx < fx1; ++fx) {
+                            const int8_t *x = in_batch + (group_base + fy * in_tap_stride_y +
+                                                          fx * in_tap_stride_x);
+                            const int8_t *w = w_oc + fy * w_row_stride + fx * fic;
+                            for (ic = 0; ic < fic; ++ic) {
+                                acc += (int32_t)w[ic] * ((int32_t)x[ic] + input_offset);
+                            }
+                        }
+                    }
+                    if (bias) {
+                        acc += bias[oc];
+                    }
+                    acc = mn_mul_by_qmult(acc, p->mult[oc], p->shift[oc]) + p->output_offset;
+                    out_px[oc] = (int8_t)MN_CLAMP(acc, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}

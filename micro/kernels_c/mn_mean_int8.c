@@ -1,0 +1,44 @@
+/* MEAN int8 reference kernel (bit-exact with TFLM reduce.cc EvalMean: Mean<int8,
+ * int32> when input/output quantization match, QuantizedMeanOrSum otherwise). */
+#include "mn_fixedpoint.h"
+#include "mn_kernels.h"
+
+#define MN_MEAN_MAX_DIMS 8
+
+void mn_mean_int8(const mn_mean_params_t *p, const int8_t *input, int8_t *output, void *scratch)
+{
+    int32_t *sums = (int32_t *)scratch;
+    int32_t idx[MN_MEAN_MAX_DIMS];
+    int32_t i, d, in_size = 1, out_off = 0;
+    for (i = 0; i < p->out_size; ++i) {
+        sums[i] = 0;
+    }
+    for (d = 0; d < p->num_dims; ++d) {
+        idx[d] = 0;
+        in_size *= p->dims[d];
+    }
+    /* Walk the input in memory order; an odometer tracks the output offset. */
+    for (i = 0; i < in_size; ++i) {
+        sums[out_off] = mn_add_wrap(sums[out_off], (int32_t)input[i]);
+        for (d = p->num_dims - 1; d >= 0; --d) {
+            out_off += p->out_strides[d];
+            if (++idx[d] < p->dims[d]) {
+                break;
+            }
+            out_off -= p->out_strides[d] * p->dims[d];
+            idx[d] = 0;
+        }
+    }
+    if (p->mode == 0) {
+        for (i = 0; i < p->out_size; ++i) {
+            output[i] = (int8_t)(sums[i] / p->count);
+        }
+    } else {
+        for (i = 0; i < p->out_size; ++i) {
+            const int32_t shifted =
+                (int32_t)((int64_t)sums[i] - (int64_t)p->input_zp * (int64_t)p->count);
+            const int32_t v = mn_mul_by_qmult(shifted, p->mult, p->shift) + p->output_zp;
+            output[i] = (int8_t)MN_CLAMP(v, -128, 127);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+"""FULLY_CONNECTED: int8 x int8 (per-tensor or per-channel weights) + int32 bias -> int8."""
+
+from __future__ import annotations
+
+from micro.ir import Graph, Op
+from micro.ops.base import KernelCall, fused_activation, int_array, opt, require_int8
+from micro.quant import activation_range, per_channel_multipliers, quantize_multiplier
+
+KIND = "FULLY_CONNECTED"
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    problems = require_int8(op, g, positions=(0, 1))
+    bias = g.t(op.inputs[2]) if len(op.inputs) > 2 else None
+    if bias is not None and bias.dtype != "int32":
+        problems.append(f"bias tensor {bias.index} '{bias.name}' is {bias.dtype}, supported: int32")
+    if opt(op, "weights_format", 0) not in (0, "DEFAULT"):
+        problems.append("shuffled weights format is not supported")
+    w = g.t(op.inputs[1])
+    if w.quant is None:
+        problems.append(f"weights tensor {w.index} '{w.name}' is not quantized")
+    if fused_activation(op) not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+        problems.append(f"fused activation {fused_activation(op)} is not supported")
+    return problems
+
+
+def lower(op: Op, g: Graph) -> KernelCall:
+    x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
+    bias_idx = op.inputs[2] if len(op.inputs) > 2 else None
+    y = g.t(op.outputs[0])
+    out_depth, in_depth = w.shape[0], w.shape[-1]
+    batches = y.size // y.shape[-1]
+    if w.quant.per_channel:
+        mult, shift = per_channel_multipliers(x.quant.s, w.quant.scale, y.quant.s)
+    else:
+        # GetQuantizedConvolutionMultipler: the scale product is taken in float32.
+        product = float(x.quant.scale[0] * w.quant.scale[0])
+        m, s = quantize_multiplier(product / float(y.quant.s))
+        mult, shift = int_array([m]), int_array([s])
+    act_min, act_max = activation_range(fused_activation(op), y.dtype, y.quant.s, y.quant.zp)
+    params = dict(
+        batches=batches, in_depth=in_depth, out_depth=out_depth,
+        input_offset=-x.quant.zp, filter_offset=-w.quant.zp, output_offset=y.quant.zp,
+        act_min=act_min, act_max=act_max, per_channel=int(w.quant.per_channel),
+        mult=int_array(mult), shift=int_array(shift))
+    return KernelCall("mn_fully_connected_int8", "mn_fully_connected_int8.c",
+                      "mn_fully_connected_params_t", params,
+                      inputs=[op.inputs[0], op.inputs[1], bias_idx], outputs=[op.outputs[0]],
+                      macs=batches * in_depth * out_depth)

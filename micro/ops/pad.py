@@ -1,0 +1,87 @@
+"""PAD and PADV2, int8 (TFLM pad.cc, pad_common.cc; reference_ops::Pad, up to 5-D).
+
+The paddings tensor must be constant (TFLM requires it). The pad value is the output
+zero point for PAD (and PADV2 without a constant_values input); for PADV2 it is the int8
+constant_values scalar, which TFLM requires to share the output's scale and zero point.
+Zero paddings everywhere make the op a view (Alias).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from micro.ir import Graph, Op
+from micro.ops.base import Alias, KernelCall, int_array, require_int8
+
+KINDS = ("PAD", "PADV2")
+MAX_RANK = 5  # reference_ops::PadKernelMaxDimensionCount()
+
+
+def _paddings(op: Op, g: Graph) -> np.ndarray | None:
+    p = g.t(op.inputs[1])
+    if p is None or p.data is None:
+        return None
+    return np.asarray(p.data, dtype=np.int64).reshape(-1, 2)
+
+
+def _value_tensor(op: Op, g: Graph):
+    return g.t(op.inputs[2]) if len(op.inputs) > 2 else None
+
+
+def _qparams(t) -> tuple[float, int]:
+    """TfLiteTensor.params: (scale, zero_point), (0, 0) when unquantized."""
+    return (t.quant.s, t.quant.zp) if t.quant is not None else (0.0, 0)
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    problems = require_int8(op, g, positions=(0,))
+    pt = g.t(op.inputs[1])
+    if pt.dtype not in ("int32",):
+        problems.append(f"paddings tensor {pt.index} '{pt.name}' is {pt.dtype}, supported: int32")
+    pads = _paddings(op, g)
+    if pads is None:
+        problems.append("non-constant paddings tensor is not supported (TFLM needs it constant)")
+    if len(x.shape) > MAX_RANK:
+        problems.append(f"PAD supports up to {MAX_RANK} dimensions (TFLM), input has {len(x.shape)}")
+    if pads is not None and not problems:
+        if pads.shape[0] != len(y.shape) or len(x.shape) != len(y.shape):
+            problems.append(f"paddings shape {list(pt.shape)} does not match input {list(x.shape)} "
+                            f"and output {list(y.shape)}")
+        elif (pads < 0).any():
+            problems.append(f"negative paddings {pads.tolist()} are not supported")
+        elif any(int(xi) + int(l) + int(r) != int(yi) for xi, yi, (l, r) in zip(x.shape, y.shape, pads)):
+            problems.append(f"output shape {list(y.shape)} != input {list(x.shape)} + paddings {pads.tolist()}")
+    cv = _value_tensor(op, g)
+    if cv is not None:
+        if cv.dtype != "int8":
+            problems.append(f"constant_values tensor {cv.index} '{cv.name}' is {cv.dtype}, supported: int8")
+        elif cv.size != 1:
+            problems.append(f"constant_values tensor {cv.index} '{cv.name}' is not a scalar")
+        elif _qparams(cv) != _qparams(y):
+            problems.append("constant_values must have the output's scale and zero point (TFLM)")
+    return problems
+
+
+def lower(op: Op, g: Graph) -> KernelCall | Alias:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    pads = _paddings(op, g)
+    if not pads.any():
+        return Alias(src=op.inputs[0], dst=op.outputs[0])
+    lead = MAX_RANK - len(x.shape)
+    in_dims = [1] * lead + [int(d) for d in x.shape]
+    out_dims = [1] * lead + [int(d) for d in y.shape]
+    left = [0] * lead + [int(l) for l, _ in pads]
+    cv = _value_tensor(op, g)
+    value_input = None
+    if cv is None:
+        # pad.cc: static_cast<uint8_t>(output_zero_point) stored in an int8_t: same value.
+        pad_value = _qparams(y)[1]
+    elif cv.is_const:
+        pad_value = int(np.asarray(cv.data).ravel()[0])
+    else:
+        pad_value, value_input = 0, cv.index
+    params = dict(pad_value=pad_value, in_dims=int_array(in_dims), out_dims=int_array(out_dims),
+                  left_pad=int_array(left))
+    return KernelCall("mn_pad_int8", "mn_pad_int8.c", "mn_pad_params_t", params,
+                      inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]])

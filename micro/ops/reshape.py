@@ -1,0 +1,22 @@
+"""RESHAPE (and SQUEEZE, EXPAND_DIMS): a view. No code runs; the output shares the input's storage."""
+
+from __future__ import annotations
+
+from micro.ir import Graph, Op
+from micro.ops.base import Alias
+
+KINDS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
+
+
+def check(op: Op, g: Graph) -> list[str]:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    problems = []
+    if x.dtype != y.dtype:
+        problems.append(f"input is {x.dtype} but output is {y.dtype}")
+    if x.size != y.size:
+        problems.append(f"input has {x.size} elements but output shape {list(y.shape)} has {y.size}")
+    return problems
+
+
+def lower(op: Op, g: Graph) -> Alias:
+    return Alias(src=op.inputs[0], dst=op.outputs[0])

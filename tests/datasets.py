@@ -1,0 +1,59 @@
+"""Real test inputs from ../shared/data, turned into model input tensors."""
+
+from __future__ import annotations
+
+import wave
+
+import numpy as np
+
+from conftest import DATA, MODELS
+
+MICRO_SPEECH_LABELS = ["silence", "unknown", "yes", "no"]
+
+
+def bmp_gray(path) -> np.ndarray:
+    """8-bit palette BMP -> uint8 rows top-down (what PIL's tobytes() gives)."""
+    raw = path.read_bytes()
+    offset = int.from_bytes(raw[10:14], "little")
+    w = int.from_bytes(raw[18:22], "little", signed=True)
+    h = int.from_bytes(raw[22:26], "little", signed=True)
+    stride = (w + 3) // 4 * 4
+    rows = np.frombuffer(raw[offset:offset + stride * abs(h)], dtype=np.uint8).reshape(abs(h), stride)[:, :w]
+    return rows[::-1] if h > 0 else rows
+
+
+def person_detect_inputs() -> dict[str, list[np.ndarray]]:
+    """As TFLM's test does: the image bytes memcpy'd into the int8 input."""
+    out = {}
+    for name in ("person", "no_person"):
+        img = bmp_gray(DATA / "tflm_person_detection" / f"{name}.bmp")
+        out[name] = [img.view(np.int8).reshape(1, 96, 96, 1)]
+    return out
+
+
+def sww_inputs(count: int = 6) -> list[list[np.ndarray]]:
+    d = np.load(DATA / "mlperf_tiny_sww" / "calibration_samples.npz")
+    scale, zp = 0.0037010372616350651, -128
+    q = np.clip(np.round(d["specs"][:count] / scale) + zp, -128, 127).astype(np.int8)
+    return [[x.reshape(1, 30, 1, 40)] for x in q]
+
+
+def wav_int16(path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        return data.reshape(-1, w.getnchannels())[:, 0]
+
+
+def micro_speech_features(wav_name: str) -> np.ndarray:
+    """49x40 int8 features: TFLM's audio preprocessor (run in the oracle) over 30 ms windows every 20 ms."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    audio = wav_int16(DATA / "tflm_micro_speech" / wav_name)
+    pre = runtime.Interpreter.from_bytes((MODELS / "tflm_audio_preprocessor_int8.tflite").read_bytes(),
+                                         arena_size=1 << 16)
+    frames = []
+    for start in range(0, len(audio) - 480 + 1, 320):
+        pre.set_input(audio[start:start + 480].reshape(1, 480), 0)
+        pre.invoke()
+        frames.append(pre.get_output(0).reshape(40))
+    return np.stack(frames[:49]).astype(np.int8).reshape(1, 1960)
