@@ -7,18 +7,25 @@
   random 5-D permutations, identity cases lowered to aliases;
 - every ADD / PAD / TRANSPOSE layer of the real models, rebuilt as a single-op model with
   the layer's own shapes, quantization and activation;
+- ADD in place (output storage = an input's, as KernelCall.overlap_ok allows), kernel called
+  directly through ctypes;
 - the compile-time layouts (broadcast strides, transpose strides) against numpy indexing.
 """
 
 from __future__ import annotations
 
+import ctypes
 import itertools
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from micro.frontend import load_model
+from micro.frontend import read_model
+from micro.ops import add
 from micro.ops.add import broadcast_layout
 from micro.ops.transpose import transpose_layout
 from micro.testing.tflite_builder import ModelBuilder, add_layer, pad_layer, transpose_layer
@@ -26,7 +33,10 @@ from micro.testing.tflite_builder import ModelBuilder, add_layer, pad_layer, tra
 pytest.importorskip("tflite_micro.python.tflite_micro.runtime")
 from micro.harness.verify import verify_bytes, verify_file  # noqa: E402
 
-MODELS = Path("/work/shared/models")
+ROOT = Path(__file__).resolve().parents[1]
+KERNELS = ROOT / "micro" / "kernels_c"
+MODELS = Path(os.environ.get("MICRO_SHARED", ROOT.parent / "shared")).resolve() / "models"
+STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]
 CORPUS = sorted(p for pat in ("add__*.tflite", "pad__*.tflite", "transpose__*.tflite")
                 for p in (MODELS / "ops").glob(pat))
 REAL = ["mlperf_tiny_ic_resnet8_quant", "mlperf_tiny_ic_resnet_large_int8",
@@ -144,6 +154,45 @@ def _single_op_model(g, op) -> bytes:
 @pytest.mark.parametrize("g,op", _real_layers("ADD"))
 def test_real_model_add_layer(g, op):
     _exact(_single_op_model(g, op), f"real_add_{op.index}", random=2)
+
+
+@pytest.fixture(scope="module")
+def add_lib(tmp_path_factory):
+    so = tmp_path_factory.mktemp("add_lib") / "libmnadd.so"
+    subprocess.run(["gcc", *STRICT, "-fPIC", "-shared", "-I", str(KERNELS), str(KERNELS / "mn_add_int8.c"),
+                    "-o", str(so)], check=True, capture_output=True, text=True)
+    return ctypes.CDLL(str(so))
+
+
+def _call_add(lib, params: dict, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    fields = [(k, ctypes.POINTER(ctypes.c_int32) if isinstance(v, np.ndarray) else ctypes.c_int32)
+              for k, v in params.items()]
+    cls = type("P", (ctypes.Structure,), {"_fields_": fields})
+    keep = {k: np.ascontiguousarray(v, dtype=np.int32) for k, v in params.items() if isinstance(v, np.ndarray)}
+    s = cls(**{k: keep[k].ctypes.data_as(ctypes.POINTER(ctypes.c_int32)) if k in keep else int(v)
+               for k, v in params.items()})
+    vp = ctypes.c_void_p
+    lib.mn_add_int8(ctypes.byref(s), vp(a.ctypes.data), vp(b.ctypes.data), vp(out.ctypes.data))
+
+
+@pytest.mark.parametrize("shapes", [((1, 6, 6, 3), (1, 6, 6, 3)), ((33,), (1, 33)), ((1, 5, 5, 7), (7,)),
+                                    ((3,), (2, 4, 3)), ((2, 1, 4), (2, 3, 4))], ids=str)
+def test_add_in_place(add_lib, shapes):
+    rng = np.random.default_rng(11)
+    g = read_model(add_layer(rng, shapes[0], shapes[1], act="RELU"), "inplace").main
+    (op,) = g.ops
+    assert add.check(op, g) == []
+    call = add.lower(op, g)
+    y_size = g.t(op.outputs[0]).size
+    assert call.overlap_ok == tuple(i for i in (0, 1) if g.t(op.inputs[i]).size == y_size)
+    a = rng.integers(-128, 127, size=g.t(op.inputs[0]).size, endpoint=True, dtype=np.int8)
+    b = rng.integers(-128, 127, size=g.t(op.inputs[1]).size, endpoint=True, dtype=np.int8)
+    ref = np.zeros(y_size, dtype=np.int8)
+    _call_add(add_lib, call.params, a, b, ref)
+    for pos in call.overlap_ok:
+        ins = [a.copy(), b.copy()]
+        _call_add(add_lib, call.params, ins[0], ins[1], ins[pos])
+        assert np.array_equal(ins[pos], ref)
 
 
 # --------------------------------------------------------------------------- PAD / PADV2

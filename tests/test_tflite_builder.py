@@ -263,16 +263,25 @@ def test_layers_are_deterministic():
         assert make(np.random.default_rng(5)) == make(np.random.default_rng(5))
 
 
-@pytest.mark.parametrize("name", ["conv", "depthwise", "fc", "add", "mean"])
+UNFUSED = {
+    "conv": lambda r: tb.conv_layer(r, 1, 7, 6, 3, 5, 3, 2, (2, 1), 1, "SAME", "NONE", True, True),
+    "conv_pt": lambda r: tb.conv_layer(r, 1, 7, 6, 3, 5, 3, 2, 1, 1, "VALID", "NONE", False, True),
+    "depthwise": lambda r: tb.depthwise_layer(r, 1, 6, 7, 3, 2, 3, 3, 2, 1, "SAME", "NONE"),
+    "fc": lambda r: tb.fully_connected_layer(r, 3, 12, 5, "NONE", True, True),
+    "add": lambda r: tb.add_layer(r, (1, 4, 1, 3), (1, 1, 5, 3), "NONE"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNFUSED))
 def test_calibrated_outputs_are_not_saturated(name):
-    """The output scale comes from calibration, so random inputs rarely hit the int8 limits."""
+    """The output scale comes from calibration, so random inputs rarely hit the int8 limits
+    (no fused activation here: after RELU, -128 is the real zero, not saturation)."""
     fractions = []
     for seed in range(4):
-        data = LAYERS[name](np.random.default_rng(seed))
-        out = np.concatenate([o.ravel() for o in run_tflm(data, seed)])
+        out = run_tflm(UNFUSED[name](np.random.default_rng(seed)), seed)[0]
         fractions.append(np.mean((out == -128) | (out == 127)))
-        assert len(np.unique(out)) > 1 or out.size == 1
-    assert np.mean(fractions) < 0.35, fractions
+        assert len(np.unique(out)) > out.size // 4
+    assert np.mean(fractions) < 0.1, fractions
 
 
 def test_softmax_and_same_scale_ops_follow_the_converter():

@@ -95,6 +95,8 @@ def _call(compiled: Compiled, refs: _Refs, low) -> dict:
             arrays.append(dict(symbol=sym, ctype=ctype_of(value), length=max(1, value.size),
                                body=initializer(value)))
             fields.append(dict(name=key, value=sym))
+        elif value is None:  # absent optional array
+            fields.append(dict(name=key, value="0"))
         else:
             v = int(value)
             fields.append(dict(name=key, value="(-2147483647 - 1)" if v == -(2**31) else str(v)))

@@ -56,7 +56,7 @@ def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc") 
     try:
         write_c(generated, work)
         sources = [work / f for f in generated.c_sources]
-        jobs = [(cc, src, src.with_suffix(".o"), "-O0" if src.name.endswith("_weights.c") else "-O2")
+        jobs = [(cc, src, src.with_suffix(".o"), "-O0" if src.name.endswith("_weights.c") else "-O3")
                 for src in sources]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             list(pool.map(lambda a: _compile_one(*a), jobs))

@@ -23,44 +23,52 @@ static void mn_depthwise_conv_2d_valid_taps(int32_t origin, int32_t dil, int32_t
 void mn_depthwise_conv_2d_int8(const mn_depthwise_conv_2d_params_t *p, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output)
 {
-    const int32_t in_row_stride = p->in_w * p->in_c;
-    const int32_t in_tap_stride_x = p->dil_w * p->in_c;
-    const int32_t in_tap_stride_y = p->dil_h * in_row_stride;
-    const int32_t w_row_stride = p->k_w * p->out_c;
-    const int32_t input_offset = p->input_offset;
+    /* Local copies: int8 output stores may alias *p as far as the compiler knows. */
+    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c;
+    const int32_t out_h = p->out_h, out_w = p->out_w, out_c = p->out_c;
+    const int32_t depth_mult = p->depth_mult, k_h = p->k_h, k_w = p->k_w;
+    const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
+    const int32_t dil_h = p->dil_h, dil_w = p->dil_w, pad_h = p->pad_h, pad_w = p->pad_w;
+    const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
+    const int32_t act_min = p->act_min, act_max = p->act_max;
+    const int32_t *mult = p->mult, *shift = p->shift;
+    const int32_t in_row_stride = in_w * in_c;
+    const int32_t in_tap_stride_x = dil_w * in_c;
+    const int32_t in_tap_stride_y = dil_h * in_row_stride;
+    const int32_t w_row_stride = k_w * out_c;
     int32_t b, oy, ox, ic, m, fy, fx;
 
     for (b = 0; b < p->batches; ++b) {
-        const int8_t *in_batch = input + b * p->in_h * in_row_stride;
-        for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+        const int8_t *in_batch = input + b * in_h * in_row_stride;
+        for (oy = 0; oy < out_h; ++oy) {
+            const int32_t in_y0 = oy * stride_h - pad_h;
             int32_t fy0, fy1;
-            mn_depthwise_conv_2d_valid_taps(in_y0, p->dil_h, p->k_h, p->in_h, &fy0, &fy1);
-            for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t in_x0 = ox * p->stride_w - p->pad_w;
-                const int32_t base = in_y0 * in_row_stride + in_x0 * p->in_c;
-                int8_t *out_px = output + ((b * p->out_h + oy) * p->out_w + ox) * p->out_c;
+            mn_depthwise_conv_2d_valid_taps(in_y0, dil_h, k_h, in_h, &fy0, &fy1);
+            for (ox = 0; ox < out_w; ++ox) {
+                const int32_t in_x0 = ox * stride_w - pad_w;
+                /* Index (in the batch) of tap (0, 0), channel 0: may lie outside the
+                 * image, so it stays an integer; only valid taps are dereferenced. */
+                const int32_t base = in_y0 * in_row_stride + in_x0 * in_c;
+                int8_t *out_px = output + ((b * out_h + oy) * out_w + ox) * out_c;
                 int32_t fx0, fx1;
-                mn_depthwise_conv_2d_valid_taps(in_x0, p->dil_w, p->k_w, p->in_w, &fx0, &fx1);
-                for (ic = 0; ic < p->in_c; ++ic) {
-                    for (m = 0; m < p->depth_mult; ++m) {
-                        const int32_t oc = ic * p->depth_mult + m;
+                mn_depthwise_conv_2d_valid_taps(in_x0, dil_w, k_w, in_w, &fx0, &fx1);
+                for (ic = 0; ic < in_c; ++ic) {
+                    for (m = 0; m < depth_mult; ++m) {
+                        const int32_t oc = ic * depth_mult + m;
                         int32_t acc = 0;
                         for (fy = fy0; fy < fy1; ++fy) {
-                            /* base may lie outside the image: index arithmetic, and only
-                             * valid taps are dereferenced. */
                             const int32_t x_row = base + fy * in_tap_stride_y + ic;
                             const int32_t w_row = fy * w_row_stride + oc;
                             for (fx = fx0; fx < fx1; ++fx) {
                                 const int32_t xv = in_batch[x_row + fx * in_tap_stride_x];
-                                acc += (int32_t)filter[w_row + fx * p->out_c] * (xv + input_offset);
+                                acc += (int32_t)filter[w_row + fx * out_c] * (xv + input_offset);
                             }
                         }
                         if (bias) {
                             acc += bias[oc];
                         }
-                        acc = mn_mul_by_qmult(acc, p->mult[oc], p->shift[oc]) + p->output_offset;
-                        out_px[oc] = (int8_t)MN_CLAMP(acc, p->act_min, p->act_max);
+                        acc = mn_mul_by_qmult(acc, mult[oc], shift[oc]) + output_offset;
+                        out_px[oc] = (int8_t)MN_CLAMP(acc, act_min, act_max);
                     }
                 }
             }

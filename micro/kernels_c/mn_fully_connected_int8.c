@@ -2,6 +2,16 @@
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h"
 
+static int32_t dot_int8(const int8_t *a, const int8_t *b, int32_t n)
+{
+    int32_t acc = 0;
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        acc += (int32_t)a[i] * (int32_t)b[i];
+    }
+    return acc;
+}
+
 void mn_fully_connected_int8(const mn_fully_connected_params_t *p, const int8_t *input,
                              const int8_t *filter, const int32_t *bias, int8_t *output)
 {
@@ -12,12 +22,17 @@ void mn_fully_connected_int8(const mn_fully_connected_params_t *p, const int8_t 
         for (o = 0; o < p->out_depth; ++o) {
             const int8_t *w = filter + o * p->in_depth;
             const int32_t c = p->per_channel ? o : 0;
-            int32_t acc = 0;
-            for (d = 0; d < p->in_depth; ++d) {
-                acc += ((int32_t)w[d] + p->filter_offset) * ((int32_t)in_row[d] + p->input_offset);
-            }
-            if (bias) {
-                acc += bias[o];
+            int32_t acc;
+            if (p->folded_bias) {
+                acc = p->folded_bias[o] + dot_int8(in_row, w, p->in_depth);
+            } else {
+                acc = 0;
+                for (d = 0; d < p->in_depth; ++d) {
+                    acc += ((int32_t)w[d] + p->filter_offset) * ((int32_t)in_row[d] + p->input_offset);
+                }
+                if (bias) {
+                    acc += bias[o];
+                }
             }
             acc = mn_mul_by_qmult(acc, p->mult[c], p->shift[c]) + p->output_offset;
             out_row[o] = (int8_t)MN_CLAMP(acc, p->act_min, p->act_max);

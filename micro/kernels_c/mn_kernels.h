@@ -34,7 +34,10 @@ extern "C" {
  *   output [batches][out_depth]   int8
  * input_offset = -input_zp in [-127, 128]; output_offset = output_zp in [-128, 127];
  * act_min <= act_max within [-128, 127]. per_channel = 0: mult[0]/shift[0] serve every
- * output unit; 1: mult[o]/shift[o] per output unit. */
+ * output unit; 1: mult[o]/shift[o] per output unit.
+ * folded_bias [out_depth], or NULL: bias[o] + input_offset * sum_d filter[o][d], computed at
+ * compile time for constant filters with filter_offset 0; when given, the kernel ignores `bias`
+ * and accumulates plain input*filter products (the same integer result, fewer operations). */
 typedef struct {
     int32_t batches;
     int32_t in_depth;
@@ -47,6 +50,7 @@ typedef struct {
     int32_t per_channel;
     const int32_t *mult;
     const int32_t *shift;
+    const int32_t *folded_bias;
 } mn_fully_connected_params_t;
 
 void mn_fully_connected_int8(const mn_fully_connected_params_t *p, const int8_t *input,
@@ -177,7 +181,10 @@ void mn_max_pool_int8(const mn_pool_params_t *p, const int8_t *input, int8_t *ou
  * input_multiplier in [2^30, 2^31), input_left_shift in [0, 31] (TFLite
  * PreprocessSoftmaxScaling of beta * input_scale, 5 integer bits);
  * diff_min <= 0 (-CalculateInputRadius): inputs below row max + diff_min give
- * the minimum output. Output may alias input exactly for the int8 variant. */
+ * the minimum output. Output may alias input exactly for the int8 variant.
+ * Limits inherited from TFLM: int8 output needs each row's sum of exps < 512
+ * (always true for depth < 512; TFLM aborts otherwise, this kernel outputs the
+ * exact rounding, -128); the Q12.19 sum wraps for depth > 4096 as in TFLM. */
 typedef struct {
     int32_t outer;
     int32_t depth;
@@ -196,17 +203,16 @@ void mn_softmax_int8_int16(const mn_softmax_params_t *p, const int8_t *input, in
  *          out_size elements.
  *   scratch: out_size int32 partial sums (4 * out_size bytes, 4-byte aligned).
  * count = number of elements reduced into each output (> 0).
- * mode 0 (input and output scale and zero point equal): out = sum / count,
- *   truncated toward zero (raw quantized values, no zero point handling).
- * mode 1: out = clamp(MultiplyByQuantizedMultiplier(sum - input_zp * count,
- *   mult, shift) + output_zp, -128, 127), mult/shift already folded with
- *   1/count as TFLM's QuantizedMeanOrSum does (shift in [-31, 30]).
+ * out = clamp(MultiplyByQuantizedMultiplier(sum - input_zp * count, mult, shift)
+ *   + output_zp, -128, 127), with mult/shift already folded with 1/count as
+ *   TFLM's QuantizedMeanOrSum does (mult in [0, 2^31), shift in [-31, 30]);
+ *   input_zp, output_zp in [-128, 127]. TFLM uses this path even when input and
+ *   output quantization are equal.
  * Output may alias input exactly (all reads happen before the first write). */
 typedef struct {
     int32_t num_dims;
     int32_t out_size;
     int32_t count;
-    int32_t mode;
     int32_t input_zp;
     int32_t output_zp;
     int32_t mult;

@@ -1,5 +1,5 @@
-/* MEAN int8 reference kernel (bit-exact with TFLM reduce.cc EvalMean: Mean<int8,
- * int32> when input/output quantization match, QuantizedMeanOrSum otherwise). */
+/* MEAN int8 reference kernel (bit-exact with TFLM reduce_common.cc EvalIntegerMean,
+ * i.e. reference_ops::QuantizedMeanOrSum with compute_sum = false). */
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h"
 
@@ -29,16 +29,10 @@ void mn_mean_int8(const mn_mean_params_t *p, const int8_t *input, int8_t *output
             idx[d] = 0;
         }
     }
-    if (p->mode == 0) {
-        for (i = 0; i < p->out_size; ++i) {
-            output[i] = (int8_t)(sums[i] / p->count);
-        }
-    } else {
-        for (i = 0; i < p->out_size; ++i) {
-            const int32_t shifted =
-                (int32_t)((int64_t)sums[i] - (int64_t)p->input_zp * (int64_t)p->count);
-            const int32_t v = mn_mul_by_qmult(shifted, p->mult, p->shift) + p->output_zp;
-            output[i] = (int8_t)MN_CLAMP(v, -128, 127);
-        }
+    for (i = 0; i < p->out_size; ++i) {
+        const int32_t shifted =
+            (int32_t)((int64_t)sums[i] - (int64_t)p->input_zp * (int64_t)p->count);
+        const int32_t v = mn_mul_by_qmult(shifted, p->mult, p->shift) + p->output_zp;
+        output[i] = (int8_t)MN_CLAMP(v, -128, 127);
     }
 }

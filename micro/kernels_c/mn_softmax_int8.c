@@ -37,7 +37,11 @@ static void mn_softmax_row(const mn_softmax_params_t *p, const int8_t *in, int32
         const int32_t diff = (int32_t)in[c] - max_in_row;
         int32_t v = out_min;
         if (diff >= p->diff_min) {
-            const int32_t unsat = mn_rdbpot(mn_srdhm(shifted_scale, mn_softmax_exp(p, diff)), exponent);
+            /* exponent > 31 only for int8 output when the row's sum of exps
+             * reaches 512 (depth >= 512): TFLM aborts there (TFLITE_CHECK); the
+             * product is < 2^31, so the exact rounded quotient is 0. */
+            const int32_t unsat = exponent > 31 ? 0
+                : mn_rdbpot(mn_srdhm(shifted_scale, mn_softmax_exp(p, diff)), exponent);
             v = MN_CLAMP(unsat + out_min, out_min, out_max);
         }
         if (out8) {

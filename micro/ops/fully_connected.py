@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from micro.ir import Graph, Op
+import numpy as np
+
+from micro.ir import Graph, Op, Tensor
 from micro.ops.base import KernelCall, fused_activation, int_array, opt, require_int8
 from micro.quant import activation_range, per_channel_multipliers, quantize_multiplier
 
@@ -42,8 +44,25 @@ def lower(op: Op, g: Graph) -> KernelCall:
         batches=batches, in_depth=in_depth, out_depth=out_depth,
         input_offset=-x.quant.zp, filter_offset=-w.quant.zp, output_offset=y.quant.zp,
         act_min=act_min, act_max=act_max, per_channel=int(w.quant.per_channel),
-        mult=int_array(mult), shift=int_array(shift))
+        mult=int_array(mult), shift=int_array(shift),
+        folded_bias=folded_bias(g, w, g.t(bias_idx), -x.quant.zp))
     return KernelCall("mn_fully_connected_int8", "mn_fully_connected_int8.c",
                       "mn_fully_connected_params_t", params,
                       inputs=[op.inputs[0], op.inputs[1], bias_idx], outputs=[op.outputs[0]],
                       macs=batches * in_depth * out_depth)
+
+
+def folded_bias(g: Graph, w: Tensor, bias: Tensor | None, input_offset: int) -> np.ndarray | None:
+    """bias + input_offset * row sums of the filter, for constant filters with zero point 0.
+
+    sum((x + io) * w) + b == sum(x * w) + (b + io * sum(w)) exactly in integers, so the kernel's
+    inner loop becomes a plain dot product. None when the filter is not a constant.
+    """
+    if not w.is_const or np.any(w.quant.zero_point != 0):
+        return None
+    rows = w.data.reshape(w.shape[0], -1).astype(np.int64).sum(axis=1)
+    b = np.zeros(w.shape[0], dtype=np.int64) if bias is None else bias.data.astype(np.int64).ravel()
+    folded = b + input_offset * rows
+    if np.any(np.abs(folded) >= 2**31):
+        return None
+    return int_array(folded)

@@ -595,7 +595,11 @@ def conv_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, cout=4, kh=3, kw=
 def depthwise_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, multiplier=1, kh=3, kw=3, stride=1,
                     dilation=1, padding="SAME", act="NONE", per_channel=True, with_bias=True,
                     in_range=None) -> bytes:
-    """DEPTHWISE_CONV_2D int8: filter [1,kh,kw,cin*multiplier], per-channel along axis 3."""
+    """DEPTHWISE_CONV_2D int8: filter [1,kh,kw,cin*multiplier], per-channel along axis 3.
+
+    `with_bias=False` writes an all-zero bias rather than omitting it: TFLM's depthwise Prepare
+    (depthwise_conv_common.cc, CalculateOpDataDepthwiseConv) deallocates the bias temp tensor
+    without a null check, so a depthwise op with bias index -1 crashes the oracle (segfault)."""
     stride, dilation = _pair(stride), _pair(dilation)
     cout = cin * multiplier
     in_range = in_range or random_range(rng)
@@ -604,8 +608,9 @@ def depthwise_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, multiplier=1
     wq, wsc = symmetric_weights(wf, 3 if per_channel else None)
     wdq = wq.astype(np.float64) * (wsc.astype(np.float64) if per_channel else float(wsc[0]))
     bf = bq = bsc = None
-    if with_bias:
-        bf, bq, bsc = _bias(rng, cout, xs, wsc, magnitude=float(np.abs(wdq).sum() / cout * 0.1 * max(in_range)))
+    bf, bq, bsc = _bias(rng, cout, xs, wsc, magnitude=float(np.abs(wdq).sum() / cout * 0.1 * max(in_range)))
+    if not with_bias:
+        bf, bq = None, np.zeros_like(bq)
     xcal = _calibration_input(rng, (n, h, w, cin), in_range)
     ys, yz = _output_qparams(depthwise_float(xcal, wdq, bf, multiplier, stride, dilation, padding), act)
     oh, _ = out_size(padding, h, kh, stride[0], dilation[0])
@@ -613,7 +618,7 @@ def depthwise_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, multiplier=1
     b = ModelBuilder()
     x = b.tensor("input", (n, h, w, cin), "int8", scale=xs, zero_point=xz)
     wt = b.const("filter", wq, scale=wsc, zero_point=np.zeros(wsc.size, np.int64), axis=3)
-    bt = b.const("bias", bq, scale=bsc if per_channel else bsc[:1], zero_point=0, axis=0) if with_bias else None
+    bt = b.const("bias", bq, scale=bsc if per_channel else bsc[:1], zero_point=0, axis=0)
     y = b.tensor("output", (n, oh, ow, cout), "int8", scale=ys, zero_point=yz)
     b.op("DEPTHWISE_CONV_2D", [x, wt, bt], [y],
          {"padding": padding, "stride_h": stride[0], "stride_w": stride[1], "depth_multiplier": multiplier,
