@@ -94,7 +94,8 @@ def run_kernel(lib, g, op, x: np.ndarray) -> np.ndarray:
 
 
 def tflm_interpreter(buf: bytes, preserve: bool = False):
-    cfg = rt.InterpreterConfig.kPreserveAllTensors if preserve else rt.InterpreterConfig.kAllocationRecording
+    cfg = rt.InterpreterConfig
+    cfg = cfg.kPreserveAllTensors if preserve else cfg.kAllocationRecording
     return rt.Interpreter.from_bytes(bytes(buf), arena_size=64 << 20, intrepreter_config=cfg)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import tempfile
@@ -36,27 +37,87 @@ def _arena_guess(model: Model) -> int:
     return 2 * act + 64 * len(g.tensors) * 8 + (1 << 20)
 
 
+def _oracle_worker(conn, model_bytes: bytes, arena_size: int) -> None:
+    """Child process: owns the TFLM interpreter, so a crash inside TFLM cannot take the caller down."""
+    import faulthandler
+
+    faulthandler.disable()  # a TFLM segfault is reported by the parent, without a dump
+    rt = _runtime()
+    try:
+        it = rt.Interpreter.from_bytes(model_bytes, arena_size=arena_size,
+                                       intrepreter_config=rt.InterpreterConfig.kPreserveAllTensors)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        conn.send(("error", str(exc)))
+        return
+    conn.send(("ok", None))
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            return
+        inputs, tensors = msg
+        try:
+            for i, x in enumerate(inputs):
+                it.set_input(x, i)
+            it.invoke()
+            out = {t: np.array(it.GetTensor(t, 0)["tensor_data"]).copy() for t in tensors}
+            conn.send(("ok", out))
+        except Exception as exc:  # noqa: BLE001
+            conn.send(("error", str(exc)))
+
+
 class Oracle:
-    """Runs a model in TFLM keeping every tensor, so each one can be compared."""
+    """Runs a model in TFLM keeping every tensor, so each one can be compared.
+
+    The interpreter lives in a child process: TFLM aborts or segfaults on some malformed models (for
+    example DEPTHWISE_CONV_2D without a bias), and that must become an error here, not a dead process.
+    """
 
     def __init__(self, model_bytes: bytes, model: Model):
-        rt = _runtime()
+        _runtime()
         self.model = model
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_oracle_worker, args=(child, model_bytes, _arena_guess(model)),
+                                 daemon=True)
+        self._proc.start()
+        child.close()
+        status, detail = self._receive("loading the model")
+        if status != "ok":
+            self.close()
+            raise MicroError(f"{model.name}: TFLM cannot load the model ({detail})")
+
+    def _receive(self, doing: str):
         try:
-            self.it = rt.Interpreter.from_bytes(
-                model_bytes, arena_size=_arena_guess(model),
-                intrepreter_config=rt.InterpreterConfig.kPreserveAllTensors)
-        except RuntimeError as exc:
-            raise MicroError(f"{model.name}: TFLM cannot load the model ({exc})") from exc
+            return self._conn.recv()
+        except (EOFError, OSError):
+            self._proc.join(timeout=5)
+            code = self._proc.exitcode
+            raise MicroError(f"{self.model.name}: the TFLM oracle crashed while {doing} (exit code {code}); "
+                             "TFLM itself cannot run this model, so it cannot be verified") from None
 
     def run(self, inputs: list[np.ndarray], tensors: list[int]) -> dict[int, np.ndarray]:
-        for i, x in enumerate(inputs):
-            self.it.set_input(x, i)
-        self.it.invoke()
-        return {t: np.array(self.it.GetTensor(t, 0)["tensor_data"]).copy() for t in tensors}
+        self._conn.send(([np.asarray(x) for x in inputs], list(tensors)))
+        status, detail = self._receive("running the model")
+        if status != "ok":
+            raise MicroError(f"{self.model.name}: TFLM failed to run the model ({detail})")
+        return detail
 
-    def reset(self) -> None:
-        self.it.reset()
+    def close(self) -> None:
+        if self._proc.is_alive():
+            try:
+                self._conn.send(None)
+            except OSError:
+                pass
+            self._proc.join(timeout=5)
+            if self._proc.is_alive():
+                self._proc.kill()
+        self._conn.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
 
 
 def _capture_fd2(fn) -> str:

@@ -1,0 +1,39 @@
+"""The verifier itself: it must catch a wrong byte and survive an oracle crash."""
+
+import numpy as np
+import pytest
+
+from micro.compiler import compile_model
+from micro.errors import MicroError
+from micro.frontend import load_model
+from micro.harness.verify import random_inputs, verify_bytes, verify_compiled
+from micro.testing.tflite_builder import ModelBuilder
+
+from conftest import MODELS
+
+
+def test_a_wrong_constant_is_caught_and_named():
+    path = MODELS / "mlperf_tiny_kws_ref_model.tflite"
+    compiled = compile_model(load_model(path))
+    third = compiled.lowered[2]
+    third.call.params["output_offset"] += 1  # sabotage one op
+    sets = [random_inputs(compiled.graph, np.random.default_rng(0))]
+    report = verify_compiled(compiled, path.read_bytes(), sets)
+    assert not report.ok
+    assert report.first.op_index == third.op.index
+    assert "MISMATCH" in report.summary() and f"op #{third.op.index}" in report.summary()
+
+
+def test_oracle_crash_is_an_error_not_a_dead_process():
+    # TFLM's depthwise Prepare dereferences a missing bias: the oracle process dies.
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 4, 4, 2), "int8", scale=0.1, zero_point=0)
+    w = b.const("w", np.ones((1, 3, 3, 2), np.int8), scale=np.array([0.01, 0.02], np.float32),
+                zero_point=np.zeros(2, np.int64), axis=3)
+    y = b.tensor("y", (1, 4, 4, 2), "int8", scale=0.1, zero_point=0)
+    b.op("DEPTHWISE_CONV_2D", [x, w, None], [y], {"padding": "SAME", "stride_h": 1, "stride_w": 1,
+                                                  "depth_multiplier": 1})
+    b.inputs([x])
+    b.outputs([y])
+    with pytest.raises(MicroError, match="TFLM"):
+        verify_bytes(b.finish(), "dw_nobias", random=1)
