@@ -111,6 +111,29 @@ def cmd_verify(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_plan(args) -> int:
+    from micro.arena.report import plan_dict, plan_png, plan_table
+    from micro.compiler import compile_model
+
+    model = _load(args.model)
+    compiled = compile_model(model, plan_options=dict(time_limit=args.time_limit))
+    tflm = None
+    if not args.no_oracle:
+        from micro.harness.oracle import oracle_available, tflm_arena_bytes
+        if oracle_available():
+            tflm = tflm_arena_bytes(Path(args.model).read_bytes(), model)
+    png = args.png or f"{compiled.name}_plan.png"
+    if args.json:
+        print(json.dumps(plan_dict(compiled.plan, compiled.graph, tflm), indent=2))
+    else:
+        print(plan_table(compiled.plan, tflm))
+    if not args.no_png:
+        plan_png(compiled.plan, png, f"{compiled.name}: arena {compiled.plan.arena_bytes} bytes")
+        if not args.json:
+            print(f"picture: {png}")
+    return 0
+
+
 def cmd_ops(args) -> int:
     from micro.ops import supported_kinds
     print("\n".join(supported_kinds()))
@@ -143,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("-v", "--verbose", action="store_true", help="list every differing tensor")
     v.set_defaults(fn=cmd_verify)
+
+    pl = sub.add_parser("plan", help="the arena plan: buffers, lifetimes, offsets, lower bound, picture")
+    pl.add_argument("model")
+    pl.add_argument("--json", action="store_true", help="print the plan as JSON")
+    pl.add_argument("--png", help="where to write the picture (default: <model>_plan.png)")
+    pl.add_argument("--no-png", action="store_true", help="do not write the picture")
+    pl.add_argument("--time-limit", type=float, default=0.5, help="seconds for the placement search")
+    pl.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare")
+    pl.set_defaults(fn=cmd_plan)
 
     o = sub.add_parser("ops", help="list the TFLite ops micro supports")
     o.set_defaults(fn=cmd_ops)

@@ -60,7 +60,7 @@ def lower_graph(g: Graph) -> list[Lowered]:
     return [Lowered(op, module_for(op).lower(op, g)) for op in g.ops]
 
 
-def compile_model(model: Model) -> Compiled:
+def compile_model(model: Model, plan_options: dict | None = None) -> Compiled:
     problems = support_problems(model)
     if len(model.subgraphs) > 1 and not problems:
         problems.append(f"the model has {len(model.subgraphs)} subgraphs; micro compiles single-subgraph models")
@@ -68,5 +68,5 @@ def compile_model(model: Model) -> Compiled:
         raise UnsupportedModelError(model.name, problems)
     g = run_passes(model.main)
     lowered = lower_graph(g)
-    plan = plan_arena(g, lowered)
+    plan, lowered = plan_arena(g, lowered, **(plan_options or {}))
     return Compiled(model, g, lowered, plan)

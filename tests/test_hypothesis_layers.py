@@ -34,7 +34,9 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, data
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 ACTS = st.sampled_from(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])
-RANGES = st.sampled_from(["sym", "pos", "asym"])
+RANGES = st.sampled_from(tb.RANGE_KINDS)
+# Output scale multiplier: 1 is the converter's choice; the others stress saturation and large multipliers.
+OUT_MULT = st.sampled_from([1.0, 0.25, 0.02, 3.0])
 SEEDS = st.integers(0, 2**16)
 
 
@@ -76,7 +78,8 @@ def spatial(draw, max_hw=9, max_k=4, max_stride=3, max_dilation=3):
 def conv_params(draw):
     p = draw(spatial())
     p.update(n=draw(st.integers(1, 2)), cin=draw(st.integers(1, 8)), cout=draw(st.integers(1, 8)),
-             act=draw(ACTS), per_channel=draw(st.booleans()), with_bias=draw(st.booleans()))
+             act=draw(ACTS), per_channel=draw(st.booleans()), with_bias=draw(st.booleans()),
+             out_scale_mult=draw(OUT_MULT))
     return p
 
 
@@ -84,14 +87,15 @@ def conv_params(draw):
 def depthwise_params(draw):
     p = draw(spatial())
     p.update(n=draw(st.integers(1, 2)), cin=draw(st.integers(1, 6)), multiplier=draw(st.integers(1, 3)),
-             act=draw(ACTS), per_channel=draw(st.booleans()), with_bias=draw(st.booleans()))
+             act=draw(ACTS), per_channel=draw(st.booleans()), with_bias=draw(st.booleans()),
+             out_scale_mult=draw(OUT_MULT))
     return p
 
 
 @st.composite
 def fc_params(draw):
     p = dict(units=draw(st.integers(1, 16)), act=draw(ACTS), per_channel=draw(st.booleans()),
-             with_bias=draw(st.booleans()))
+             with_bias=draw(st.booleans()), out_scale_mult=draw(OUT_MULT))
     if draw(st.booleans()):
         p.update(batches=draw(st.integers(1, 4)), in_depth=draw(st.integers(1, 32)))
     else:  # 3-D/4-D input flattened to [rows, in_depth], optionally keeping its dims
@@ -136,7 +140,8 @@ def broadcast_pair(draw, max_rank=4):
 def add_params(draw):
     a, b = draw(broadcast_pair())
     return dict(shape_a=a, shape_b=b, act=draw(ACTS), range_b=tb.random_range(
-        np.random.default_rng(draw(SEEDS)), draw(RANGES)), const_b=draw(st.booleans()))
+        np.random.default_rng(draw(SEEDS)), draw(RANGES)), const_b=draw(st.booleans()),
+                out_scale_mult=draw(OUT_MULT))
 
 
 @st.composite
@@ -154,7 +159,8 @@ def mean_params(draw):
     axes = draw(st.lists(st.integers(0, rank - 1), min_size=1, max_size=rank, unique=True))
     if draw(st.booleans()):
         axes = [a - rank if draw(st.booleans()) else a for a in axes]
-    return dict(shape=shape, axes=tuple(axes), keep_dims=draw(st.booleans()), same_quant=draw(st.booleans()))
+    return dict(shape=shape, axes=tuple(axes), keep_dims=draw(st.booleans()), same_quant=draw(st.booleans()),
+                out_scale_mult=draw(OUT_MULT))
 
 
 @st.composite

@@ -1,10 +1,10 @@
-"""Buffers and their lifetimes over the execution order.
+"""Buffers, their lifetimes over the execution order, and the overlaps kernels allow.
 
 A buffer is one contiguous region of the arena: a tensor (plus every tensor
 that aliases it, such as RESHAPE outputs) or a kernel's scratch space. Its
 lifetime is the closed interval of op steps during which it must hold data.
 Step -1 is "before invoke" (graph inputs are written then); step len(ops) is
-"after invoke" (graph outputs are read then).
+"after invoke" (graph outputs are read then). Variable tensors live throughout.
 """
 
 from __future__ import annotations
@@ -29,6 +29,16 @@ class Buffer:
         return not (self.last < other.first or other.last < self.first)
 
 
+@dataclass(frozen=True)
+class Overlap:
+    """Buffer `out` may share bytes with buffer `inp` if it starts at least `gap` bytes before it."""
+
+    inp: int
+    out: int
+    gap: int
+    step: int
+
+
 def alias_roots(lowered: list[Lowered]) -> dict[int, int]:
     """Map each aliased tensor to the tensor that owns its storage."""
     root: dict[int, int] = {}
@@ -40,7 +50,7 @@ def alias_roots(lowered: list[Lowered]) -> dict[int, int]:
 
 
 def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[int, int]]:
-    """Return the buffers to place and {tensor index: buffer index}."""
+    """Return the buffers to place (in execution order `lowered`) and {tensor index: buffer index}."""
     root = alias_roots(lowered)
     n = len(lowered)
     spans: dict[int, list[int]] = {}  # root tensor -> [first, last]
@@ -81,9 +91,56 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
     return buffers, tensor_buffer
 
 
-def lower_bound(buffers: list[Buffer]) -> int:
-    """Peak of simultaneously live bytes: no placement can use less."""
+def overlaps_for(g: Graph, lowered: list[Lowered], buffers: list[Buffer],
+                 tensor_buffer: dict[int, int]) -> list[Overlap]:
+    """The overlaps kernels declare, kept only where the input's buffer dies at that op."""
+    out: list[Overlap] = []
+    for step, low in enumerate(lowered):
+        call = low.call
+        if not isinstance(call, KernelCall) or len(call.outputs) != 1:
+            continue
+        o = call.outputs[0]
+        if o not in tensor_buffer:
+            continue
+        ob = tensor_buffer[o]
+        for pos, gap in call.overlap_gaps().items():
+            t = call.inputs[pos] if pos < len(call.inputs) else None
+            if t is None or t not in tensor_buffer:
+                continue
+            ib = tensor_buffer[t]
+            if ib == ob or buffers[ib].last != step or buffers[ob].first != step:
+                continue
+            # Another input of the same op in the same buffer would be clobbered while still needed.
+            others = [x for k, x in enumerate(call.inputs) if k != pos and x is not None and
+                      tensor_buffer.get(x) == ib]
+            if others:
+                continue
+            out.append(Overlap(ib, ob, gap, step))
+    return out
+
+
+def pair_footprint(inp: int, out: int, gap: int) -> int:
+    """Least bytes an overlapping (input, output) pair can occupy together."""
+    return min(inp + out, max(inp + gap, out))
+
+
+def lower_bound(buffers: list[Buffer], overlaps: list[Overlap] = ()) -> int:
+    """Peak of simultaneously live bytes (crediting declared overlaps): no placement can use less."""
     if not buffers:
         return 0
-    steps = sorted({b.first for b in buffers})
-    return max(sum(b.size for b in buffers if b.first <= s <= b.last) for s in steps)
+    best = 0
+    for s in sorted({b.first for b in buffers}):
+        live = {i for i, b in enumerate(buffers) if b.first <= s <= b.last}
+        total = sum(buffers[i].size for i in live)
+        used: set[int] = set()
+        savings = []
+        for ov in overlaps:
+            if ov.inp in live and ov.out in live:
+                a, b = buffers[ov.inp].size, buffers[ov.out].size
+                savings.append((a + b - pair_footprint(a, b, ov.gap), ov.inp, ov.out))
+        for saving, i, o in sorted(savings, reverse=True):
+            if i not in used and o not in used:
+                used |= {i, o}
+                total -= saving
+        best = max(best, total)
+    return best

@@ -1,11 +1,13 @@
-"""The arena plan: buffers with lifetimes and offsets, and the total size."""
+"""The arena plan: execution order, buffers with lifetimes and offsets, overlaps, the total size."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from micro.arena.greedy import place_greedy_by_size
-from micro.arena.lifetimes import Buffer, buffers_for, lower_bound
+from micro.arena.greedy import align_up, overlap_index
+from micro.arena.lifetimes import Buffer, Overlap, buffers_for, lower_bound, overlaps_for
+from micro.arena.order import best_order
+from micro.arena.search import search_placement
 from micro.ir import Graph
 from micro.ops.base import Lowered
 
@@ -18,6 +20,8 @@ class ArenaPlan:
     tensor_buffer: dict[int, int]
     arena_bytes: int
     lower_bound_bytes: int
+    overlaps: list[Overlap] = field(default_factory=list)
+    order: list[int] = field(default_factory=list)  # op indices in execution order
 
     def tensor_offset(self, t: int) -> int:
         return self.buffers[self.tensor_buffer[t]].offset
@@ -29,18 +33,37 @@ class ArenaPlan:
         raise KeyError(op_index)
 
     def check(self) -> None:
-        """Raise if two buffers live at the same time share bytes."""
-        bs = self.buffers
-        for i in range(len(bs)):
-            for j in range(i + 1, len(bs)):
-                a, b = bs[i], bs[j]
-                if a.overlaps_in_time(b) and a.offset < b.offset + b.size and b.offset < a.offset + a.size:
-                    raise AssertionError(f"arena plan overlap: {a.name} and {b.name}")
+        """Raise if two buffers live at the same time share bytes in a way no kernel allowed."""
+        check_plan(self.buffers, self.overlaps)
 
 
-def plan_arena(g: Graph, lowered: list[Lowered]) -> ArenaPlan:
+def check_plan(buffers: list[Buffer], overlaps: list[Overlap]) -> None:
+    allowed = overlap_index(overlaps)
+    for i in range(len(buffers)):
+        for j in range(i + 1, len(buffers)):
+            a, b = buffers[i], buffers[j]
+            if not a.overlaps_in_time(b):
+                continue
+            if not (a.offset < b.offset + b.size and b.offset < a.offset + a.size):
+                continue
+            if (i, j) in allowed and b.offset + allowed[(i, j)] <= a.offset:
+                continue  # b is the output, starting at least gap bytes before input a
+            if (j, i) in allowed and a.offset + allowed[(j, i)] <= b.offset:
+                continue
+            raise AssertionError(f"arena plan overlap: {a.name} [{a.offset}, +{a.size}) and "
+                                 f"{b.name} [{b.offset}, +{b.size}) are live together")
+
+
+def plan_arena(g: Graph, lowered: list[Lowered], time_limit: float = 0.5,
+               reorder: bool = True, overlap: bool = True) -> tuple[ArenaPlan, list[Lowered]]:
+    """Choose the execution order and offsets. Returns the plan and the ops in execution order."""
+    if reorder and len(lowered) > 1:
+        perm, _ = best_order(g, lowered)
+        lowered = [lowered[k] for k in perm]
     buffers, tensor_buffer = buffers_for(g, lowered)
-    total = place_greedy_by_size(buffers, ALIGNMENT)
-    plan = ArenaPlan(buffers, tensor_buffer, total, lower_bound(buffers))
+    overlaps = overlaps_for(g, lowered, buffers, tensor_buffer) if overlap else []
+    bound = align_up(lower_bound(buffers, overlaps), ALIGNMENT)
+    total = search_placement(buffers, overlap_index(overlaps), bound, ALIGNMENT, time_limit)
+    plan = ArenaPlan(buffers, tensor_buffer, total, bound, overlaps, [low.op.index for low in lowered])
     plan.check()
-    return plan
+    return plan, lowered

@@ -33,7 +33,13 @@ class KernelCall:
     - outputs: tensor indices.
     - scratch_bytes: size of a scratch buffer passed last (planned in the arena).
     - overlap_ok: input positions (into `inputs`) whose storage the output may
-      share (in-place); the planner never assumes more than this.
+      share exactly (in place: output byte i is written only after input byte i
+      and everything before it has been read for the last time).
+    - overlap_gap: {input position: D} for kernels that write their output in
+      increasing address order while still reading the input ahead of it: the
+      output may overlap that input if it starts at least D bytes before it
+      (see `raster_gap`). The planner never assumes more than these two say,
+      and only when the input dies at this op.
     """
 
     func: str
@@ -45,7 +51,15 @@ class KernelCall:
     scratch_bytes: int = 0
     macs: int = 0
     overlap_ok: tuple[int, ...] = ()
+    overlap_gap: dict = field(default_factory=dict)
     extra_sources: tuple[str, ...] = ()
+
+    def overlap_gaps(self) -> dict[int, int]:
+        """{input position: minimum bytes the output must start before it} (0: exact in place)."""
+        gaps = dict(self.overlap_gap)
+        for pos in self.overlap_ok:
+            gaps[pos] = 0
+        return gaps
 
 
 @dataclass
@@ -104,3 +118,27 @@ def compute_padding(padding: str, in_size: int, filter_size: int, stride: int,
 
 def fused_activation(op: Op) -> str:
     return op.options.get("fused_activation_function", "NONE") or "NONE"
+
+
+def raster_gap(batches: int, in_h: int, in_w: int, in_c: int, out_h: int, out_w: int, out_c: int,
+               stride_h: int, stride_w: int, pad_top: int, pad_left: int,
+               in_bytes: int = 1, out_bytes: int = 1) -> int:
+    """Smallest D such that an NHWC window op (conv, depthwise, pool) may write its output starting
+    D bytes before its input, overlapping it.
+
+    Kernel contract this relies on (documented in mn_kernels.h): output pixels are written in
+    raster order (batch, row, column), and once any byte of output pixel p is written the kernel
+    reads no input before the first input byte of pixel p's window. The first byte pixel p may
+    read is bounded below by its window's top-left corner clipped to the image, so D is safe for
+    any filter size and dilation.
+    """
+    import numpy as np
+
+    b, oy, ox = np.meshgrid(np.arange(batches), np.arange(out_h), np.arange(out_w), indexing="ij")
+    b, oy, ox = b.ravel(), oy.ravel(), ox.ravel()
+    row = np.clip(oy * stride_h - pad_top, 0, in_h - 1)
+    col = np.clip(ox * stride_w - pad_left, 0, in_w - 1)
+    first_read = ((b * in_h + row) * in_w + col) * in_c * in_bytes
+    future_min = np.minimum.accumulate(first_read[::-1])[::-1]  # earliest read from pixel p on
+    last_write = ((b * out_h + oy) * out_w + ox + 1) * out_c * out_bytes - 1
+    return int(max(0, int(np.max(last_write - future_min)) + 1))

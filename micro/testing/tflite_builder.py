@@ -30,7 +30,9 @@ each returns the bytes of a single-op int8 model quantized as the TFLite convert
 tensor, int32 bias at scale input_scale * weight_scale with zero point 0, output scale from the
 float output range on calibration data, fixed 1/256 scale for SOFTMAX, unchanged quantization
 through pools/PAD/TRANSPOSE/RESHAPE). Randomness comes only from the `rng` argument
-(`np.random.Generator`), so a seed reproduces a model byte for byte.
+(`np.random.Generator`), so a seed reproduces a model byte for byte. `in_range` fixes the input's
+float range (else `random_range(rng)`); `out_scale_mult` (default 1, the converter's choice)
+shrinks or widens the calibrated output scale to stress saturation and large multipliers.
 """
 
 from __future__ import annotations
@@ -466,15 +468,25 @@ def symmetric_weights(w: np.ndarray, axis: int | None) -> tuple[np.ndarray, np.n
     return q.astype(np.int8), scales.astype(np.float32)
 
 
+RANGE_KINDS = ("sym", "pos", "asym", "tiny", "wide")
+
+
 def random_range(rng: np.random.Generator, kind: str | None = None) -> tuple[float, float]:
-    """A calibration range for an activation: symmetric, positive-only or asymmetric."""
-    kind = kind or rng.choice(["sym", "pos", "asym"])
+    """A calibration range for an activation: "sym" [-a, a], "pos" [0, a], "asym" [-b, a]
+    (a in 0.25..4), or the extremes "tiny" (|range| ~ 0.01) and "wide" (|range| ~ 100)."""
+    kind = kind or str(rng.choice(["sym", "pos", "asym"]))
     a = float(rng.uniform(0.25, 4.0))
     if kind == "sym":
         return -a, a
     if kind == "pos":
         return 0.0, a
-    return -float(rng.uniform(0.1, 2.0)) * a, a
+    if kind == "asym":
+        return -float(rng.uniform(0.1, 2.0)) * a, a
+    if kind == "tiny":
+        return -a / 200.0, a / 100.0
+    if kind == "wide":
+        return -a * 30.0, a * 25.0
+    raise ValueError(f"range kind {kind!r}; known: {RANGE_KINDS}")
 
 
 def _activation_clip(y: np.ndarray, act: str) -> np.ndarray:
@@ -489,9 +501,12 @@ def _activation_clip(y: np.ndarray, act: str) -> np.ndarray:
     raise ValueError(f"activation {act}")
 
 
-def _output_qparams(y_cal: np.ndarray, act: str) -> tuple[float, int]:
+def _output_qparams(y_cal: np.ndarray, act: str, out_scale_mult: float = 1.0) -> tuple[float, int]:
+    """Calibrated output (scale, zero point); out_scale_mult != 1 scales the range about its
+    zero point (< 1: outputs saturate and requantization multipliers grow, even past 1)."""
     y = _activation_clip(y_cal, act)
-    return choose_qparams(float(y.min()), float(y.max()))
+    s, z = choose_qparams(float(y.min()), float(y.max()))
+    return float(np.float32(s * out_scale_mult)), z
 
 
 def _calibration_input(rng, shape, in_range, n_cal: int = 8) -> np.ndarray:
@@ -566,7 +581,8 @@ def _float_weights(rng, shape, axis):
 
 
 def conv_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, cout=4, kh=3, kw=3, stride=1, dilation=1,
-               padding="SAME", act="NONE", per_channel=True, with_bias=True, in_range=None) -> bytes:
+               padding="SAME", act="NONE", per_channel=True, with_bias=True, in_range=None,
+               out_scale_mult=1.0) -> bytes:
     """CONV_2D int8: input [n,h,w,cin], filter [cout,kh,kw,cin] (per-channel axis 0 or per-tensor)."""
     stride, dilation = _pair(stride), _pair(dilation)
     in_range = in_range or random_range(rng)
@@ -578,7 +594,7 @@ def conv_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, cout=4, kh=3, kw=
     if with_bias:
         bf, bq, bsc = _bias(rng, cout, xs, wsc, magnitude=float(np.abs(wdq).sum() / cout * 0.1 * max(in_range)))
     xcal = _calibration_input(rng, (n, h, w, cin), in_range)
-    ys, yz = _output_qparams(conv2d_float(xcal, wdq, bf, stride, dilation, padding), act)
+    ys, yz = _output_qparams(conv2d_float(xcal, wdq, bf, stride, dilation, padding), act, out_scale_mult)
     oh, _ = out_size(padding, h, kh, stride[0], dilation[0])
     ow, _ = out_size(padding, w, kw, stride[1], dilation[1])
     b = ModelBuilder()
@@ -594,7 +610,7 @@ def conv_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, cout=4, kh=3, kw=
 
 def depthwise_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, multiplier=1, kh=3, kw=3, stride=1,
                     dilation=1, padding="SAME", act="NONE", per_channel=True, with_bias=True,
-                    in_range=None) -> bytes:
+                    in_range=None, out_scale_mult=1.0) -> bytes:
     """DEPTHWISE_CONV_2D int8: filter [1,kh,kw,cin*multiplier], per-channel along axis 3.
 
     `with_bias=False` writes an all-zero bias rather than omitting it: TFLM's depthwise Prepare
@@ -612,7 +628,8 @@ def depthwise_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, multiplier=1
     if not with_bias:
         bf, bq = None, np.zeros_like(bq)
     xcal = _calibration_input(rng, (n, h, w, cin), in_range)
-    ys, yz = _output_qparams(depthwise_float(xcal, wdq, bf, multiplier, stride, dilation, padding), act)
+    ys, yz = _output_qparams(depthwise_float(xcal, wdq, bf, multiplier, stride, dilation, padding), act,
+                             out_scale_mult)
     oh, _ = out_size(padding, h, kh, stride[0], dilation[0])
     ow, _ = out_size(padding, w, kw, stride[1], dilation[1])
     b = ModelBuilder()
@@ -628,7 +645,7 @@ def depthwise_layer(rng: np.random.Generator, n=1, h=8, w=8, cin=3, multiplier=1
 
 def fully_connected_layer(rng: np.random.Generator, batches=1, in_depth=16, units=8, act="NONE",
                           per_channel=True, with_bias=True, in_shape=None, keep_num_dims=False,
-                          in_range=None) -> bytes:
+                          in_range=None, out_scale_mult=1.0) -> bytes:
     """FULLY_CONNECTED int8: input [batches, in_depth] (or `in_shape`, whose last dim is in_depth),
     weights [units, in_depth] per-channel (axis 0) or per-tensor; bias [units] int32 or absent (-1)."""
     in_shape = tuple(in_shape) if in_shape is not None else (batches, in_depth)
@@ -644,7 +661,7 @@ def fully_connected_layer(rng: np.random.Generator, batches=1, in_depth=16, unit
         bf, bq, bsc = _bias(rng, units, xs, wsc, magnitude=float(np.abs(wdq).sum() / units * 0.1 * max(in_range)))
     xcal = rng.uniform(in_range[0], in_range[1], size=(max(8, rows), in_depth))
     ycal = xcal @ wdq.T + (0 if bf is None else bf)
-    ys, yz = _output_qparams(ycal, act)
+    ys, yz = _output_qparams(ycal, act, out_scale_mult)
     out_shape = in_shape[:-1] + (units,) if keep_num_dims else (rows, units)
     b = ModelBuilder()
     x = b.tensor("input", in_shape, "int8", scale=xs, zero_point=xz)
@@ -688,7 +705,7 @@ def broadcast_shape(a, b) -> tuple[int, ...]:
 
 
 def add_layer(rng: np.random.Generator, shape_a=(1, 4, 4, 3), shape_b=(1, 4, 4, 3), act="NONE",
-              range_a=None, range_b=None, const_b=False, kind="ADD") -> bytes:
+              range_a=None, range_b=None, const_b=False, kind="ADD", out_scale_mult=1.0) -> bytes:
     """ADD (or SUB) int8 with numpy broadcasting; each operand and the output get their own
     scale; `const_b` makes b a constant tensor."""
     range_a = range_a or random_range(rng)
@@ -701,7 +718,7 @@ def add_layer(rng: np.random.Generator, shape_a=(1, 4, 4, 3), shape_b=(1, 4, 4, 
     acal = rng.uniform(*range_a, size=(n_cal,) + (1,) * (rank - len(shape_a)) + tuple(shape_a))
     bcal = rng.uniform(*range_b, size=(n_cal,) + (1,) * (rank - len(shape_b)) + tuple(shape_b))
     ycal = acal + bcal if kind == "ADD" else acal - bcal
-    ys, yz = _output_qparams(ycal, act)
+    ys, yz = _output_qparams(ycal, act, out_scale_mult)
     b = ModelBuilder()
     xa = b.tensor("a", shape_a, "int8", scale=sa, zero_point=za)
     if const_b:
@@ -731,7 +748,7 @@ def pad_layer(rng: np.random.Generator, shape=(1, 4, 4, 3), paddings=((0, 0), (1
 
 
 def mean_layer(rng: np.random.Generator, shape=(1, 4, 4, 3), axes=(1, 2), keep_dims=True, same_quant=False,
-               in_range=None) -> bytes:
+               in_range=None, out_scale_mult=1.0) -> bytes:
     """MEAN int8 over constant int32 `axes`; output quantization calibrated on the float mean
     (or equal to the input's when `same_quant`)."""
     in_range = in_range or random_range(rng)
@@ -744,7 +761,7 @@ def mean_layer(rng: np.random.Generator, shape=(1, 4, 4, 3), axes=(1, 2), keep_d
         ys, yz = xs, xz
     else:
         xcal = rng.uniform(*in_range, size=(8,) + tuple(shape))
-        ys, yz = _output_qparams(xcal.mean(axis=tuple(a + 1 for a in norm)), "NONE")
+        ys, yz = _output_qparams(xcal.mean(axis=tuple(a + 1 for a in norm)), "NONE", out_scale_mult)
     b = ModelBuilder()
     x = b.tensor("input", shape, "int8", scale=xs, zero_point=xz)
     a = b.const("axes", np.asarray(axes, dtype=np.int32))

@@ -1,0 +1,79 @@
+"""The plan report: a table, JSON for machines, and a picture (time x offset boxes)."""
+
+from __future__ import annotations
+
+from micro.arena.plan import ArenaPlan
+
+
+def plan_dict(plan: ArenaPlan, graph=None, tflm: dict | None = None) -> dict:
+    buffers = []
+    for i, b in enumerate(plan.buffers):
+        buffers.append(dict(
+            index=i, name=b.name, kind="scratch" if b.scratch_of is not None else "tensor",
+            tensors=list(b.tensors), size=b.size, first_use=b.first, last_use=b.last, offset=b.offset))
+    return dict(
+        arena_bytes=plan.arena_bytes, lower_bound_bytes=plan.lower_bound_bytes,
+        execution_order=list(plan.order),
+        overlaps=[dict(input_buffer=o.inp, output_buffer=o.out, min_gap_bytes=o.gap, step=o.step)
+                  for o in plan.overlaps],
+        buffers=buffers, tflm_arena=tflm)
+
+
+def plan_table(plan: ArenaPlan, tflm: dict | None = None) -> str:
+    shares = {o.out: o for o in plan.overlaps}
+    rows = [("buffer", "bytes", "first", "last", "offset", "note")]
+    for i, b in sorted(enumerate(plan.buffers), key=lambda ib: (ib[1].first, ib[1].offset)):
+        note = ""
+        if i in shares:
+            o = shares[i]
+            note = f"may overlap {plan.buffers[o.inp].name.split(':')[0]} (gap >= {o.gap})"
+        if len(b.tensors) > 1:
+            note = (note + "; " if note else "") + "views: " + ",".join(f"t{t}" for t in b.tensors[1:])
+        name = b.name if len(b.name) <= 48 else b.name[:45] + "..."
+        rows.append((name, str(b.size), str(b.first), str(b.last), str(b.offset), note))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = []
+    for k, r in enumerate(rows):
+        lines.append("  ".join(c.rjust(w) if 0 < i < 5 else c.ljust(w) for i, (c, w) in
+                               enumerate(zip(r, widths))).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append(f"arena: {plan.arena_bytes} bytes; lower bound (peak of live bytes in this order): "
+                 f"{plan.lower_bound_bytes} bytes")
+    if tflm and "head" in tflm:
+        lines.append(f"TFLM (host build): {tflm['head']} bytes planned for tensors, {tflm['total']} in total; "
+                     f"ours is {plan.arena_bytes / tflm['head']:.2f}x its tensor arena, "
+                     f"{plan.arena_bytes / tflm['total']:.2f}x its total")
+    return "\n".join(lines)
+
+
+def plan_png(plan: ArenaPlan, path: str, title: str = "") -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    fig, ax = plt.subplots(figsize=(11, 5.5))
+    steps = max((b.last for b in plan.buffers), default=0) + 2
+    for b in plan.buffers:
+        scratch = b.scratch_of is not None
+        ax.add_patch(Rectangle((b.first, b.offset), b.last - b.first + 1, b.size,
+                               facecolor="#f4a261" if scratch else "#4c78a8", edgecolor="black",
+                               linewidth=0.5, alpha=0.85))
+        if b.size >= plan.arena_bytes * 0.08 and b.last - b.first >= 0:
+            ax.text(b.first + 0.1, b.offset + b.size / 2, b.name.split(":")[0], fontsize=7,
+                    va="center", color="white")
+    ax.axhline(plan.arena_bytes, color="red", linestyle="--", linewidth=1)
+    ax.axhline(plan.lower_bound_bytes, color="green", linestyle=":", linewidth=1)
+    ax.text(-1, plan.arena_bytes, f" arena {plan.arena_bytes} B", color="red", fontsize=8, va="bottom")
+    ax.text(-1, plan.lower_bound_bytes, f" lower bound {plan.lower_bound_bytes} B", color="green", fontsize=8,
+            va="top")
+    ax.set_xlim(-1, steps)
+    ax.set_ylim(0, max(plan.arena_bytes, 1) * 1.08)
+    ax.set_xlabel("op step (-1: inputs written before invoke)")
+    ax.set_ylabel("arena offset (bytes)")
+    ax.set_title(title or "arena plan")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
