@@ -94,8 +94,6 @@ def cmd_verify(args) -> int:
     from micro.compiler import compile_model
     from micro.harness.verify import random_inputs, verify_compiled
 
-    if args.board != "host":
-        raise MicroError(f"board '{args.board}' is not available yet; `micro verify` runs on: host")
     model = _load(args.model)
     compiled = compile_model(model)
     sets = _input_sets(args.input or [], compiled.graph)
@@ -103,12 +101,149 @@ def cmd_verify(args) -> int:
     sets += [random_inputs(compiled.graph, rng) for _ in range(args.random)]
     if not sets:
         raise MicroError("nothing to run: give --input FILE.npy and/or --random N")
+    if args.board != "host" or args.port:
+        return _verify_on_board(args, compiled, sets)
     report = verify_compiled(compiled, Path(args.model).read_bytes(), sets)
     print(report.summary())
     if not report.ok and args.verbose:
         for d in report.divergences[:20]:
             print(f"  {d}")
     return 0 if report.ok else 1
+
+
+def _board_arg(args):
+    from micro.boards import get_board
+    if args.board == "host":
+        raise MicroError("--port needs --board NAME (the board the firmware was built for); see `micro boards`")
+    return get_board(args.board)
+
+
+def _verify_on_board(args, compiled, sets) -> int:
+    from micro.harness.board_verify import verify_on_board
+
+    board = _board_arg(args)
+    report = verify_on_board(compiled, Path(args.model).read_bytes(), sets, board, port=args.port,
+                             serial=args.serial, builder=args.builder, trace=args.trace)
+    if getattr(args, "json", False):
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(report.summary())
+    if not report.ok and args.verbose:
+        for d in report.divergences[:20]:
+            print(f"  {d}")
+    return 0 if report.ok else 1
+
+
+def cmd_run(args) -> int:
+    """Run input sets on a board (or the host build) and print the outputs and the cost of each invoke."""
+    from micro.compiler import compile_model
+    from micro.harness.verify import random_inputs
+
+    model = _load(args.model)
+    compiled = compile_model(model)
+    g = compiled.graph
+    sets = _input_sets(args.input or [], g)
+    rng = np.random.default_rng(args.seed)
+    sets += [random_inputs(g, rng) for _ in range(args.random)]
+    if not sets:
+        raise MicroError("nothing to run: give --input FILE.npy and/or --random N")
+    results = []
+    if args.board == "host" and not args.port:
+        from micro.codegen import emit_c
+        from micro.harness.host import HostModel
+        host = HostModel(compiled, emit_c(compiled))
+        for inputs in sets:
+            outs, _ = host.run(inputs)
+            results.append(dict(outputs=outs, instructions=None, cycles=None, stack_used=None))
+        memory = None
+    else:
+        from micro.harness.board_verify import run_on_board
+        runs, session = run_on_board(compiled, sets, _board_arg(args), port=args.port, serial=args.serial,
+                                     builder=args.builder)
+        for r in runs:
+            results.append(dict(outputs=r.outputs, instructions=r.instructions, cycles=r.cycles,
+                                stack_used=r.stack_used))
+        memory = session.firmware.memory if session.firmware is not None else None
+    if args.output:
+        if len(results) == 1 and len(g.outputs) == 1:
+            np.save(args.output, results[0]["outputs"][0])
+        else:
+            np.savez(args.output, **{f"set{k}_output{o}": y for k, r in enumerate(results)
+                                     for o, y in enumerate(r["outputs"])})
+    if args.json:
+        print(json.dumps(dict(model=compiled.name, board=args.board, macs=compiled.macs,
+                              memory=memory.as_dict() if memory else None,
+                              runs=[dict(r, outputs=[y.tolist() for y in r["outputs"]]) for r in results]),
+                         indent=2))
+        return 0
+    np.set_printoptions(threshold=64, edgeitems=8, linewidth=110)
+    where = args.port or args.board
+    for k, r in enumerate(results):
+        print(f"input set {k} on {where}:")
+        for o, y in enumerate(r["outputs"]):
+            t = g.tensors[g.outputs[o]]
+            print(f"  output {o} '{t.name}' {t.dtype}{list(t.shape)}: {y.ravel()}")
+        cost = []
+        if r["instructions"] is not None:
+            cost.append(f"{r['instructions']:,} instructions ({compiled.macs / r['instructions']:.3f} MACs/instruction)")
+        if r["cycles"] is not None:
+            cost.append(f"{r['cycles']:,} cycles")
+        if r["stack_used"]:
+            cost.append(f"stack used {r['stack_used']:,} B")
+        if cost:
+            print(f"  cost of invoke: {', '.join(cost)}")
+    if memory is not None:
+        print(f"firmware: {memory.summary()}")
+    return 0
+
+
+def cmd_boards(args) -> int:
+    from micro.boards import BOARDS
+    if args.json:
+        print(json.dumps({b.name: dict(description=b.description, cpu=b.cpu, cflags=list(b.cflags),
+                                       flash_origin=b.flash_origin, flash_bytes=b.flash_bytes,
+                                       ram_origin=b.ram_origin, ram_bytes=b.ram_bytes, serial=b.serial,
+                                       emulator=b.emulator, upload=b.upload) for b in BOARDS.values()}, indent=2))
+        return 0
+    print(f"{'board':<12} {'cpu':<10} {'flash':>12} {'RAM':>10}  {'serial':<11} {'runs on':<28} description")
+    for b in BOARDS.values():
+        runs = b.emulator or "hardware"
+        print(f"{b.name:<12} {b.cpu:<10} {b.flash_bytes // 1024:>9} KB {b.ram_bytes // 1024:>7} KB  {b.serial:<11} "
+              f"{runs:<28} {b.description}")
+    print("host: this machine (gcc build, the default of `micro verify`)")
+    return 0
+
+
+def cmd_firmware(args) -> int:
+    """Build the firmware for a model and a board; print where it is and its flash/RAM."""
+    from micro.compiler import compile_model
+    from micro.harness.firmware import build_firmware, selftest_vectors
+    from micro.harness.verify import random_inputs
+
+    board = _board_arg(args)
+    model = _load(args.model)
+    compiled = compile_model(model)
+    vectors = None
+    variant = "harness"
+    if args.selftest:
+        rng = np.random.default_rng(args.seed)
+        sets = _input_sets(args.input or [], compiled.graph) + [
+            random_inputs(compiled.graph, rng) for _ in range(args.selftest)]
+        vectors = selftest_vectors(compiled, sets, Path(args.model).read_bytes())
+        variant = "selftest"
+    fw = build_firmware(compiled, board, variant, vectors, builder=args.builder, out_dir=args.output)
+    print(f"{fw.elf} ({variant} firmware for {board.name}, built with {fw.builder})")
+    print(f"  {fw.memory.summary()}")
+    if args.run:
+        from micro.harness.qemu import run_selftest
+        if variant != "selftest":
+            raise MicroError("--run runs the self-test firmware: add --selftest N")
+        res = run_selftest(fw)
+        print(res.uart_text.strip())
+        if res.instructions:
+            print(f"  instructions per invoke: {', '.join(f'{n:,}' for n in res.instructions)}")
+        return res.exit_code
+    return 0
 
 
 def cmd_plan(args) -> int:
@@ -140,6 +275,14 @@ def cmd_ops(args) -> int:
     return 0
 
 
+def _board_options(p) -> None:
+    p.add_argument("--port", help="serial port of a real board running micro's harness firmware "
+                   "(/dev/ttyACM0, socket://host:port); default: start the board's emulator")
+    p.add_argument("--serial", choices=("socket", "pty"), default="socket",
+                   help="how to reach the emulator's UART (default: socket)")
+    p.add_argument("--builder", choices=("platformio", "gcc"), help="firmware build (default: platformio when available)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="micro", description="Compile int8 TFLite models to static C, "
                                 "bit-exact with TensorFlow Lite Micro.")
@@ -165,7 +308,38 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--random", type=int, default=0, metavar="N", help="also run N random inputs")
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("-v", "--verbose", action="store_true", help="list every differing tensor")
+    _board_options(v)
+    v.add_argument("--json", action="store_true", help="board runs: machine-readable report")
+    v.add_argument("--trace", action="store_true",
+                   help="board runs: debug firmware that sends every intermediate tensor back for comparison")
     v.set_defaults(fn=cmd_verify)
+
+    r = sub.add_parser("run", help="run a model on a board (or the host build); print outputs and cost")
+    r.add_argument("model")
+    r.add_argument("--board", default="host", help="board to run on (default: host); see `micro boards`")
+    r.add_argument("--input", action="append", metavar="FILE", help=".npy/.npz input set(s); repeatable")
+    r.add_argument("--random", type=int, default=0, metavar="N", help="also run N random inputs")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("-o", "--output", help="save the outputs (.npy for one, else .npz)")
+    r.add_argument("--json", action="store_true", help="machine-readable output")
+    _board_options(r)
+    r.set_defaults(fn=cmd_run)
+
+    b = sub.add_parser("boards", help="list the boards micro builds firmware for")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(fn=cmd_boards)
+
+    f = sub.add_parser("firmware", help="build the firmware of a model for a board (harness or self-test)")
+    f.add_argument("model")
+    f.add_argument("--board", required=True, help="see `micro boards`")
+    f.add_argument("-o", "--output", help="build folder (default: a cache folder)")
+    f.add_argument("--selftest", type=int, default=0, metavar="N",
+                   help="self-test firmware with N random test vectors (plus --input sets) embedded")
+    f.add_argument("--input", action="append", metavar="FILE", help="inputs for the self-test vectors")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--run", action="store_true", help="run the self-test in QEMU (exit code 0 = PASS)")
+    f.add_argument("--builder", choices=("platformio", "gcc"), help="default: platformio when available")
+    f.set_defaults(fn=cmd_firmware)
 
     pl = sub.add_parser("plan", help="the arena plan: buffers, lifetimes, offsets, lower bound, picture")
     pl.add_argument("model")

@@ -42,9 +42,9 @@ def _verify(name: str, random_sets: int):
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in LARGE else n
                                   for n in MUST_PASS])
 def test_model_bit_exact(name):
-    report = _verify(name, RANDOM_SETS if name not in LARGE else 3)
+    report = _verify(name, RANDOM_SETS)
     assert report.ok, report.summary()
-    assert report.inputs_run >= (RANDOM_SETS if name not in LARGE else 3)
+    assert report.inputs_run >= RANDOM_SETS
 
 
 def test_other_shared_models_fail_with_the_unsupported_op_error():

@@ -165,12 +165,12 @@ def add_lib(tmp_path_factory):
 
 
 def _call_add(lib, params: dict, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    fields = [(k, ctypes.POINTER(ctypes.c_int32) if isinstance(v, np.ndarray) else ctypes.c_int32)
-              for k, v in params.items()]
+    fields = [(k, ctypes.POINTER(ctypes.c_int32) if v is None or isinstance(v, np.ndarray)
+               else ctypes.c_int32) for k, v in params.items()]
     cls = type("P", (ctypes.Structure,), {"_fields_": fields})
     keep = {k: np.ascontiguousarray(v, dtype=np.int32) for k, v in params.items() if isinstance(v, np.ndarray)}
-    s = cls(**{k: keep[k].ctypes.data_as(ctypes.POINTER(ctypes.c_int32)) if k in keep else int(v)
-               for k, v in params.items()})
+    s = cls(**{k: keep[k].ctypes.data_as(ctypes.POINTER(ctypes.c_int32)) if k in keep
+               else None if v is None else int(v) for k, v in params.items()})
     vp = ctypes.c_void_p
     lib.mn_add_int8(ctypes.byref(s), vp(a.ctypes.data), vp(b.ctypes.data), vp(out.ctypes.data))
 

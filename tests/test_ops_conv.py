@@ -56,7 +56,9 @@ def lib(tmp_path_factory):
 def _struct(params: dict):
     fields = []
     for k, v in params.items():
-        if isinstance(v, np.ndarray):
+        if v is None:  # absent optional array: NULL
+            fields.append((k, ctypes.POINTER(ctypes.c_int32)))
+        elif isinstance(v, np.ndarray):
             assert v.dtype == np.int32, (k, v.dtype)
             fields.append((k, ctypes.POINTER(ctypes.c_int32)))
         else:
@@ -69,7 +71,7 @@ def _struct(params: dict):
             arr = np.ascontiguousarray(v, dtype=np.int32)
             keep.append(arr)
             values[k] = arr.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))
-        else:
+        elif v is not None:
             values[k] = int(v)
     return cls(**values), keep
 

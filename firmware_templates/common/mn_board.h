@@ -20,6 +20,13 @@ void mn_board_putc(uint8_t byte);
 /* Non-blocking read: the next received byte (0..255), or -1 when none is waiting. */
 int mn_board_getc(void);
 
+/* Nothing to do until the next interrupt (a received byte or the tick): WFI where the UART's RX interrupt
+ * wakes the core (it saves the emulator's host CPU), or simply return. */
+void mn_board_idle(void);
+
+/* External interrupt `irq` (0-based) fired: clear its source. */
+void mn_board_irq(uint32_t irq);
+
 /* Milliseconds since mn_board_init (wraps after ~49 days); frozen while the tick is paused. */
 uint32_t mn_board_millis(void);
 

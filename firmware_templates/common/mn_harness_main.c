@@ -44,8 +44,42 @@ static uint16_t error_payload(uint8_t code, const char *text)
     return (uint16_t)(1 + put_text(OUT + 1, text));
 }
 
+#ifdef MN_HARNESS_TRACE
+#ifndef MN_TRACE
+#error "MN_HARNESS_TRACE needs MN_TRACE (the model's per-op trace hook)"
+#endif
+static uint8_t trace_buf[MN_PROTO_MAX_PAYLOAD + MN_PROTO_OVERHEAD];
+
+/* Push every tensor an op produced to the host as TRACE frames (debug builds only). */
+static void trace_tensor(int op_index, int tensor_index, const void *data, size_t bytes)
+{
+    const uint8_t *src = (const uint8_t *)data;
+    uint8_t *out = trace_buf + MN_PROTO_HEADER;
+    uint32_t off = 0, total = (uint32_t)bytes;
+    do {
+        uint32_t k = total - off, i;
+        if (k > MN_PROTO_MAX_PAYLOAD - 12u)
+            k = MN_PROTO_MAX_PAYLOAD - 12u;
+        mn_put_u16(out, (uint16_t)op_index);
+        mn_put_u16(out + 2, (uint16_t)tensor_index);
+        mn_put_u32(out + 4, total);
+        mn_put_u32(out + 8, off);
+        for (i = 0; i < k; i++)
+            out[12 + i] = src[off + i];
+        mn_proto_write(trace_buf, mn_proto_encode(trace_buf, MN_T_TRACE, 0, out, (uint16_t)(12u + k)));
+        off += k;
+    } while (off < total);
+}
+#endif
+
 static void invoke_model(void)
 {
+#if defined(MN_HARNESS_TEST_FAULT) /* tests of the host's error reporting */
+    __asm__ volatile("udf #0");
+#elif defined(MN_HARNESS_TEST_HANG)
+    for (;;) {
+    }
+#endif
     mn_model.invoke();
 }
 
@@ -175,6 +209,9 @@ int main(void)
     mn_stack_paint();
     mn_model.init();
     mn_measure_calibrate();
+#ifdef MN_HARNESS_TRACE
+    mn_model_set_trace(trace_tensor);
+#endif
 
     mn_puts("\r\nmicro-harness proto=");
     mn_putu(MN_PROTO_VERSION);
@@ -201,6 +238,8 @@ int main(void)
             mn_proto_write(tx, tx_len); /* the host missed our answer: repeat it, do not act twice */
             continue;
         }
+        if (rx.type == MN_T_INVOKE)
+            respond(MN_T_ACK, rx.seq, 0); /* "started": the host now waits as long as an invoke takes */
         type = handle(&rx, &len);
         respond(type, rx.seq, len);
         cache_valid = 1;

@@ -4,6 +4,7 @@
 #ifndef MN_MODEL_API_H
 #define MN_MODEL_API_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -21,5 +22,10 @@ typedef struct {
 } mn_model_t;
 
 extern const mn_model_t mn_model;
+
+#ifdef MN_TRACE
+/* Debug builds (MN_TRACE): fn is called after every op with each tensor it produced. */
+void mn_model_set_trace(void (*fn)(int op_index, int tensor_index, const void *data, size_t bytes));
+#endif
 
 #endif /* MN_MODEL_API_H */

@@ -28,7 +28,7 @@ uint8_t mn_crc8(const uint8_t *data, size_t n)
     for (i = 0; i < n; i++) {
         crc ^= data[i];
         for (b = 0; b < 8; b++)
-            crc = (uint8_t)((crc & 0x80u) ? (crc << 1) ^ 0x07u : crc << 1);
+            crc = (uint8_t)((crc & 0x80u) ? ((unsigned)crc << 1) ^ 0x07u : (unsigned)crc << 1);
     }
     return crc;
 }
@@ -67,6 +67,7 @@ static int getc_timeout(void)
             return c;
         if ((uint32_t)(mn_board_millis() - t0) > MN_PROTO_BYTE_TIMEOUT_MS)
             return -1;
+        mn_board_idle();
     }
 }
 
@@ -82,6 +83,8 @@ int mn_proto_recv(mn_frame_t *f)
     for (;;) {
         while (c != 0xA5) {
             c = mn_board_getc();
+            if (c < 0)
+                mn_board_idle();
         }
         c = getc_timeout();
         if (c == 0x5A)

@@ -19,12 +19,16 @@
  *
  *   HELLO   0x01 ()                                   -> INFO 0x81 (see mn_harness.c); clears the repeat cache
  *   WRITE   0x02 (input u8, offset u32, bytes...)     -> ACK 0x80 ()
- *   INVOKE  0x03 (n u8, crc32 u32 of each input)      -> RESULT 0x83 (status u8 = 0, invoke index u32,
+ *   INVOKE  0x03 (n u8, crc32 u32 of each input)      -> ACK at once ("started"; not repeated), then
+ *                                                        RESULT 0x83 (status u8 = 0, invoke index u32,
  *                                                        cycles u32, has_cycles u8, stack bytes used u32,
  *                                                        n u8, crc32 u32 of each output)
  *   READ    0x04 (output u8, offset u32, length u16)  -> DATA 0x84 (output u8, offset u32, bytes...)
  *   EXIT    0x05 (code u8)                            -> ACK, then the device stops with that code
  *   any bad frame                                     -> NAK 0xFE (seq 0)
+ *   (debug firmware built with MN_TRACE and MN_HARNESS_TRACE: between INVOKE's ACK and RESULT the device
+ *    pushes TRACE 0x85 frames, seq 0, unacknowledged: op u16, tensor u16, total bytes u32, offset u32,
+ *    bytes... -- every tensor every op produces, in chunks)
  *   any request that cannot be served                 -> ERROR 0xFF (code u8, text)
  */
 #ifndef MN_PROTOCOL_H
@@ -43,7 +47,8 @@
 
 enum {
     MN_T_HELLO = 0x01, MN_T_WRITE = 0x02, MN_T_INVOKE = 0x03, MN_T_READ = 0x04, MN_T_EXIT = 0x05,
-    MN_T_ACK = 0x80, MN_T_INFO = 0x81, MN_T_RESULT = 0x83, MN_T_DATA = 0x84, MN_T_NAK = 0xFE, MN_T_ERROR = 0xFF
+    MN_T_ACK = 0x80, MN_T_INFO = 0x81, MN_T_RESULT = 0x83, MN_T_DATA = 0x84, MN_T_TRACE = 0x85, MN_T_NAK = 0xFE,
+    MN_T_ERROR = 0xFF
 };
 
 enum { MN_ERR_BAD_REQUEST = 1, MN_ERR_RANGE = 2, MN_ERR_INPUT_CRC = 3 };

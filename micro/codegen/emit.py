@@ -63,8 +63,61 @@ def _io(compiled: Compiled, refs: _Refs, kind: str, tensors: list[int]) -> list[
             kind=kind, pos=pos, macro=f"{compiled.name.upper()}_{kind.upper()}{pos}", tensor_name=t.name,
             dtype=t.dtype, shape=list(t.shape), dims=list(t.shape) or [1], elements=t.size, nbytes=t.nbytes,
             ctype=t.ctype, ref=refs.ref(t_idx),
-            scale=None if q is None else repr(q.s), zero_point=None if q is None else q.zp))
+            scale=None if q is None else repr(q.s), zero_point=None if q is None else q.zp,
+            helpers=q is not None and q.scale.size == 1 and t.dtype in _QRANGES,
+            qmin=_QRANGES.get(t.dtype, (0, 0))[0], qmax=_QRANGES.get(t.dtype, (0, 0))[1],
+            lname=f"{kind}{pos}", norm=None))
     return out
+
+
+_QRANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
+
+
+def c_string(text: str) -> str:
+    """A C string literal for any text: printable ASCII as is, everything else (UTF-8 bytes included) as
+    three-digit octal escapes; '?' escaped so no trigraph can form."""
+    out = []
+    for b in text.encode("utf-8"):
+        ch = chr(b)
+        if ch in '"\\?':
+            out.append("\\" + ch)
+        elif 32 <= b < 127:
+            out.append(ch)
+        else:
+            out.append(f"\\{b:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def _c_float(v: float) -> str:
+    r = repr(float(np.float32(v)))
+    return (r if ("." in r or "e" in r or "n" in r) else r + ".0") + "f"
+
+
+def _metadata_context(compiled: Compiled, metadata, inputs: list[dict], outputs: list[dict]) -> dict:
+    """Model metadata (micro.frontend.metadata.ModelMetadata or None) for the templates."""
+    info = {"strings": [], "labels": None}
+    if metadata is None:
+        return info
+    for key, macro in (("name", "MODEL_NAME"), ("description", "MODEL_DESCRIPTION"), ("version", "MODEL_VERSION"),
+                       ("author", "MODEL_AUTHOR"), ("license", "MODEL_LICENSE"),
+                       ("min_runtime_version", "MIN_RUNTIME_VERSION")):
+        value = " ".join(str(getattr(metadata, key, "") or "").split())
+        if value:
+            info["strings"].append(dict(macro=macro, value=c_string(value)))
+    lab = metadata.labels
+    if lab is not None:
+        k, labels = lab
+        if not 0 <= k < len(outputs):
+            raise ValueError(f"labels are for output {k}, but the model has {len(outputs)} output(s)")
+        info["labels"] = dict(output=k, count=len(labels), cstrings=[c_string(x) for x in labels],
+                              source=getattr(metadata, "labels_source", "") or "the model's metadata")
+    for io, tm in zip(inputs, getattr(metadata, "inputs", [])):
+        if tm.mean and tm.std and io["helpers"]:
+            n = max(len(tm.mean), len(tm.std))
+            mean = tm.mean if len(tm.mean) == n else tm.mean * n
+            std = tm.std if len(tm.std) == n else tm.std * n
+            io["norm"] = dict(channels=n, mean=[_c_float(x) for x in mean], std=[_c_float(x) for x in std])
+    return info
 
 
 def _weights(compiled: Compiled, refs: _Refs) -> list[dict]:
@@ -109,7 +162,9 @@ def _call(compiled: Compiled, refs: _Refs, low) -> dict:
     return base
 
 
-def emit_c(compiled: Compiled, source_name: str | None = None) -> GeneratedFiles:
+def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) -> GeneratedFiles:
+    """metadata: a micro.frontend.metadata.ModelMetadata (its strings, labels and input normalization go
+    into the header), or None."""
     refs = _Refs(compiled)
     name = compiled.name
     calls = [_call(compiled, refs, low) for low in compiled.lowered]
@@ -120,6 +175,7 @@ def emit_c(compiled: Compiled, source_name: str | None = None) -> GeneratedFiles
         weight_bytes=compiled.weight_bytes, weights=_weights(compiled, refs), calls=calls,
         inputs=_io(compiled, refs, "input", compiled.graph.inputs),
         outputs=_io(compiled, refs, "output", compiled.graph.outputs))
+    ctx["meta"] = _metadata_context(compiled, metadata, ctx["inputs"], ctx["outputs"])
     files = {
         f"{name}.h": _ENV.get_template("model.h.j2").render(ctx),
         f"{name}.c": _ENV.get_template("model.c.j2").render(ctx),

@@ -115,8 +115,8 @@ def _scons_for(requirement: str) -> tuple[str, str]:
     return m.group(0), f"{int(major)}.{int(minor)}.{int(patch)}"
 
 
-def platformio_unavailable(toolchain_prefix: str = "arm-none-eabi-") -> str | None:
-    """None when an offline PlatformIO build can run here, else the reason (for skips and errors)."""
+def _python_side_unavailable() -> str | None:
+    """PlatformIO and the SCons it needs, in this Python."""
     if _platformio_version() is None:
         return f"PlatformIO is not installed (pip install platformio=={PLATFORMIO_VERSION})"
     scons_dir = _scons_package_dir()
@@ -127,6 +127,14 @@ def platformio_unavailable(toolchain_prefix: str = "arm-none-eabi-") -> str | No
     if have is None or have.split(".")[:2] != wanted.split(".")[:2]:
         return (f"PlatformIO {_platformio_version()} needs SCons {wanted} but SCons {have} is installed "
                 f"(pip install scons=={wanted})")
+    return None
+
+
+def platformio_unavailable(toolchain_prefix: str = "arm-none-eabi-") -> str | None:
+    """None when an offline PlatformIO build can run here, else the reason (for skips and errors)."""
+    reason = _python_side_unavailable()
+    if reason:
+        return reason
     if shutil.which(toolchain_prefix + "gcc") is None:
         return (f"{toolchain_prefix}gcc is not on PATH "
                 "(Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)")
@@ -164,8 +172,8 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 
 def seed_core_dir(core_dir: os.PathLike) -> Path:
     """Make `core_dir` a PlatformIO core dir that needs nothing from the network. Idempotent, cheap."""
-    reason = platformio_unavailable(toolchain_prefix="")  # toolchain is checked by the builder
-    if reason and "gcc" not in reason:
+    reason = _python_side_unavailable()  # the toolchain is checked by build_project and the builder
+    if reason:
         raise PlatformIOError(reason)
     core = Path(core_dir).resolve()
     tool = core / "packages" / "tool-scons"
@@ -431,10 +439,8 @@ def registry_needs(project_dir: os.PathLike, env_name: str = ENV_NAME) -> list[s
         for pkg, meta in manifest.get("packages", {}).items():
             if not meta.get("optional", False):
                 needs.append(f"the platform requires package {pkg}")
-    for opt in ("lib_deps", "platform_packages", "extra_scripts"):
+    for opt in ("lib_deps", "platform_packages"):
         for entry in filter(None, (x.strip() for x in re.split(r"[\n,]", env.get(opt, "")))):
-            if opt == "extra_scripts":
-                continue
             if _local_uri(entry) is None:
                 needs.append(f"{opt} entry '{entry}' would be installed from the registry")
     if "test_framework" in env:

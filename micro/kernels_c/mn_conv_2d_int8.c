@@ -1,77 +1,283 @@
-/* CONV_2D int8 reference kernel (bit-exact with TFLM reference_integer_ops::ConvPerChannel). */
+/* CONV_2D int8 kernel (bit-exact with TFLM reference_integer_ops::ConvPerChannel).
+ *
+ * Per block of MN_CONV_PIX consecutive output pixels (row-major over out_h x out_w, so a
+ * block may span output rows) and MN_CONV_OCB output channels: the K = k_h * k_w *
+ * filter_in_c taps are taken in chunks of at most MN_CONV_KC; each chunk is im2col'ed into
+ * int16 rows with the input offset already added (taps outside the image are 0, which is
+ * exactly TFLM's "skip the tap"), zero-padded to a multiple of 16, then plain int16 x int8 dot
+ * products over it for MN_CONV_PIX pixels x 2 output channels at a time, a loop shape
+ * compilers turn into multiply-add SIMD (pmaddwd on x86-64 SSE2). Filter rows are read in
+ * whole padded chunks: the extra bytes belong to the next row and meet zero taps; the last
+ * rows, where that read would run past the filter, are copied zero-padded first.
+ * The int32 sums (+ bias) of the block are then requantized a pixel's channel chunk at a
+ * time (TFLM's MultiplyByQuantizedMultiplier, double rounding: mn_conv_requant_row).
+ * Buffers live on the stack (no arena scratch): MN_CONV_PIX * MN_CONV_KC int16 +
+ * MN_CONV_PIX * MN_CONV_OCB int32 + MN_CONV_OCB uint32 + MN_CONV_TAIL bytes = 2.4 KB. */
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h"
 
-/* Taps [*first, *last) of a k-tap filter with dilation dil whose input coordinate
- * origin + dil * f lies inside [0, size). Empty when *first >= *last. */
-static void mn_conv_2d_valid_taps(int32_t origin, int32_t dil, int32_t k, int32_t size,
-                                  int32_t *first, int32_t *last)
+#define MN_CONV_PIX 4 /* output pixels per im2col block */
+#define MN_CONV_KALIGN 16
+#define MN_CONV_OCB 32 /* output channels per requantization chunk */
+#define MN_CONV_KC 192 /* taps per im2col chunk (multiple of MN_CONV_KALIGN) */
+#define MN_CONV_TAIL 256 /* >= the largest zero-padded filter tail: 15 x 16 or 1 x MN_CONV_KC */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MN_RESTRICT __restrict__
+#else
+#define MN_RESTRICT
+#endif
+
+/* One output pixel's row of n channels: out[c] = clamp(requant(acc[c]) + zp), where requant
+ * is TFLM's MultiplyByQuantizedMultiplier (double rounding). With rq_round/rq_scale given
+ * (every shift <= 0, r = -shift) it runs on the magnitude |x|, sign restored after:
+ *   h = floor((|x| * mult + 2^30 - [x < 0]) / 2^31) + rnd    (SaturatingRoundingDoublingHighMul,
+ *                                   plus rnd = r > 0 ? 2^(r-1) : 0, RoundingDivideByPOT's nudge)
+ *   |result| = floor(h * scale / 2^31), scale = 2^(31 - r)   (= floor(h / 2^r))
+ * Both roundings are half away from zero, hence symmetric; mult >= 0 never saturates.
+ * Written as loops of 32x32->64 unsigned products with constant shifts only, which compilers
+ * vectorize (SSE2 pmuludq); tmp holds the n intermediate h. */
+static void mn_conv_requant_row(const int32_t *MN_RESTRICT acc, const mn_conv_2d_params_t *p,
+                                int32_t c0, int32_t n,
+                                uint32_t *MN_RESTRICT tmp, int8_t *MN_RESTRICT out)
 {
-    int32_t lo = 0;
-    int32_t hi = 0;
-    if (origin < 0) {
-        lo = (dil - 1 - origin) / dil;
+    const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t *MN_RESTRICT mult = p->mult + c0;
+    int32_t c;
+    if (p->rq_round) {
+        const int32_t *MN_RESTRICT rnd = p->rq_round + c0;
+        const int32_t *MN_RESTRICT scale = p->rq_scale + c0;
+        for (c = 0; c < n; ++c) {
+            const int32_t x = acc[c];
+            const uint32_t neg = (uint32_t)(x >> 31);
+            const uint32_t ax = ((uint32_t)x ^ neg) - neg;
+            const uint64_t y = (uint64_t)ax * (uint32_t)mult[c] + ((uint64_t)(uint32_t)rnd[c] << 31) +
+                               (((uint32_t)1 << 30) - (neg & 1u));
+            tmp[c] = (uint32_t)(y >> 31);
+        }
+        for (c = 0; c < n; ++c) {
+            const int32_t x = acc[c];
+            const uint32_t neg = (uint32_t)(x >> 31);
+            const uint32_t mag = (uint32_t)(((uint64_t)tmp[c] * (uint32_t)scale[c]) >> 31);
+            int32_t v = (int32_t)((mag ^ neg) - neg) + zp;
+            v = v < lo ? lo : v;
+            v = v > hi ? hi : v;
+            out[c] = (int8_t)v;
+        }
+    } else {
+        const int32_t *MN_RESTRICT shift = p->shift + c0;
+        for (c = 0; c < n; ++c) {
+            const int32_t v = mn_mul_by_qmult(acc[c], mult[c], shift[c]) + zp;
+            out[c] = (int8_t)MN_CLAMP(v, lo, hi);
+        }
     }
-    if (size > origin) {
-        hi = (size - origin + dil - 1) / dil;
+}
+
+/* Dot products of MN_CONV_PIX int16 rows with two int8 filter rows over kp taps. */
+static void mn_conv_dot4x2(const int16_t *c0, const int16_t *c1, const int16_t *c2,
+                           const int16_t *c3, const int8_t *w0, const int8_t *w1, int32_t kp,
+                           int32_t *out)
+{
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+    int32_t k;
+    for (k = 0; k < kp; ++k) {
+        const int32_t b0 = w0[k];
+        const int32_t b1 = w1[k];
+        s00 += c0[k] * b0;
+        s01 += c0[k] * b1;
+        s10 += c1[k] * b0;
+        s11 += c1[k] * b1;
+        s20 += c2[k] * b0;
+        s21 += c2[k] * b1;
+        s30 += c3[k] * b0;
+        s31 += c3[k] * b1;
     }
-    *first = lo;
-    *last = MN_MIN(hi, k);
+    out[0] = s00;
+    out[1] = s01;
+    out[2] = s10;
+    out[3] = s11;
+    out[4] = s20;
+    out[5] = s21;
+    out[6] = s30;
+    out[7] = s31;
+}
+
+static void mn_conv_fill_zero(int16_t *d, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        d[i] = 0;
+    }
+}
+
+/* d[i] = src[i] + offset for n int8 values. */
+static void mn_conv_widen(int16_t *d, const int8_t *src, int32_t n, int32_t offset)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        d[i] = (int16_t)(src[i] + offset);
+    }
+}
+
+/* Taps [lo, hi) of the full im2col row, clipped to the chunk [k0, k1) and written at
+ * col[k - k0]: widened from src (src[0] is tap lo), or zeros when src is NULL. */
+static void mn_conv_segment(int16_t *col, int32_t k0, int32_t k1, int32_t lo, int32_t hi,
+                            const int8_t *src, int32_t offset)
+{
+    const int32_t a = MN_MAX(lo, k0);
+    const int32_t b = MN_MIN(hi, k1);
+    if (a >= b) {
+        return;
+    }
+    if (src) {
+        mn_conv_widen(col + (a - k0), src + (a - lo), b - a, offset);
+    } else {
+        mn_conv_fill_zero(col + (a - k0), b - a);
+    }
+}
+
+/* Taps [k0, k1) of output pixel (oy, ox)'s im2col row (input channels [ch0, ch0 + fic)),
+ * zero-padded to kcp entries. */
+static void mn_conv_im2col(const mn_conv_2d_params_t *p, const int8_t *in_batch, int32_t oy,
+                           int32_t ox, int32_t ch0, int32_t k0, int32_t k1, int16_t *col,
+                           int32_t kcp)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, fic = p->filter_in_c;
+    const int32_t k_h = p->k_h, k_w = p->k_w, dil_h = p->dil_h, dil_w = p->dil_w;
+    const int32_t offset = p->input_offset;
+    const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+    const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+    const int32_t row_len = k_w * fic;
+    int32_t fx0 = 0, fx1 = k_w, fy, fx;
+    /* Taps [fx0, fx1) along x fall inside the image (same for every tap row). */
+    if (in_x0 < 0) {
+        fx0 = MN_MIN((dil_w - 1 - in_x0) / dil_w, k_w);
+    }
+    if (in_x0 + (k_w - 1) * dil_w >= in_w) {
+        fx1 = in_w > in_x0 ? (in_w - in_x0 + dil_w - 1) / dil_w : 0;
+    }
+    if (fx1 < fx0) {
+        fx1 = fx0;
+    }
+    for (fy = k0 / row_len; fy < k_h && fy * row_len < k1; ++fy) {
+        const int32_t iy = in_y0 + fy * dil_h;
+        const int32_t r0 = fy * row_len;
+        if (iy < 0 || iy >= in_h) {
+            mn_conv_segment(col, k0, k1, r0, r0 + row_len, 0, offset);
+        } else {
+            const int8_t *src = in_batch + (iy * in_w) * in_c + ch0;
+            mn_conv_segment(col, k0, k1, r0, r0 + fx0 * fic, 0, offset);
+            if (dil_w == 1 && fic == in_c) {
+                /* Taps fx0..fx1-1 are contiguous in the input row. */
+                mn_conv_segment(col, k0, k1, r0 + fx0 * fic, r0 + fx1 * fic,
+                                src + (in_x0 + fx0) * in_c, offset);
+            } else {
+                for (fx = fx0; fx < fx1; ++fx) {
+                    mn_conv_segment(col, k0, k1, r0 + fx * fic, r0 + (fx + 1) * fic,
+                                    src + (in_x0 + fx * dil_w) * in_c, offset);
+                }
+            }
+            mn_conv_segment(col, k0, k1, r0 + fx1 * fic, r0 + row_len, 0, offset);
+        }
+    }
+    mn_conv_fill_zero(col + (k1 - k0), kcp - (k1 - k0));
 }
 
 void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
                      const int32_t *bias, int8_t *output)
 {
     /* Local copies: int8 output stores may alias *p as far as the compiler knows. */
-    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c;
-    const int32_t out_h = p->out_h, out_w = p->out_w, out_c = p->out_c;
-    const int32_t k_h = p->k_h, k_w = p->k_w, fic = p->filter_in_c;
-    const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
-    const int32_t dil_h = p->dil_h, dil_w = p->dil_w, pad_h = p->pad_h, pad_w = p->pad_w;
-    const int32_t input_offset = p->input_offset, output_offset = p->output_offset;
-    const int32_t act_min = p->act_min, act_max = p->act_max;
-    const int32_t *mult = p->mult, *shift = p->shift;
-    const int32_t filters_per_group = out_c / (in_c / fic);
-    const int32_t in_row_stride = in_w * in_c;           /* input elements per row */
-    const int32_t in_tap_stride_x = dil_w * in_c;        /* between taps along x */
-    const int32_t in_tap_stride_y = dil_h * in_row_stride; /* between taps along y */
-    const int32_t w_row_stride = k_w * fic;              /* filter elements per tap row */
-    const int32_t w_oc_stride = k_h * w_row_stride;      /* filter elements per out channel */
-    int32_t b, oy, ox, oc, fy, fx, ic;
+    const int32_t in_c = p->in_c, out_w = p->out_w, out_c = p->out_c, fic = p->filter_in_c;
+    const int32_t groups = in_c / fic;
+    const int32_t per_group = out_c / groups;
+    const int32_t kk = p->k_h * p->k_w * fic;
+    /* Taps in n_chunks chunks of `chunk` (a multiple of 16, <= MN_CONV_KC; the last may be
+     * shorter); each chunk is zero-padded to a multiple of 16. */
+    const int32_t n_chunks = (kk + MN_CONV_KC - 1) / MN_CONV_KC;
+    const int32_t chunk = ((kk + n_chunks - 1) / n_chunks + MN_CONV_KALIGN - 1) / MN_CONV_KALIGN *
+                          MN_CONV_KALIGN;
+    const int32_t pixels = p->out_h * out_w;
+    const int32_t in_batch_size = p->in_h * p->in_w * in_c;
+    int16_t col[MN_CONV_PIX * MN_CONV_KC];
+    int32_t acc[MN_CONV_PIX * MN_CONV_OCB];
+    uint32_t tmp[MN_CONV_OCB];
+    int8_t tail[MN_CONV_TAIL];
+    int32_t b, q0, g, oc, ocb, i, j, k0;
 
     for (b = 0; b < p->batches; ++b) {
-        const int8_t *in_batch = input + b * in_h * in_row_stride;
-        for (oy = 0; oy < out_h; ++oy) {
-            const int32_t in_y0 = oy * stride_h - pad_h;
-            int32_t fy0, fy1;
-            mn_conv_2d_valid_taps(in_y0, dil_h, k_h, in_h, &fy0, &fy1);
-            for (ox = 0; ox < out_w; ++ox) {
-                const int32_t in_x0 = ox * stride_w - pad_w;
-                /* Index (in the batch) of tap (0, 0), channel 0: may lie outside the
-                 * image, so it stays an integer; only valid taps are dereferenced. */
-                const int32_t base = in_y0 * in_row_stride + in_x0 * in_c;
-                int8_t *out_px = output + ((b * out_h + oy) * out_w + ox) * out_c;
-                int32_t fx0, fx1;
-                mn_conv_2d_valid_taps(in_x0, dil_w, k_w, in_w, &fx0, &fx1);
-                for (oc = 0; oc < out_c; ++oc) {
-                    const int32_t group_base = base + (oc / filters_per_group) * fic;
-                    const int8_t *w_oc = filter + oc * w_oc_stride;
-                    int32_t acc = 0;
-                    for (fy = fy0; fy < fy1; ++fy) {
-                        for (fx = fx0; fx < fx1; ++fx) {
-                            const int8_t *x = in_batch + (group_base + fy * in_tap_stride_y +
-                                                          fx * in_tap_stride_x);
-                            const int8_t *w = w_oc + fy * w_row_stride + fx * fic;
-                            for (ic = 0; ic < fic; ++ic) {
-                                acc += (int32_t)w[ic] * ((int32_t)x[ic] + input_offset);
+        const int8_t *in_batch = input + b * in_batch_size;
+        int8_t *out_batch = output + b * pixels * out_c;
+        for (q0 = 0; q0 < pixels; q0 += MN_CONV_PIX) {
+            const int32_t n_pix = MN_MIN(MN_CONV_PIX, pixels - q0);
+            for (g = 0; g < groups; ++g) {
+                const int32_t oc_end = (g + 1) * per_group;
+                /* Output channels in chunks of MN_CONV_OCB: sums (+ bias), then requantize. */
+                for (ocb = g * per_group; ocb < oc_end; ocb += MN_CONV_OCB) {
+                    const int32_t n_oc = MN_MIN(MN_CONV_OCB, oc_end - ocb);
+                    for (k0 = 0; k0 < kk; k0 += chunk) {
+                        const int32_t k1 = MN_MIN(k0 + chunk, kk);
+                        const int32_t kcp = (k1 - k0 + MN_CONV_KALIGN - 1) / MN_CONV_KALIGN * MN_CONV_KALIGN;
+                        /* Filter rows from first_tail on would be read past the filter's end
+                         * (only in the last chunk): their taps are copied, zero-padded. */
+                        const int32_t n_tail = MN_MIN(out_c, (kcp - (k1 - k0) + kk - 1) / kk);
+                        const int32_t first_tail = out_c - n_tail;
+                        /* Missing pixels of a short last block reuse the last row. */
+                        const int16_t *c0 = col;
+                        const int16_t *c1 = col + MN_MIN(1, n_pix - 1) * kcp;
+                        const int16_t *c2 = col + MN_MIN(2, n_pix - 1) * kcp;
+                        const int16_t *c3 = col + MN_MIN(3, n_pix - 1) * kcp;
+                        /* With a single chunk, col and tail serve every channel chunk. */
+                        if (n_chunks > 1 || ocb == g * per_group) {
+                            for (i = 0; i < n_pix; ++i) {
+                                const int32_t q = q0 + i;
+                                mn_conv_im2col(p, in_batch, q / out_w, q % out_w, g * fic, k0, k1,
+                                               col + i * kcp, kcp);
+                            }
+                            for (i = 0; i < n_tail; ++i) {
+                                const int8_t *src = filter + (first_tail + i) * kk + k0;
+                                for (j = 0; j < kcp; ++j) {
+                                    tail[i * kcp + j] = (int8_t)(j < k1 - k0 ? src[j] : 0);
+                                }
+                            }
+                        }
+                        for (oc = ocb; oc + 1 < ocb + n_oc; oc += 2) {
+                            const int8_t *w0 = oc < first_tail ? filter + oc * kk + k0
+                                                               : tail + (oc - first_tail) * kcp;
+                            const int8_t *w1 = oc + 1 < first_tail ? filter + (oc + 1) * kk + k0
+                                                                   : tail + (oc + 1 - first_tail) * kcp;
+                            int32_t *a = acc + (oc - ocb);
+                            int32_t sums[2 * MN_CONV_PIX];
+                            mn_conv_dot4x2(c0, c1, c2, c3, w0, w1, kcp, sums);
+                            if (k0 == 0) { /* first chunk: sums + bias */
+                                const int32_t b0 = bias ? bias[oc] : 0;
+                                const int32_t b1 = bias ? bias[oc + 1] : 0;
+                                for (i = 0; i < MN_CONV_PIX; ++i) {
+                                    a[i * MN_CONV_OCB] = sums[2 * i] + b0;
+                                    a[i * MN_CONV_OCB + 1] = sums[2 * i + 1] + b1;
+                                }
+                            } else {
+                                for (i = 0; i < MN_CONV_PIX; ++i) {
+                                    a[i * MN_CONV_OCB] += sums[2 * i];
+                                    a[i * MN_CONV_OCB + 1] += sums[2 * i + 1];
+                                }
+                            }
+                        }
+                        if (oc < ocb + n_oc) { /* odd last channel: computed twice, added once */
+                            const int8_t *w0 = oc < first_tail ? filter + oc * kk + k0
+                                                               : tail + (oc - first_tail) * kcp;
+                            int32_t *a = acc + (oc - ocb);
+                            int32_t sums[2 * MN_CONV_PIX];
+                            mn_conv_dot4x2(c0, c1, c2, c3, w0, w0, kcp, sums);
+                            for (i = 0; i < MN_CONV_PIX; ++i) {
+                                a[i * MN_CONV_OCB] = (k0 == 0 ? (bias ? bias[oc] : 0) : a[i * MN_CONV_OCB]) +
+                                                     sums[2 * i];
                             }
                         }
                     }
-                    if (bias) {
-                        acc += bias[oc];
+                    for (i = 0; i < n_pix; ++i) {
+                        mn_conv_requant_row(acc + i * MN_CONV_OCB, p, ocb, n_oc, tmp,
+                                            out_batch + (q0 + i) * out_c + ocb);
                     }
-                    acc = mn_mul_by_qmult(acc, mult[oc], shift[oc]) + output_offset;
-                    out_px[oc] = (int8_t)MN_CLAMP(acc, act_min, act_max);
                 }
             }
         }

@@ -74,7 +74,14 @@ void mn_fully_connected_int8(const mn_fully_connected_params_t *p, const int8_t 
  * input_offset = -input_zp in [-127, 128]; output_offset = output_zp in [-128, 127];
  * act_min <= act_max within [-128, 127]. mult[oc]/shift[oc]: one requantization
  * multiplier per output channel (out_c entries, also for per-tensor weights).
- * Accumulation is int32, as TFLM: k_h * k_w * filter_in_c must stay below 2^16. */
+ * Accumulation is int32, as TFLM: k_h * k_w * filter_in_c must stay below 2^16.
+ * rq_round/rq_scale: NULL, or (only when every shift <= 0) out_c entries each with
+ * r = -shift[oc]: rq_round = r > 0 ? 2^(r-1) : 0 and rq_scale = 2^(31 - r) as a uint32 bit
+ * pattern (2^31 is stored as INT32_MIN); they let the kernel requantize a row of channels
+ * with vectorizable unsigned products, the same integers as MultiplyByQuantizedMultiplier
+ * (micro.ops.conv_2d.requant_rows). NULL: the kernel follows TFLM's steps per element.
+ * No scratch: the kernel keeps about 2.4 KB of im2col/sum buffers on the stack
+ * (taps in chunks of at most 192, four pixels x 32 channels at a time). */
 typedef struct {
     int32_t batches;
     int32_t in_h;
@@ -98,6 +105,8 @@ typedef struct {
     int32_t act_max;
     const int32_t *mult;
     const int32_t *shift;
+    const int32_t *rq_round;
+    const int32_t *rq_scale;
 } mn_conv_2d_params_t;
 
 void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
@@ -110,8 +119,15 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
  *   bias   [out_c]                          int32, or NULL
  *   output [batches][out_h][out_w][out_c]   int8
  * out_c = in_c * depth_mult; output channel oc = ic * depth_mult + m reads input
- * channel ic = oc / depth_mult. Geometry, offsets, clamps and mult/shift (out_c
- * entries) as for mn_conv_2d_int8. */
+ * channel ic = oc / depth_mult. Geometry, offsets, clamps, mult/shift (out_c entries) and
+ * rq_round/rq_scale (NULL or out_c entries) as for mn_conv_2d_int8.
+ * folded_bias: NULL, or out_c entries bias[oc] + input_offset * (sum of channel oc's k_h * k_w
+ * tap weights) (bias 0 when NULL), given only when depth_mult == 1, k_h * k_w <= 64 and no tap
+ * weight is -128 (two int8 products then sum exactly in int16); the kernel then uses it
+ * instead of `bias` for the channels of whole 16-channel blocks.
+ * Output pixels are written in raster order, each after all its reads, and no input before a
+ * written pixel's window is read afterwards (in-place planning may rely on this).
+ * No scratch (under 1 KB of stack). */
 typedef struct {
     int32_t batches;
     int32_t in_h;
@@ -135,6 +151,9 @@ typedef struct {
     int32_t act_max;
     const int32_t *mult;
     const int32_t *shift;
+    const int32_t *rq_round;
+    const int32_t *rq_scale;
+    const int32_t *folded_bias;
 } mn_depthwise_conv_2d_params_t;
 
 void mn_depthwise_conv_2d_int8(const mn_depthwise_conv_2d_params_t *p, const int8_t *input,
@@ -240,6 +259,10 @@ void mn_mean_int8(const mn_mean_params_t *p, const int8_t *input, int8_t *output
  * each input's element stride along those dims, 0 where that input is broadcast.
  * broadcast = 0: both inputs hold flat_size elements in output order (dims/strides are then
  * {1,1,1,1,1,flat_size} / {0,0,0,0,0,1}).
+ * input1_table/input2_table: NULL, or 256 int32 each (both or neither; micro passes them when
+ * flat_size >= 1024): table[v + 128] is input i's rescaled value
+ * MultiplyByQuantizedMultiplierSmallerThanOneExp((v + offset) << left_shift, mult, shift) for
+ * every int8 v, computed at compile time (the same integers, one lookup per element).
  * In place: the output may be the very storage of an input that holds flat_size elements
  * (each element is read before it is written); it must not overlap a broadcast input. */
 typedef struct {
@@ -260,6 +283,8 @@ typedef struct {
     const int32_t *dims;
     const int32_t *in1_strides;
     const int32_t *in2_strides;
+    const int32_t *input1_table;
+    const int32_t *input2_table;
 } mn_add_params_t;
 
 void mn_add_int8(const mn_add_params_t *p, const int8_t *input1, const int8_t *input2,

@@ -18,6 +18,33 @@ MAX_RANK = 6  # TFLM BroadcastAdd6DSlow (NdArrayDesc<6>)
 LEFT_SHIFT = 20  # int8 (add_common.cc: 15 for int16)
 
 
+TABLE_MIN_SIZE = 1024  # from this output size on, the 2 KB of input tables pay off
+
+
+def _srdhm(a: int, b: int) -> int:
+    """gemmlowp SaturatingRoundingDoublingHighMul on Python ints."""
+    if a == b == -(2**31):
+        return 2**31 - 1
+    ab = a * b
+    num = ab + ((1 << 30) if ab >= 0 else 1 - (1 << 30))
+    q = abs(num) >> 31  # C++ division truncates toward zero
+    return q if num >= 0 else -q
+
+
+def _rdbpot(x: int, exponent: int) -> int:
+    """gemmlowp RoundingDivideByPOT on Python ints (x in int32)."""
+    mask = (1 << exponent) - 1
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if (x & mask) > threshold else 0)
+
+
+def input_table(offset: int, mult: int, shift: int) -> np.ndarray:
+    """table[v + 128] = MultiplyByQuantizedMultiplierSmallerThanOneExp((v + offset) << 20,
+    mult, shift) for v in [-128, 127]: the kernel's per-input rescale as a lookup."""
+    return int_array([_rdbpot(_srdhm((v + offset) * (1 << LEFT_SHIFT), mult), -shift)
+                      for v in range(-128, 128)])
+
+
 def _real_multipliers(s1: float, s2: float, s_out: float) -> tuple[float, float, float]:
     twice_max = 2.0 * float(max(s1, s2))
     return (float(s1) / twice_max, float(s2) / twice_max,
@@ -112,7 +139,11 @@ def lower(op: Op, g: Graph) -> KernelCall:
         output_offset=y.quant.zp, output_mult=mo, output_shift=sho,
         left_shift=LEFT_SHIFT, act_min=act_min, act_max=act_max,
         flat_size=y.size, broadcast=int(not elementwise),
-        dims=int_array(dims), in1_strides=int_array(st1), in2_strides=int_array(st2))
+        dims=int_array(dims), in1_strides=int_array(st1), in2_strides=int_array(st2),
+        input1_table=None, input2_table=None)
+    if y.size >= TABLE_MIN_SIZE:
+        params["input1_table"] = input_table(-x1.quant.zp, m1, sh1)
+        params["input2_table"] = input_table(-x2.quant.zp, m2, sh2)
     # An input holding as many elements as the output is read in output order, each
     # element before the output element at the same place is written: in place is safe.
     overlap = tuple(i for i, t in enumerate((x1, x2)) if t.size == y.size and not t.is_const)

@@ -42,6 +42,19 @@ def lower(op: Op, g: Graph) -> KernelCall:
                       macs=macs)
 
 
+def requant_rows(shift: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """rq_round, rq_scale for the kernels' vectorizable requantization (see mn_kernels.h):
+    with r = -shift, 2^(r-1) (0 for r = 0) and 2^(31-r) as an int32 bit pattern. (None, None)
+    when a shift is positive (multiplier > 1): the kernels then follow TFLM step by step."""
+    shift = np.asarray(shift, dtype=np.int64)
+    if np.any(shift > 0) or np.any(shift < -31):
+        return None, None
+    r = -shift
+    rnd = np.where(r > 0, np.left_shift(1, np.maximum(r - 1, 0)), 0)
+    scale = np.left_shift(np.int64(1), 31 - r)
+    return int_array(rnd), int_array(scale.astype(np.uint32).view(np.int32))
+
+
 # Shared with depthwise_conv_2d.py: TFLM's conv_common.cc and depthwise_conv_common.cc
 # run the same Prepare (ComputePaddingHeightWidth, PopulateConvolutionQuantizationParams).
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
@@ -112,7 +125,10 @@ def geometry_and_quant(op: Op, g: Graph, k_h: int, k_w: int, out_c: int) -> dict
         scales = np.full(out_c, scales[0], dtype=np.float32)
     mult, shift = per_channel_multipliers(x.quant.s, scales, y.quant.s)
     act_min, act_max = activation_range(fused_activation(op), y.dtype, y.quant.s, y.quant.zp)
-    return dict(
+    out = dict(
         stride_h=s_h, stride_w=s_w, dil_h=d_h, dil_w=d_w, pad_h=pad_h, pad_w=pad_w,
         input_offset=-x.quant.zp, output_offset=y.quant.zp, act_min=act_min, act_max=act_max,
         mult=int_array(mult), shift=int_array(shift))
+    rq_round, rq_scale = requant_rows(shift)
+    out.update(rq_round=rq_round, rq_scale=rq_scale)
+    return out

@@ -44,6 +44,9 @@ extern "C" {
 #define TFLM_HELLO_WORLD_INT8_OUTPUT0_SCALE 0.008290956728160381f
 #define TFLM_HELLO_WORLD_INT8_OUTPUT0_ZERO_POINT 5
 
+/* No labels: give the model TFLite metadata with a label file, or `--labels labels.txt`. */
+#define TFLM_HELLO_WORLD_INT8_NUM_LABELS 0
+
 /* Prepares the model (clears the arena). Call once before the first invoke. */
 void tflm_hello_world_int8_init(void);
 
@@ -58,6 +61,61 @@ const void *tflm_hello_world_int8_output(int index);
 
 /* The arena itself (TFLM_HELLO_WORLD_INT8_ARENA_BYTES bytes), e.g. for measuring stack/arena use. */
 uint8_t *tflm_hello_world_int8_arena(void);
+
+/* input 0: a real value -> int8, as TFLite quantizes: round(x / scale) + zero_point, halves away
+ * from zero, saturated to [-128, 127]; NaN gives the zero point. */
+static inline int8_t tflm_hello_world_int8_quantize_input0(float x)
+{
+    float v = x / TFLM_HELLO_WORLD_INT8_INPUT0_SCALE;
+    int32_t q;
+    float frac;
+    if (v != v)
+        return (int8_t)TFLM_HELLO_WORLD_INT8_INPUT0_ZERO_POINT;
+    if (v > 1.0e6f)
+        v = 1.0e6f;
+    else if (v < -1.0e6f)
+        v = -1.0e6f;
+    q = (int32_t)v;
+    frac = v - (float)q;
+    if (frac >= 0.5f)
+        q++;
+    else if (frac <= -0.5f)
+        q--;
+    q += TFLM_HELLO_WORLD_INT8_INPUT0_ZERO_POINT;
+    return (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
+}
+
+/* Quantizes n real values (n <= TFLM_HELLO_WORLD_INT8_INPUT0_ELEMENTS) into input 0. */
+static inline void tflm_hello_world_int8_set_input0_float(const float *values, size_t n)
+{
+    int8_t *dst = (int8_t *)tflm_hello_world_int8_input(0);
+    size_t i;
+    for (i = 0; i < n && i < TFLM_HELLO_WORLD_INT8_INPUT0_ELEMENTS; i++)
+        dst[i] = tflm_hello_world_int8_quantize_input0(values[i]);
+}
+
+/* output 0: int8 -> real value, scale * (q - zero_point) (the same float TFLite's DEQUANTIZE gives). */
+static inline float tflm_hello_world_int8_dequantize_output0(int8_t q)
+{
+    return TFLM_HELLO_WORLD_INT8_OUTPUT0_SCALE * (float)((int32_t)q - TFLM_HELLO_WORLD_INT8_OUTPUT0_ZERO_POINT);
+}
+
+/* Element i of output 0 as a real value (valid after tflm_hello_world_int8_invoke). */
+static inline float tflm_hello_world_int8_output0_float(size_t i)
+{
+    return tflm_hello_world_int8_dequantize_output0(((int8_t const *)tflm_hello_world_int8_output(0))[i]);
+}
+
+/* Index of the largest element of output 0 (the first one on ties). */
+static inline int tflm_hello_world_int8_argmax_output0(void)
+{
+    const int8_t *y = (const int8_t *)tflm_hello_world_int8_output(0);
+    size_t i, best = 0;
+    for (i = 1; i < TFLM_HELLO_WORLD_INT8_OUTPUT0_ELEMENTS; i++)
+        if (y[i] > y[best])
+            best = i;
+    return (int)best;
+}
 
 #ifdef MN_TRACE
 /* Host verification only: called after every op with each tensor it produced. */
