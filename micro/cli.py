@@ -26,7 +26,9 @@ def cmd_compile(args) -> int:
     t0 = time.perf_counter()
     model = _load(args.model)
     compiled = compile_model(model)
-    generated = emit_c(compiled, Path(args.model).name)
+    from micro.build import resolve_metadata
+    metadata = resolve_metadata(Path(args.model).read_bytes(), compiled, getattr(args, "labels", None))
+    generated = emit_c(compiled, Path(args.model).name, metadata)
     written = write_c(generated, args.output)
     dt = time.perf_counter() - t0
     plan = compiled.plan
@@ -50,7 +52,14 @@ def cmd_inspect(args) -> int:
 
     model = _load(args.model)
     info = describe(model, Path(args.model).read_bytes(), with_oracle=not args.no_oracle)
-    print(json.dumps(info, indent=2) if args.json else format_table(info))
+    from micro.frontend.metadata import read_metadata
+    meta = read_metadata(Path(args.model).read_bytes())
+    if args.json:
+        info["model_metadata"] = meta.as_dict()
+        print(json.dumps(info, indent=2))
+    else:
+        print(format_table(info))
+        print("\n".join(meta.summary_lines()))
     return 0
 
 
@@ -269,6 +278,34 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def cmd_build(args) -> int:
+    """`micro build`: a PlatformIO project for the board, budget-checked, built; flash and RAM from the ELF."""
+    from micro.build import build_model
+    out = args.output or f"build/{args.board}"
+    build_model(args.model, args.board, out, framework=args.framework, labels=args.labels,
+                ignore_budget=args.ignore_budget, library_name=args.name)
+    where = "" if out == f"build/{args.board}" else f" -d {out}"
+    print(f"next: micro flash --board {args.board}{where} --port PORT")
+    return 0
+
+
+def cmd_flash(args) -> int:
+    """`micro flash`: PlatformIO upload (framework arduino); bare metal: how to flash the .bin at 0x10000."""
+    from micro.build import flash
+    res = flash(args.project or f"build/{args.board}", args.port, board=args.board)
+    print(res.instructions)
+    return 0
+
+
+def cmd_export(args) -> int:
+    """`micro export arduino`: the compiled model as an Arduino library .zip."""
+    from micro.export_arduino import export_arduino
+    export_arduino(args.model, args.output, board=args.board, labels=args.labels, name=args.name,
+                   version=args.lib_version, author=args.author, maintainer=args.maintainer, url=args.url,
+                   sample=args.sample)
+    return 0
+
+
 def cmd_ops(args) -> int:
     from micro.ops import supported_kinds
     print("\n".join(supported_kinds()))
@@ -293,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("model")
     c.add_argument("-o", "--output", default="out", help="output directory (default: out)")
     c.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare arena sizes")
+    c.add_argument("--labels", metavar="FILE", help="labels.txt for output 0 (header: <name>_labels[])")
     c.set_defaults(fn=cmd_compile)
 
     i = sub.add_parser("inspect", help="ops, shapes, MACs, weight and arena bytes")
@@ -352,6 +390,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     o = sub.add_parser("ops", help="list the TFLite ops micro supports")
     o.set_defaults(fn=cmd_ops)
+
+    bd = sub.add_parser("build", help="a PlatformIO project for a board (model as a library), checked against "
+                        "the board's flash and RAM, and built")
+    bd.add_argument("model")
+    bd.add_argument("--board", required=True, help="e.g. nano33ble; see `micro boards`")
+    bd.add_argument("-o", "--output", help="project folder (default: build/<board>)")
+    bd.add_argument("--framework", choices=("arduino", "baremetal"),
+                    help="arduino (default: PlatformIO's nordicnrf52 platform, USB serial; needs the PlatformIO "
+                         "registry once) or baremetal (offline, micro's own platform, UARTE0 on D0/D1)")
+    bd.add_argument("--labels", metavar="FILE", help="labels.txt (one per line) for output 0, instead of the "
+                    "model's own metadata")
+    bd.add_argument("--name", help="name of the model's library under lib/ (default: from the model)")
+    bd.add_argument("--ignore-budget", action="store_true", help="build even if the model does not fit")
+    bd.set_defaults(fn=cmd_build)
+
+    fl = sub.add_parser("flash", help="upload a `micro build` project to the board (arduino), or print how to "
+                        "flash the bare-metal .bin")
+    fl.add_argument("--board", required=True)
+    fl.add_argument("--port", help="the board's serial port, e.g. /dev/ttyACM0")
+    fl.add_argument("-d", "--project", help="the `micro build` folder (default: build/<board>)")
+    fl.set_defaults(fn=cmd_flash)
+
+    ex = sub.add_parser("export", help="package the compiled model for another toolchain (arduino: a library .zip)")
+    ex.add_argument("target", choices=("arduino",))
+    ex.add_argument("model")
+    ex.add_argument("-o", "--output", help="the .zip (default: <Library>.zip); its stem names the library")
+    ex.add_argument("--board", default="nano33ble", help="board whose kernel variant is used (default: nano33ble)")
+    ex.add_argument("--labels", metavar="FILE", help="labels.txt for output 0, instead of the model's metadata")
+    ex.add_argument("--name", help="library name (default: from -o, else from the model)")
+    ex.add_argument("--version", dest="lib_version", help="library version (default: the metadata's, else 1.0.0)")
+    ex.add_argument("--author", help="library.properties author (default: the metadata's, else micro)")
+    ex.add_argument("--maintainer", help="library.properties maintainer (default: the author)")
+    ex.add_argument("--url", help="library.properties url")
+    ex.add_argument("--sample", metavar="FILE.npy", help="input for the Classify example (real values or "
+                    "quantized integers; default: a fixed pseudo-random pattern)")
+    ex.set_defaults(fn=cmd_export)
     return p
 
 

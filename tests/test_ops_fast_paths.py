@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import subprocess
 from pathlib import Path
 
@@ -41,8 +42,11 @@ def lib(tmp_path_factory):
     gcc = need_tool("gcc")
     so = tmp_path_factory.mktemp("fast_lib") / "libmnfast.so"
     srcs = [KERNELS / "mn_conv_2d_int8.c", KERNELS / "mn_depthwise_conv_2d_int8.c"]
-    subprocess.run([gcc, *STRICT, "-fPIC", "-shared", "-I", str(KERNELS), *map(str, srcs), "-o", str(so)],
-                   check=True, capture_output=True, text=True)
+    # MN_SANITIZE=1 (with LD_PRELOAD=$(gcc -print-file-name=libasan.so)), as in test_ops_conv.
+    extra = (["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+             if os.environ.get("MN_SANITIZE") else [])
+    subprocess.run([gcc, *STRICT, *extra, "-fPIC", "-shared", "-I", str(KERNELS), *map(str, srcs),
+                    "-o", str(so)], check=True, capture_output=True, text=True)
     return ctypes.CDLL(str(so))
 
 
@@ -193,3 +197,65 @@ def test_add_tables_in_place(tmp_path):
         ins = [a.copy(), b.copy()]
         ta._call_add(add_lib, call.params, ins[0], ins[1], ins[pos])
         assert np.array_equal(ins[pos], ref)
+
+
+# --------------------------------------------------------------------------- in-place (overlap)
+
+def _overlap_case(lib, kind, in_hw, in_c, out_c, k, stride, padding, groups=1, mult=1, seed=0):
+    """Run the kernel with its output starting raster_gap() bytes before its input in one
+    buffer (the tightest overlap the planner may choose) and compare with a separate output.
+    Every case below overlaps (gap < input size)."""
+    from micro.ops import depthwise_conv_2d
+    from micro.ops.base import raster_gap
+
+    r = np.random.default_rng(seed)
+    buf, xs = _conv_case(r, kind, in_hw, in_c, out_c, k, stride, padding, mult=mult, groups=groups)
+    g = read_model(buf, "m").main
+    (op,) = g.ops
+    mod = conv_2d if kind == "CONV_2D" else depthwise_conv_2d
+    call = mod.lower(op, g)
+    s, keep = tc._struct(call.params)
+    w = np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8)
+    bias = np.ascontiguousarray(g.t(call.inputs[2]).data, dtype=np.int32)
+    y_t = g.t(op.outputs[0])
+    prm = call.params
+    _, pad_top = compute_padding(padding, in_hw[0], k[0], stride[0])
+    _, pad_left = compute_padding(padding, in_hw[1], k[1], stride[1])
+    gap = raster_gap(1, in_hw[0], in_hw[1], in_c, prm["out_h"], prm["out_w"], prm["out_c"],
+                     stride[0], stride[1], pad_top, pad_left)
+    vp = ctypes.c_void_p
+    fn = getattr(lib, call.func)
+    for extra in (0, 5, 13):  # the planner may start the output further before the input
+        d = gap + extra
+        assert d < int(np.prod(xs[0].shape))
+        for x in xs:
+            want = np.zeros(y_t.size, np.int8)
+            fn(ctypes.byref(s), vp(x.ctypes.data), vp(w.ctypes.data), vp(bias.ctypes.data),
+               vp(want.ctypes.data))
+            arena = np.zeros(max(d + x.size, y_t.size) + 16, np.int8)
+            arena[d:d + x.size] = x.ravel()
+            fn(ctypes.byref(s), vp(arena.ctypes.data + d), vp(w.ctypes.data), vp(bias.ctypes.data),
+               vp(arena.ctypes.data))
+            assert np.array_equal(arena[:y_t.size], want), (kind, in_hw, in_c, out_c, k, stride, d)
+    del keep
+
+
+@pytest.mark.parametrize("case", [
+    dict(in_hw=(9, 7), in_c=16, out_c=16, k=(3, 3), stride=(1, 1), padding="SAME"),
+    dict(in_hw=(9, 7), in_c=40, out_c=40, k=(1, 1), stride=(1, 1), padding="VALID"),
+    dict(in_hw=(8, 8), in_c=12, out_c=12, k=(3, 3), stride=(1, 1), padding="SAME", groups=3),
+    dict(in_hw=(7, 6), in_c=48, out_c=48, k=(3, 3), stride=(1, 1), padding="SAME"),  # K=432 > 192
+    dict(in_hw=(10, 9), in_c=40, out_c=40, k=(3, 3), stride=(2, 2), padding="SAME"),
+], ids=str)
+def test_conv_in_place(lib, case):
+    _overlap_case(lib, "CONV_2D", **case)
+
+
+@pytest.mark.parametrize("case", [
+    dict(in_hw=(9, 7), in_c=32, out_c=32, k=(3, 3), stride=(1, 1), padding="SAME"),
+    dict(in_hw=(9, 8), in_c=20, out_c=20, k=(3, 3), stride=(2, 2), padding="SAME"),
+    dict(in_hw=(12, 12), in_c=4, out_c=12, k=(3, 3), stride=(2, 2), padding="SAME", mult=3),
+    dict(in_hw=(12, 12), in_c=16, out_c=32, k=(3, 3), stride=(2, 2), padding="SAME", mult=2),
+], ids=str)
+def test_depthwise_in_place(lib, case):
+    _overlap_case(lib, "DEPTHWISE_CONV_2D", **case)

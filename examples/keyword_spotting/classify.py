@@ -1,9 +1,10 @@
 """Keyword spotting from audio to label with the compiled MLPerf Tiny KWS model.
 
-    python examples/keyword_spotting/classify.py [--model kws.tflite] [wav ...]
+    python examples/keyword_spotting/classify.py [--board host|mps2_an386] [--model kws.tflite] [wav ...]
 
-Compiles the model with micro, builds the generated C for this machine, computes MFCC features for each
-16 kHz wav, runs the compiled model, prints the label, and checks the scores against TFLM byte for byte.
+Compiles the model with micro, computes MFCC features for each 16 kHz wav, runs the compiled model on the
+chosen board (the host build, or firmware on an emulated Cortex-M4 in QEMU, fed over its UART), prints the
+label (and the instructions of the invoke on a board), and checks the scores against TFLM byte for byte.
 """
 
 from __future__ import annotations
@@ -33,12 +34,27 @@ SHARED = Path(os.environ.get("MICRO_SHARED", HERE.parent.parent.parent / "shared
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=str(SHARED / "models" / "mlperf_tiny_kws_ref_model.tflite"))
+    ap.add_argument("--board", default="host", help="host, or a board from `micro boards` (e.g. mps2_an386)")
     ap.add_argument("wavs", nargs="*", help="16 kHz 16-bit wav files (default: the shared yes/no clips)")
     args = ap.parse_args()
     wavs = args.wavs or [str(SHARED / "data" / "tflm_micro_speech" / f) for f in ("yes_1000ms.wav", "no_1000ms.wav")]
 
     compiled = compile_model(load_model(args.model))
-    host = HostModel(compiled, emit_c(compiled))
+    if args.board == "host":
+        host = HostModel(compiled, emit_c(compiled))
+
+        def run(x):
+            (scores,), _ = host.run([x])
+            return scores, ""
+    else:
+        from micro.harness.board_verify import BoardSession
+
+        session = BoardSession(compiled, args.board).__enter__()
+
+        def run(x):
+            result = session.run([x])
+            cost = f", {result.instructions:,} instructions" if result.instructions else ""
+            return result.outputs[0], f" on {args.board}{cost}"
     x_t = compiled.graph.tensors[compiled.graph.inputs[0]]
     y_t = compiled.graph.tensors[compiled.graph.outputs[0]]
 
@@ -50,14 +66,16 @@ def main() -> int:
 
     for wav in wavs:
         q = features.quantize(features.mfcc(features.read_wav(wav)), x_t.quant.s, x_t.quant.zp)
-        (scores,), _ = host.run([q.reshape(x_t.shape)])
+        scores, where = run(q.reshape(x_t.shape))
         probs = (scores.astype(np.float32).ravel() - y_t.quant.zp) * y_t.quant.s
         top = int(np.argmax(probs))
         check = ""
         if oracle is not None:
             ref = oracle.run([q.reshape(x_t.shape)], [compiled.graph.outputs[0]])[compiled.graph.outputs[0]]
             check = "  (bit-exact with TFLM)" if np.array_equal(ref.ravel(), scores.ravel()) else "  (DIFFERS FROM TFLM)"
-        print(f"{Path(wav).name}: {LABELS[top]} ({probs[top]:.2f}){check}")
+        print(f"{Path(wav).name}: {LABELS[top]} ({probs[top]:.2f}){where}{check}")
+    if args.board != "host":
+        session.__exit__(None, None, None)
     return 0
 
 

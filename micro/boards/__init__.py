@@ -22,6 +22,28 @@ class Board:
     upload: str | None = None     # upload tool, for real hardware
     platformio_board: str | None = None
     defines: tuple[str, ...] = field(default_factory=tuple)
+    # `micro build` / `micro export arduino` (micro/build.py):
+    bootloader_bytes: int = 0     # flash below flash_origin kept by a bootloader (flash_bytes already excludes it)
+    frameworks: tuple[str, ...] = ("baremetal",)   # what `micro build --framework` accepts; the first is the default
+    # (framework, flash bytes, RAM bytes) the firmware needs besides the model's code, weights, arena and the
+    # stack below: the harness (protocol buffers, startup, libc) or an Arduino core with its USB stack and RTOS.
+    reserve: tuple[tuple[str, int, int], ...] = ()
+    stacks: tuple[tuple[str, int], ...] = ()  # (framework, main stack bytes the firmware reserves)
+    platformio_platform: str | None = None   # registry platform of framework builds, e.g. "nordicnrf52"
+    arduino_fqbn: str | None = None          # arduino-cli board id, e.g. "arduino:mbed_nano:nano33ble"
+
+    def framework_reserve(self, framework: str) -> tuple[int, int]:
+        """(flash, RAM) bytes the framework/harness itself takes on this board."""
+        for fw, flash, ram in self.reserve:
+            if fw == framework:
+                return flash, ram
+        return 0, 0
+
+    def stack_reserve(self, framework: str) -> int:
+        for fw, n in self.stacks:
+            if fw == framework:
+                return n
+        return 0
 
     @property
     def flash_end(self) -> int:
@@ -50,6 +72,13 @@ BOARDS: dict[str, Board] = {
             ram_origin=0x20000000, ram_bytes=256 * 1024,
             kernel_variant="cmsis_dsp", serial="nrf_uarte0", template_dir="nano33ble",
             emulator="renode:arduino_nano_33_ble", upload="bossac (Arduino fork)", platformio_board="nano33ble",
+            bootloader_bytes=0x10000, frameworks=("arduino", "baremetal"),
+            # baremetal: measured (micro build, harness firmware: startup, protocol, UARTE driver, libc parts);
+            # arduino: Arduino mbed core 4.x (mbed OS, USB CDC serial) for an empty sketch, rounded up: an
+            # estimate, the core is not installed here.
+            reserve=(("baremetal", 6 * 1024, 3 * 1024), ("arduino", 96 * 1024, 56 * 1024)),
+            stacks=(("baremetal", 16 * 1024), ("arduino", 0)),  # arduino: mbed's main-thread stack is in the core's RAM
+            platformio_platform="nordicnrf52", arduino_fqbn="arduino:mbed_nano:nano33ble",
         ),
     )
 }

@@ -11,6 +11,8 @@
  * rows, where that read would run past the filter, are copied zero-padded first.
  * The int32 sums (+ bias) of the block are then requantized a pixel's channel chunk at a
  * time (TFLM's MultiplyByQuantizedMultiplier, double rounding: mn_conv_requant_row).
+ * Output pixels are written in raster order, a block after all of its reads, so the output
+ * may overlap the input as micro.ops.base.raster_gap allows (see mn_kernels.h).
  * Buffers live on the stack (no arena scratch): MN_CONV_PIX * MN_CONV_KC int16 +
  * MN_CONV_PIX * MN_CONV_OCB int32 + MN_CONV_OCB uint32 + MN_CONV_TAIL bytes = 2.4 KB. */
 #include "mn_fixedpoint.h"
@@ -198,6 +200,15 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
                           MN_CONV_KALIGN;
     const int32_t pixels = p->out_h * out_w;
     const int32_t in_batch_size = p->in_h * p->in_w * in_c;
+    /* Output overlapping the input (in-place planning): a block re-reads its input windows
+     * after writing some of its outputs when groups > 1 or with several tap chunks and channel
+     * chunks; single-pixel blocks keep the raster-order contract there. */
+    const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
+    const uintptr_t in_hi = in_lo + (uintptr_t)p->batches * in_batch_size;
+    const uintptr_t out_hi = out_lo + (uintptr_t)p->batches * pixels * out_c;
+    const int overlap = out_lo < in_hi && in_lo < out_hi;
+    const int32_t pix_block =
+        overlap && (groups > 1 || (n_chunks > 1 && per_group > MN_CONV_OCB)) ? 1 : MN_CONV_PIX;
     int16_t col[MN_CONV_PIX * MN_CONV_KC];
     int32_t acc[MN_CONV_PIX * MN_CONV_OCB];
     uint32_t tmp[MN_CONV_OCB];
@@ -207,8 +218,8 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_batch = input + b * in_batch_size;
         int8_t *out_batch = output + b * pixels * out_c;
-        for (q0 = 0; q0 < pixels; q0 += MN_CONV_PIX) {
-            const int32_t n_pix = MN_MIN(MN_CONV_PIX, pixels - q0);
+        for (q0 = 0; q0 < pixels; q0 += pix_block) {
+            const int32_t n_pix = MN_MIN(pix_block, pixels - q0);
             for (g = 0; g < groups; ++g) {
                 const int32_t oc_end = (g + 1) * per_group;
                 /* Output channels in chunks of MN_CONV_OCB: sums (+ bias), then requantize. */

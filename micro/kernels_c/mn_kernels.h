@@ -80,6 +80,9 @@ void mn_fully_connected_int8(const mn_fully_connected_params_t *p, const int8_t 
  * pattern (2^31 is stored as INT32_MIN); they let the kernel requantize a row of channels
  * with vectorizable unsigned products, the same integers as MultiplyByQuantizedMultiplier
  * (micro.ops.conv_2d.requant_rows). NULL: the kernel follows TFLM's steps per element.
+ * The output may overlap the input: output pixels are written in raster order, each after
+ * all its reads, and no input before a written pixel's window is read afterwards (the
+ * raster-order contract of micro.ops.base.raster_gap).
  * No scratch: the kernel keeps about 2.4 KB of im2col/sum buffers on the stack
  * (taps in chunks of at most 192, four pixels x 32 channels at a time). */
 typedef struct {
@@ -121,12 +124,10 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
  * out_c = in_c * depth_mult; output channel oc = ic * depth_mult + m reads input
  * channel ic = oc / depth_mult. Geometry, offsets, clamps, mult/shift (out_c entries) and
  * rq_round/rq_scale (NULL or out_c entries) as for mn_conv_2d_int8.
- * folded_bias: NULL, or out_c entries bias[oc] + input_offset * (sum of channel oc's k_h * k_w
- * tap weights) (bias 0 when NULL), given only when depth_mult == 1, k_h * k_w <= 64 and no tap
- * weight is -128 (two int8 products then sum exactly in int16); the kernel then uses it
- * instead of `bias` for the channels of whole 16-channel blocks.
- * Output pixels are written in raster order, each after all its reads, and no input before a
- * written pixel's window is read afterwards (in-place planning may rely on this).
+ * The output may overlap the input: the kernel then writes output pixels in raster order,
+ * each after all its reads, and reads no input before a written pixel's window afterwards
+ * (the raster-order contract of micro.ops.base.raster_gap); otherwise it takes a faster
+ * channel-block order.
  * No scratch (under 1 KB of stack). */
 typedef struct {
     int32_t batches;
@@ -153,7 +154,6 @@ typedef struct {
     const int32_t *shift;
     const int32_t *rq_round;
     const int32_t *rq_scale;
-    const int32_t *folded_bias;
 } mn_depthwise_conv_2d_params_t;
 
 void mn_depthwise_conv_2d_int8(const mn_depthwise_conv_2d_params_t *p, const int8_t *input,

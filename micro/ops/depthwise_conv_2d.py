@@ -6,11 +6,9 @@ Output channel oc = ic * depth_multiplier + m reads input channel ic.
 
 from __future__ import annotations
 
-import numpy as np
-
 from micro.ir import Graph, Op
 from micro.ops.conv_2d import bias_index, common_problems, geometry_and_quant
-from micro.ops.base import KernelCall, int_array, opt
+from micro.ops.base import KernelCall, opt
 
 KIND = "DEPTHWISE_CONV_2D"
 
@@ -39,29 +37,8 @@ def lower(op: Op, g: Graph) -> KernelCall:
         out_h=y.shape[1], out_w=y.shape[2], out_c=out_c,
         depth_mult=int(opt(op, "depth_multiplier")), k_h=k_h, k_w=k_w)
     params.update(geometry_and_quant(op, g, k_h, k_w, out_c))
-    params["folded_bias"] = folded_bias(g, op, params)
     macs = y.size * k_h * k_w
     return KernelCall("mn_depthwise_conv_2d_int8", "mn_depthwise_conv_2d_int8.c",
                       "mn_depthwise_conv_2d_params_t", params,
                       inputs=[op.inputs[0], op.inputs[1], bias_index(op)], outputs=[op.outputs[0]],
                       macs=macs)
-
-
-MAX_PAIRED_TAPS = 64  # MN_DW_MAX_TAPS in mn_depthwise_conv_2d_int8.c
-
-
-def folded_bias(g: Graph, op: Op, params: dict) -> np.ndarray | None:
-    """bias + input_offset * (sum of each channel's taps) for the kernel's paired-tap path
-    (depth_mult 1, constant filter without -128 weights, at most MAX_PAIRED_TAPS taps); None
-    otherwise. sum((x + io) * w) + b == sum(x * w) + (b + io * sum(w)) in integers, and taps
-    outside the image read the input zero point (x + io == 0)."""
-    w, b = g.t(op.inputs[1]), g.t(bias_index(op))
-    if (params["depth_mult"] != 1 or not w.is_const or params["k_h"] * params["k_w"] > MAX_PAIRED_TAPS
-            or np.any(w.data == -128) or (b is not None and not b.is_const)):
-        return None
-    sums = w.data.reshape(-1, w.shape[3]).astype(np.int64).sum(axis=0)
-    bias = np.zeros(w.shape[3], np.int64) if b is None else b.data.astype(np.int64).ravel()
-    folded = bias + params["input_offset"] * sums
-    if np.any(np.abs(folded) >= 2**31):
-        return None
-    return int_array(folded)
