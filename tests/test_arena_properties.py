@@ -30,13 +30,15 @@ def random_graphs(draw):
         else:
             tensors.append(Tensor(out, f"t{out}", (draw(st.integers(1, 4000)),), "int8"))
             op = Op(k, "X", 1, ins, [out])
-            gaps = {}
+            gaps, gaps_rev = {}, {}
             for pos in range(len(ins)):
                 if draw(st.booleans()):
                     gaps[pos] = draw(st.integers(0, 5000))
+                if draw(st.booleans()):
+                    gaps_rev[pos] = draw(st.integers(0, 5000))
             scratch = draw(st.sampled_from([0, 0, 0, 64, 1000]))
             lowered.append(Lowered(op, KernelCall("f", "f.c", None, {}, ins, [out], scratch_bytes=scratch,
-                                                  overlap_gap=gaps)))
+                                                  overlap_gap=gaps, overlap_gap_reverse=gaps_rev)))
         ops.append(op)
     outputs = [len(tensors) - 1] + ([draw(st.integers(0, len(tensors) - 1))] if draw(st.booleans()) else [])
     g = Graph("g", tensors, ops, [0], sorted(set(outputs)))
@@ -45,7 +47,16 @@ def random_graphs(draw):
 
 def brute_force_violations(buffers, overlaps):
     """Independent check: simulate byte ownership at every step."""
-    allowed = {(o.inp, o.out): o.gap for o in overlaps}
+    allowed = {(o.inp, o.out): (o.gap, o.gap_after) for o in overlaps}
+
+    def legal(inp, out):
+        if (inp, out) not in allowed:
+            return False
+        before, after = allowed[(inp, out)]
+        start_in, start_out = buffers[inp].offset, buffers[out].offset
+        return (before is not None and start_out <= start_in - before) or \
+               (after is not None and start_out >= start_in + after)
+
     steps = range(min(b.first for b in buffers), max(b.last for b in buffers) + 1)
     bad = []
     for s in steps:
@@ -56,9 +67,7 @@ def brute_force_violations(buffers, overlaps):
             for byte in range(b.offset, b.offset + b.size):
                 if byte in owner:
                     j = owner[byte]
-                    ok = ((j, i) in allowed and buffers[i].offset + allowed[(j, i)] <= buffers[j].offset) or \
-                         ((i, j) in allowed and buffers[j].offset + allowed[(i, j)] <= buffers[i].offset)
-                    if not ok:
+                    if not (legal(j, i) or legal(i, j)):
                         bad.append((s, i, j, byte))
                         break
                 owner[byte] = i

@@ -18,11 +18,11 @@ def align_down(x: int, alignment: int) -> int:
     return x // alignment * alignment
 
 
-def overlap_index(overlaps: list[Overlap]) -> dict[tuple[int, int], int]:
-    return {(ov.inp, ov.out): ov.gap for ov in overlaps}
+def overlap_index(overlaps: list[Overlap]) -> dict[tuple[int, int], Overlap]:
+    return {(ov.inp, ov.out): ov for ov in overlaps}
 
 
-def place_in_order(buffers: list[Buffer], order: list[int], overlaps: dict[tuple[int, int], int],
+def place_in_order(buffers: list[Buffer], order: list[int], overlaps: dict[tuple[int, int], Overlap],
                    alignment: int = 4) -> int:
     """Assign `offset` to every buffer, in `order`; return the arena size in bytes."""
     for b in buffers:
@@ -36,10 +36,18 @@ def place_in_order(buffers: list[Buffer], order: list[int], overlaps: dict[tuple
             if not p.overlaps_in_time(b):
                 continue
             left, right = b.size, p.size  # b may not start in (p.off - left, p.off + right)
-            if (j, i) in overlaps:  # b is the output that may run ahead of input p
-                left = min(left, overlaps[(j, i)])
-            elif (i, j) in overlaps:  # b is the input, p the output placed already
-                right = min(right, overlaps[(i, j)])
+            ov = overlaps.get((j, i))
+            if ov is not None:  # b is the output, p its input
+                if ov.gap is not None:  # b may start gap bytes (or more) before p
+                    left = min(left, ov.gap)
+                if ov.gap_after is not None:  # b may start gap_after bytes (or more) after p
+                    right = min(right, ov.gap_after)
+            ov = overlaps.get((i, j))
+            if ov is not None:  # b is the input, p its output placed already
+                if ov.gap is not None:  # output p may start gap bytes before b
+                    right = min(right, ov.gap)
+                if ov.gap_after is not None:  # output p may start gap_after bytes after b
+                    left = min(left, ov.gap_after)
             forbidden.append((p.offset - left, p.offset + right))
         b.offset = _first_fit(0, forbidden, alignment)
         placed.append(i)

@@ -31,12 +31,18 @@ class Buffer:
 
 @dataclass(frozen=True)
 class Overlap:
-    """Buffer `out` may share bytes with buffer `inp` if it starts at least `gap` bytes before it."""
+    """Buffer `out` may share bytes with buffer `inp` if it starts at least `gap` bytes before it
+    (forward mode) or at least `gap_after` bytes after it (reverse mode); None: that mode is not allowed."""
 
     inp: int
     out: int
-    gap: int
+    gap: int | None
     step: int
+    gap_after: int | None = None
+
+    def allows(self, in_offset: int, out_offset: int) -> bool:
+        return ((self.gap is not None and out_offset + self.gap <= in_offset) or
+                (self.gap_after is not None and out_offset >= in_offset + self.gap_after))
 
 
 def alias_roots(lowered: list[Lowered]) -> dict[int, int]:
@@ -103,7 +109,8 @@ def overlaps_for(g: Graph, lowered: list[Lowered], buffers: list[Buffer],
         if o not in tensor_buffer:
             continue
         ob = tensor_buffer[o]
-        for pos, gap in call.overlap_gaps().items():
+        forward, reverse = call.overlap_gaps(), call.overlap_gap_reverse
+        for pos in sorted(set(forward) | set(reverse)):
             t = call.inputs[pos] if pos < len(call.inputs) else None
             if t is None or t not in tensor_buffer:
                 continue
@@ -115,32 +122,41 @@ def overlaps_for(g: Graph, lowered: list[Lowered], buffers: list[Buffer],
                       tensor_buffer.get(x) == ib]
             if others:
                 continue
-            out.append(Overlap(ib, ob, gap, step))
+            out.append(Overlap(ib, ob, forward.get(pos), step, reverse.get(pos)))
     return out
 
 
-def pair_footprint(inp: int, out: int, gap: int) -> int:
+def pair_footprint(inp: int, out: int, gap: int | None, gap_after: int | None = None) -> int:
     """Least bytes an overlapping (input, output) pair can occupy together."""
-    return min(inp + out, max(inp + gap, out))
+    best = inp + out
+    if gap is not None:  # output starts gap bytes before the input
+        best = min(best, max(inp + gap, out))
+    if gap_after is not None:  # output starts gap_after bytes after the input
+        best = min(best, max(inp, gap_after + out))
+    return best
 
 
 def lower_bound(buffers: list[Buffer], overlaps: list[Overlap] = ()) -> int:
-    """Peak of simultaneously live bytes (crediting declared overlaps): no placement can use less."""
+    """Peak of simultaneously live bytes (crediting declared overlaps): no placement can use less.
+
+    At one step all declared overlaps belong to the op running then, so they share one output:
+    that output and its overlapping inputs form a group that occupies at least the largest of the
+    output, the inputs side by side (they never overlap each other), and each pair's own footprint.
+    Every other live buffer is disjoint from the group and from each other.
+    """
     if not buffers:
         return 0
     best = 0
     for s in sorted({b.first for b in buffers}):
         live = {i for i, b in enumerate(buffers) if b.first <= s <= b.last}
+        pairs = [ov for ov in overlaps if ov.inp in live and ov.out in live]
         total = sum(buffers[i].size for i in live)
-        used: set[int] = set()
-        savings = []
-        for ov in overlaps:
-            if ov.inp in live and ov.out in live:
-                a, b = buffers[ov.inp].size, buffers[ov.out].size
-                savings.append((a + b - pair_footprint(a, b, ov.gap), ov.inp, ov.out))
-        for saving, i, o in sorted(savings, reverse=True):
-            if i not in used and o not in used:
-                used |= {i, o}
-                total -= saving
+        for out in {ov.out for ov in pairs}:
+            group = [ov for ov in pairs if ov.out == out]
+            o = buffers[out].size
+            ins = sum(buffers[ov.inp].size for ov in group)
+            footprint = max([o, ins] + [pair_footprint(buffers[ov.inp].size, o, ov.gap, ov.gap_after)
+                                        for ov in group])
+            total -= o + ins - footprint
         best = max(best, total)
     return best

@@ -46,9 +46,9 @@ def check_plan(buffers: list[Buffer], overlaps: list[Overlap]) -> None:
                 continue
             if not (a.offset < b.offset + b.size and b.offset < a.offset + a.size):
                 continue
-            if (i, j) in allowed and b.offset + allowed[(i, j)] <= a.offset:
-                continue  # b is the output, starting at least gap bytes before input a
-            if (j, i) in allowed and a.offset + allowed[(j, i)] <= b.offset:
+            if (i, j) in allowed and allowed[(i, j)].allows(a.offset, b.offset):
+                continue  # b is the output of input a, placed as its kernel allows
+            if (j, i) in allowed and allowed[(j, i)].allows(b.offset, a.offset):
                 continue
             raise AssertionError(f"arena plan overlap: {a.name} [{a.offset}, +{a.size}) and "
                                  f"{b.name} [{b.offset}, +{b.size}) are live together")

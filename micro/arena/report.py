@@ -14,8 +14,8 @@ def plan_dict(plan: ArenaPlan, graph=None, tflm: dict | None = None) -> dict:
     return dict(
         arena_bytes=plan.arena_bytes, lower_bound_bytes=plan.lower_bound_bytes,
         execution_order=list(plan.order),
-        overlaps=[dict(input_buffer=o.inp, output_buffer=o.out, min_gap_bytes=o.gap, step=o.step)
-                  for o in plan.overlaps],
+        overlaps=[dict(input_buffer=o.inp, output_buffer=o.out, min_bytes_before_input=o.gap,
+                       min_bytes_after_input=o.gap_after, step=o.step) for o in plan.overlaps],
         buffers=buffers, tflm_arena=tflm)
 
 
@@ -26,7 +26,10 @@ def plan_table(plan: ArenaPlan, tflm: dict | None = None) -> str:
         note = ""
         if i in shares:
             o = shares[i]
-            note = f"may overlap {plan.buffers[o.inp].name.split(':')[0]} (gap >= {o.gap})"
+            modes = [f"{o.gap} B before" if o.gap is not None else "",
+                     f"{o.gap_after} B after" if o.gap_after is not None else ""]
+            note = f"may overlap {plan.buffers[o.inp].name.split(':')[0]} (starting >= " + \
+                " or ".join(m for m in modes if m) + ")"
         if len(b.tensors) > 1:
             note = (note + "; " if note else "") + "views: " + ",".join(f"t{t}" for t in b.tensors[1:])
         name = b.name if len(b.name) <= 48 else b.name[:45] + "..."

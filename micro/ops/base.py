@@ -38,8 +38,12 @@ class KernelCall:
     - overlap_gap: {input position: D} for kernels that write their output in
       increasing address order while still reading the input ahead of it: the
       output may overlap that input if it starts at least D bytes before it
-      (see `raster_gap`). The planner never assumes more than these two say,
-      and only when the input dies at this op.
+      (see `raster_gap`).
+    - overlap_gap_reverse: {input position: D} for kernels that, when their
+      output starts after the input, write it in decreasing address order: the
+      output may overlap that input if it starts at least D bytes after it (see
+      `raster_gap_reverse`). The planner never assumes more than these say, and
+      only when the input dies at this op.
     """
 
     func: str
@@ -52,6 +56,7 @@ class KernelCall:
     macs: int = 0
     overlap_ok: tuple[int, ...] = ()
     overlap_gap: dict = field(default_factory=dict)
+    overlap_gap_reverse: dict = field(default_factory=dict)
     extra_sources: tuple[str, ...] = ()
 
     def overlap_gaps(self) -> dict[int, int]:
@@ -142,6 +147,45 @@ def raster_gap(batches: int, in_h: int, in_w: int, in_c: int, out_h: int, out_w:
     future_min = np.minimum.accumulate(first_read[::-1])[::-1]  # earliest read from pixel p on
     last_write = ((b * out_h + oy) * out_w + ox + 1) * out_c * out_bytes - 1
     return int(max(0, int(np.max(last_write - future_min)) + 1))
+
+
+def raster_gap_reverse(batches: int, in_h: int, in_w: int, in_c: int, out_h: int, out_w: int, out_c: int,
+                       stride_h: int, stride_w: int, pad_top: int, pad_left: int, k_h: int, k_w: int,
+                       dilation_h: int = 1, dilation_w: int = 1, in_bytes: int = 1, out_bytes: int = 1) -> int:
+    """Smallest D such that an NHWC window op may write its output starting D bytes AFTER its input,
+    overlapping it, when the kernel honours the reverse contract: output pixels are written in
+    descending raster order, and once any byte of output pixel p is written the kernel reads no input
+    beyond the last byte of pixel p's window (its bottom-right corner clipped to the image, last channel).
+    """
+    import numpy as np
+
+    b, oy, ox = np.meshgrid(np.arange(batches), np.arange(out_h), np.arange(out_w), indexing="ij")
+    b, oy, ox = b.ravel(), oy.ravel(), ox.ravel()
+    row = np.clip(oy * stride_h - pad_top + (k_h - 1) * dilation_h, 0, in_h - 1)
+    col = np.clip(ox * stride_w - pad_left + (k_w - 1) * dilation_w, 0, in_w - 1)
+    last_read = ((b * in_h + row) * in_w + col + 1) * in_c * in_bytes - 1
+    past_max = np.maximum.accumulate(last_read)  # latest byte read by pixels up to p
+    first_write = ((b * out_h + oy) * out_w + ox) * out_c * out_bytes
+    return int(max(0, int(np.max(past_max - first_write)) + 1))
+
+
+def window_overlap_gaps(op: Op, g: Graph, k_h: int, k_w: int) -> dict[str, dict[int, int]]:
+    """{"forward": {0: D}, "reverse": {0: D_rev}} for an NHWC window op (conv, depthwise, pool)."""
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    if len(x.shape) != 4 or len(y.shape) != 4:
+        return {"forward": {}, "reverse": {}}
+    sh, sw = op.options.get("stride_h", 1) or 1, op.options.get("stride_w", 1) or 1
+    dh, dw = op.options.get("dilation_h_factor", 1) or 1, op.options.get("dilation_w_factor", 1) or 1
+    padding = op.options.get("padding", "VALID")
+    _, pad_top = compute_padding(padding, x.shape[1], k_h, sh, dh)
+    _, pad_left = compute_padding(padding, x.shape[2], k_w, sw, dw)
+    from micro.ir import DTYPE_BYTES
+
+    ib, ob = DTYPE_BYTES[x.dtype], DTYPE_BYTES[y.dtype]
+    dims = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], y.shape[1], y.shape[2], y.shape[3], sh, sw,
+            pad_top, pad_left)
+    return {"forward": {0: raster_gap(*dims, ib, ob)},
+            "reverse": {0: raster_gap_reverse(*dims, k_h, k_w, dh, dw, ib, ob)}}
 
 
 def window_overlap_gap(op: Op, g: Graph, k_h: int, k_w: int) -> dict[int, int]:

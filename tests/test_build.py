@@ -1,0 +1,356 @@
+"""`micro build` / `micro flash`: PlatformIO project, memory budget (and the error of a model that does not fit),
+the offline bare-metal build of KWS and person detection with flash and RAM read from the ELF, the fail-fast
+Arduino framework without the registry, kernel variant selection by board, model metadata."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DATA, MODELS, need_tool
+from micro import build as B
+from micro.boards import BOARDS, get_board
+from micro.cli import main
+from micro.compiler import compile_model
+from micro.errors import MicroError
+from micro.frontend import load_model
+
+KWS = MODELS / "mlperf_tiny_kws_ref_model.tflite"
+PERSON = MODELS / "tflm_person_detect.tflite"
+MOBILENET = MODELS / "tflm_xtensa_mobilenet_v2_int8_1x3x224x224.tflite"
+SILENT = dict(log=lambda *_: None)
+
+
+def _need_pio_build():
+    need_tool("arm-none-eabi-gcc")
+    from micro.harness.platformio import platformio_unavailable
+    reason = platformio_unavailable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _ini(project: Path) -> configparser.ConfigParser:
+    cp = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",))
+    cp.read(project / "platformio.ini")
+    return cp
+
+
+# ---------------------------------------------------------------------------------------------
+# Board record, kernel variants
+# ---------------------------------------------------------------------------------------------
+
+def test_nano33ble_record_limits():
+    b = get_board("nano33ble")
+    assert b.ram_bytes == 256 * 1024
+    assert b.flash_bytes == 1024 * 1024 - 64 * 1024 and b.bootloader_bytes == 64 * 1024
+    assert b.flash_origin == 0x10000
+    assert b.frameworks[0] == "arduino" and "baremetal" in b.frameworks
+    assert b.platformio_platform == "nordicnrf52" and b.arduino_fqbn == "arduino:mbed_nano:nano33ble"
+    assert b.framework_reserve("arduino")[1] > b.framework_reserve("baremetal")[1]
+
+
+def test_kernel_variant_follows_the_board(tmp_path, monkeypatch):
+    files = ["mn_kernels.h", "mn_fixedpoint.h", "mn_conv_2d_int8.c", "mn_softmax_int8.c"]
+    sel = B.select_kernels(files, "nano33ble")
+    assert sel.variant == "cmsis_dsp"
+    assert sel.pending == ["mn_conv_2d_int8.c", "mn_softmax_int8.c"] and sel.variant_used == []
+    assert set(sel.files) == set(files)
+    assert "pending" in sel.summary()
+    # once a DSP file exists for an op, boards with DSP get it instead of the reference file
+    kdir = tmp_path / "kernels_c"
+    kdir.mkdir()
+    for f in files + ["mn_softmax_dsp_int8.c"]:
+        (kdir / f).write_text("/* */\n")
+    monkeypatch.setattr(B, "KERNELS_DIR", kdir)
+    sel = B.select_kernels(files, "nano33ble")
+    assert "mn_softmax_dsp_int8.c" in sel.files and "mn_softmax_int8.c" not in sel.files
+    assert sel.variant_used == ["mn_softmax_dsp_int8.c"] and sel.pending == ["mn_conv_2d_int8.c"]
+    # a board that asks for the reference kernels keeps them
+    from dataclasses import replace
+    ref_board = replace(BOARDS["nano33ble"], kernel_variant="reference")
+    sel = B.select_kernels(files, ref_board)
+    assert set(sel.files) == set(files) and not sel.pending
+
+
+# ---------------------------------------------------------------------------------------------
+# Budget
+# ---------------------------------------------------------------------------------------------
+
+def test_budget_of_kws_fits_and_counts_every_part():
+    compiled = compile_model(load_model(KWS))
+    b = B.estimate_budget(compiled, "nano33ble", "baremetal")
+    assert b.fits and not b.problems()
+    assert b.arena == compiled.plan.arena_bytes and b.stack == 16 * 1024
+    assert b.weights >= compiled.weight_bytes and b.code > 1000
+    assert b.flash == b.weights + b.code + b.framework_flash and b.ram == b.arena + b.stack + b.framework_ram
+    arduino = B.estimate_budget(compiled, "nano33ble", "arduino")
+    assert arduino.ram > b.ram - b.stack and arduino.flash > b.flash
+
+
+def test_mobilenet_v2_does_not_fit_and_says_why():
+    compiled = compile_model(load_model(MOBILENET))
+    budget = B.estimate_budget(compiled, "nano33ble", "baremetal")
+    assert not budget.fits
+    with pytest.raises(B.BudgetError) as e:
+        B.check_budget(budget)
+    msg = str(e.value)
+    assert f"arena {compiled.plan.arena_bytes:,}" in msg and compiled.plan.arena_bytes > 2_400_000
+    assert "262,144 B" in msg and "983,040 B (1 MB minus the 64 KB bootloader)" in msg
+    assert "RAM: needs" in msg and "flash: needs" in msg and "micro plan" in msg
+
+
+def _too_big_model(tmp_path) -> Path:
+    """A small synthetic model (micro.testing.tflite_builder) whose output alone needs 288 KB of arena."""
+    from micro.testing import tflite_builder as tb
+    rng = np.random.default_rng(0)
+    path = tmp_path / "too_big.tflite"
+    path.write_bytes(tb.conv_layer(rng, h=192, w=192, cin=4, cout=8, kh=1, kw=1))
+    return path
+
+
+def test_cli_build_stops_before_building_a_model_that_does_not_fit(tmp_path, capsys):
+    model = _too_big_model(tmp_path)
+    out = tmp_path / "proj"
+    assert main(["build", str(model), "--board", "nano33ble", "--framework", "baremetal", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    arena = compile_model(load_model(model)).plan.arena_bytes
+    assert arena >= 192 * 192 * 8
+    assert "does not fit nano33ble (baremetal)" in err
+    assert "RAM: needs" in err and f"arena {arena:,}" in err and "flash: needs" not in err
+    assert "262,144 B" in err and "--ignore-budget" in err
+    assert not (out / ".pio").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Bare-metal builds (offline): KWS and person detection
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("model", [KWS, PERSON], ids=["kws", "person_detect"])
+def test_baremetal_build_offline_with_elf_sizes(tmp_path, capsys, model):
+    _need_pio_build()
+    out = tmp_path / "proj"
+    assert main(["build", str(model), "--board", "nano33ble", "--framework", "baremetal", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    # the project: platformio.ini on micro's local platform, src/ from firmware_templates, the model as a lib
+    ini = _ini(out)
+    env = ini["env:micro"]
+    assert env["board"] == "nano33ble" and env["platform"].startswith("symlink://")
+    assert "framework" not in env and env["lib_archive"] == "no"
+    src = {p.name for p in (out / "src").iterdir()}
+    assert {"mn_harness_main.c", "mn_protocol.c", "mn_startup_cm4.c", "board_board.c", "mn_model_binding.c"} <= src
+    name = load_model(model).name
+    lib = out / "lib" / name
+    manifest = json.loads((lib / "library.json").read_text())
+    assert manifest["name"] == name and manifest["build"]["srcDir"] == "src"
+    assert (lib / "src" / f"{name}.h").is_file() and (lib / "src" / f"{name}_weights.c").is_file()
+    # the ELF: flash and RAM read from its sections
+    elf = out / ".pio" / "build" / "micro" / "firmware.elf"
+    assert elf.is_file() and (out / ".pio" / "build" / "micro" / "firmware.bin").is_file()
+    mem = B.elf_memory(elf, "nano33ble")
+    compiled = compile_model(load_model(model))
+    built = json.loads((out / B.MANIFEST).read_text())
+    assert 0 <= mem.parts_ram["arena"] - built["budget"]["arena"] < 8     # the section is 4-byte aligned
+    assert mem.parts_ram["stack"] == 16 * 1024
+    assert mem.parts_flash["weights"] >= compiled.weight_bytes
+    assert mem.flash <= mem.flash_limit and mem.ram <= mem.ram_limit
+    assert f"flash: {mem.flash:,} B of 983,040 B" in text and f"RAM:   {mem.ram:,} B of 262,144 B" in text
+    assert "dsp variant is pending" in text
+    # the budget was an upper bound of what the ELF needs
+    assert built["budget"]["flash"] >= mem.flash and built["budget"]["ram"] >= mem.ram
+    assert built["memory"]["flash"] == mem.flash
+    # pure-Python section sizes agree with binutils
+    res = subprocess.run(["arm-none-eabi-size", "-A", "-d", str(elf)], capture_output=True, text=True)
+    sizes = {p[0]: int(p[1]) for p in (line.split() for line in res.stdout.splitlines())
+             if len(p) == 3 and p[0].startswith(".") and p[1].isdigit()}
+    for sec, n in mem.sections.items():
+        assert sizes[sec] == n, sec
+    # the application starts after the bootloader
+    vector = next(s for s in B.elf_sections(elf) if s.name == ".isr_vector")
+    assert vector.addr == 0x10000
+
+
+def test_flash_baremetal_prints_how_to_flash_the_bin(tmp_path, capsys):
+    compiled = compile_model(load_model(KWS))
+    B.generate(compiled, KWS.read_bytes(), "nano33ble", "baremetal", tmp_path / "p", model_file=KWS.name)
+    assert main(["flash", "--board", "nano33ble", "--port", "/dev/ttyACM7", "-d", str(tmp_path / "p")]) == 0
+    out = capsys.readouterr().out
+    assert "firmware.bin" in out and "0x10000" in out
+    assert "bossac -d --port=/dev/ttyACM7" in out and "--base-address 0x10000" in out
+    assert "D1/TX" in out and f"micro verify {KWS.name} --board nano33ble --port" in out
+
+
+def test_flash_refuses_other_board_and_missing_project(tmp_path, capsys):
+    compiled = compile_model(load_model(KWS))
+    B.generate(compiled, KWS.read_bytes(), "nano33ble", "baremetal", tmp_path / "p")
+    assert main(["flash", "--board", "mps2_an386", "--port", "x", "-d", str(tmp_path / "p")]) == 2
+    assert "built for nano33ble" in capsys.readouterr().err
+    assert main(["flash", "--board", "nano33ble", "--port", "x", "-d", str(tmp_path / "nothing")]) == 2
+    assert "not a `micro build` folder" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Framework arduino: generated project; without the registry it fails fast
+# ---------------------------------------------------------------------------------------------
+
+def test_arduino_project_layout(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "core"))
+    compiled = compile_model(load_model(MODELS / "mlzoo_ds_cnn_s_int8.tflite"))
+    meta = B.resolve_metadata(b"", compiled, DATA / "mlzoo_kws" / "labels.txt")
+    project = B.generate(compiled, b"", "nano33ble", None, tmp_path / "p", meta, library_name="KwsModel")
+    assert project.framework == "arduino"
+    env = _ini(project.dir)["env:micro"]
+    assert (env["platform"], env["board"], env["framework"]) == ("nordicnrf52", "nano33ble", "arduino")
+    main_cpp = (project.dir / "src" / "main.cpp").read_text()
+    for needle in ("#include <Arduino.h>", "#include <KwsModel.h>", "void setup()", "void loop()",
+                   "micro_harness_begin(Serial)", "micro_harness_poll()"):
+        assert needle in main_cpp
+    lib = project.dir / "lib" / "KwsModel"
+    assert json.loads((lib / "library.json").read_text())["name"] == "KwsModel"
+    from micro.export_arduino import check_library
+    assert check_library(lib) == []
+    assert "_labels[MLZOO_DS_CNN_S_INT8_NUM_LABELS]" in (lib / "src" / "micro" / "mlzoo_ds_cnn_s_int8.h").read_text()
+
+
+def test_arduino_build_without_registry_fails_fast(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "empty-core"))   # nordicnrf52 not installed
+    monkeypatch.setenv("MICRO_OFFLINE", "1")                                  # and no registry
+    t0 = time.monotonic()
+    assert main(["build", str(KWS), "--board", "nano33ble", "-o", str(tmp_path / "p")]) == 2
+    assert time.monotonic() - t0 < 20
+    err = capsys.readouterr().err
+    assert "registry cannot be reached" in err and "--framework baremetal" in err
+    assert "platform nordicnrf52" in err
+    # the same for `micro flash` of that project
+    t0 = time.monotonic()
+    assert main(["flash", "--board", "nano33ble", "--port", "/dev/ttyACM0", "-d", str(tmp_path / "p")]) == 2
+    assert time.monotonic() - t0 < 10
+    assert "--framework baremetal" in capsys.readouterr().err
+
+
+def test_registry_probe_gives_up_quickly(monkeypatch):
+    monkeypatch.delenv("MICRO_OFFLINE", raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")   # the discard port: refused at once, nothing leaves
+    t0 = time.monotonic()
+    why = B.registry_unreachable(timeout=2)
+    assert why and "127.0.0.1:9" in why and time.monotonic() - t0 < 5
+
+
+def test_flash_arduino_needs_a_port(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "core"))
+    compiled = compile_model(load_model(KWS))
+    B.generate(compiled, KWS.read_bytes(), "nano33ble", "arduino", tmp_path / "p")
+    assert main(["flash", "--board", "nano33ble", "-d", str(tmp_path / "p")]) == 2
+    assert "--port is needed" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# ELF reader
+# ---------------------------------------------------------------------------------------------
+
+def test_elf_sections_of_an_object_file(tmp_path):
+    cc = need_tool("arm-none-eabi-gcc")
+    (tmp_path / "a.c").write_text("const int table[100] = {1};\nint counter;\nint f(int x) { return x + table[x]; }\n")
+    subprocess.run([cc, "-mcpu=cortex-m4", "-mthumb", "-O2", "-c", str(tmp_path / "a.c"), "-o", str(tmp_path / "a.o")],
+                   check=True)
+    secs = {s.name: s for s in B.elf_sections(tmp_path / "a.o")}
+    assert secs[".rodata"].size == 400 and not secs[".rodata"].nobits
+    assert secs[".bss"].nobits and secs[".bss"].size == 4
+    assert secs[".text"].flags & B.SHF_EXECINSTR
+    with pytest.raises(MicroError):
+        B.elf_sections(tmp_path / "a.c")
+
+
+# ---------------------------------------------------------------------------------------------
+# Metadata: reader, header, inspect
+# ---------------------------------------------------------------------------------------------
+
+def _model_with_metadata(tmp_path) -> Path:
+    from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata
+    from micro.testing import tflite_builder as tb
+    rng = np.random.default_rng(1)
+    data = tb.fully_connected_layer(rng, in_depth=16, units=3)
+    fb = build_metadata(name="Traffic light", description="red, amber or green", version="1.2.0", author="A. Person",
+                        license="MIT", inputs=[TensorMeta(name="rgb", content="image", color_space="rgb",
+                                                          mean=[127.5, 127.0, 126.0], std=[128.0],
+                                                          stats_min=[0.0], stats_max=[255.0])],
+                        outputs=[TensorMeta(name="probability", description="class scores",
+                                            associated_files=[AssociatedFile("labels.txt", "colours",
+                                                                             "TENSOR_AXIS_LABELS")])],
+                        associated_files=[AssociatedFile("README.txt", "about", "DESCRIPTIONS")])
+    path = tmp_path / "traffic.tflite"
+    path.write_bytes(attach_metadata(data, fb, {"labels.txt": b"red\namber\ngreen\n", "README.txt": b"hello"}))
+    return path
+
+
+def test_metadata_round_trip_and_tflm_still_runs_the_model(tmp_path):
+    from micro.frontend.metadata import read_metadata
+    from micro.harness.verify import random_inputs, verify_compiled
+    path = _model_with_metadata(tmp_path)
+    meta = read_metadata(path.read_bytes())
+    assert (meta.name, meta.description, meta.version, meta.author, meta.license) == (
+        "Traffic light", "red, amber or green", "1.2.0", "A. Person", "MIT")
+    assert meta.has_tflite_metadata and "TFLITE_METADATA" in meta.entries
+    assert meta.inputs[0].content == "image" and meta.inputs[0].color_space == "rgb"
+    assert meta.inputs[0].mean == [127.5, 127.0, 126.0] and meta.inputs[0].std == [128.0]
+    assert meta.inputs[0].stats_max == [255.0]
+    assert meta.labels == (0, ["red", "amber", "green"])
+    assert meta.associated_files[0].content == b"hello" and not meta.warnings
+    compiled = compile_model(load_model(path))
+    rng = np.random.default_rng(0)
+    report = verify_compiled(compiled, path.read_bytes(), [random_inputs(compiled.graph, rng) for _ in range(3)])
+    assert report.ok, report.summary()
+
+
+def test_shared_models_have_no_labels_but_a_runtime_version():
+    from micro.frontend.metadata import read_metadata
+    meta = read_metadata(KWS.read_bytes())
+    assert meta.labels is None and not meta.has_tflite_metadata
+    assert meta.min_runtime_version == "1.5.0"
+
+
+def test_missing_label_file_is_a_warning(tmp_path):
+    from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata, read_metadata
+    fb = build_metadata(outputs=[TensorMeta(associated_files=[AssociatedFile("labels.txt", type="TENSOR_AXIS_LABELS")])])
+    meta = read_metadata(attach_metadata(KWS.read_bytes(), fb))
+    assert meta.labels is None and any("labels.txt" in w for w in meta.warnings)
+
+
+def test_inspect_shows_metadata(tmp_path, capsys):
+    path = _model_with_metadata(tmp_path)
+    assert main(["inspect", str(path), "--no-oracle"]) == 0
+    out = capsys.readouterr().out
+    for needle in ("name: Traffic light", "version: 1.2.0", "author: A. Person", "license: MIT",
+                   "input 0: 'rgb' image (rgb) normalize (x - [127.5, 127, 126]) / 128 range [0, 255]",
+                   "TENSOR_AXIS_LABELS file labels.txt", "labels (output 0, 3): red, amber, green"):
+        assert needle in out, needle
+    assert main(["inspect", str(path), "--no-oracle", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["model_metadata"]["labels"]["labels"] == ["red", "amber", "green"]
+
+
+def test_compile_header_with_metadata_and_labels_option(tmp_path, capsys):
+    path = _model_with_metadata(tmp_path)
+    assert main(["compile", str(path), "-o", str(tmp_path / "c"), "--no-oracle"]) == 0
+    h = (tmp_path / "c" / "traffic.h").read_text()
+    assert '#define TRAFFIC_MODEL_NAME "Traffic light"' in h and "#define TRAFFIC_NUM_LABELS 3" in h
+    assert "#define TRAFFIC_INPUT0_NORM_CHANNELS 3" in h
+    labels = tmp_path / "l.txt"
+    labels.write_text("stop\nwait\ngo\n")
+    assert main(["compile", str(path), "-o", str(tmp_path / "d"), "--no-oracle", "--labels", str(labels)]) == 0
+    assert '"wait",' in (tmp_path / "d" / "traffic.c").read_text()
+    for cc in ("gcc", "arm-none-eabi-gcc"):
+        need_tool(cc)
+        flags = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"] if cc.startswith("arm") else []
+        for src in (tmp_path / "c").glob("*.c"):
+            res = subprocess.run([cc, *flags, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-c",
+                                  str(src), "-o", str(tmp_path / "x.o")], capture_output=True, text=True)
+            assert res.returncode == 0, res.stderr
