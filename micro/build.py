@@ -489,7 +489,7 @@ def _check_framework(board: Board, framework: str | None) -> str:
 def _baremetal_sources(compiled, board: Board, generated, selection: KernelSelection, lib_name: str):
     from micro.harness.firmware import FIRMWARE_CFLAGS, OPT, firmware_project
     fw = firmware_project(compiled, board, "harness", generated=generated,
-                          stack_bytes=board.stack_reserve("baremetal") or 16 * 1024)
+                          stack_bytes=board.stack_reserve("baremetal"))
     model_files = set(generated.files) | set(generated.kernel_files)
     src = {k: v for k, v in fw.sources.items() if k not in model_files}
     lib: dict[str, str | bytes | Path] = {f"src/{k}": v for k, v in generated.files.items()}

@@ -28,7 +28,8 @@ class Board:
     # (framework, flash bytes, RAM bytes) the firmware needs besides the model's code, weights, arena and the
     # stack below: the harness (protocol buffers, startup, libc) or an Arduino core with its USB stack and RTOS.
     reserve: tuple[tuple[str, int, int], ...] = ()
-    stacks: tuple[tuple[str, int], ...] = ()  # (framework, main stack bytes the firmware reserves)
+    stacks: tuple[tuple[str, int], ...] = ()  # (framework, main stack bytes the firmware reserves); baremetal
+    #                                          default: micro.harness.firmware.STACK_BYTES
     platformio_platform: str | None = None   # registry platform of framework builds, e.g. "nordicnrf52"
     arduino_fqbn: str | None = None          # arduino-cli board id, e.g. "arduino:mbed_nano:nano33ble"
 
@@ -43,6 +44,9 @@ class Board:
         for fw, n in self.stacks:
             if fw == framework:
                 return n
+        if framework == "baremetal":
+            from micro.harness.firmware import STACK_BYTES
+            return STACK_BYTES
         return 0
 
     @property
@@ -77,7 +81,7 @@ BOARDS: dict[str, Board] = {
             # arduino: Arduino mbed core 4.x (mbed OS, USB CDC serial) for an empty sketch, rounded up: an
             # estimate, the core is not installed here.
             reserve=(("baremetal", 6 * 1024, 3 * 1024), ("arduino", 96 * 1024, 56 * 1024)),
-            stacks=(("baremetal", 16 * 1024), ("arduino", 0)),  # arduino: mbed's main-thread stack is in the core's RAM
+            stacks=(("arduino", 0),),  # mbed's main-thread stack is in the core's RAM; baremetal: the firmware's
             platformio_platform="nordicnrf52", arduino_fqbn="arduino:mbed_nano:nano33ble",
         ),
     )

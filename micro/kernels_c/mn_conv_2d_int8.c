@@ -12,7 +12,9 @@
  * The int32 sums (+ bias) of the block are then requantized a pixel's channel chunk at a
  * time (TFLM's MultiplyByQuantizedMultiplier, double rounding: mn_conv_requant_row).
  * Output pixels are written in raster order, a block after all of its reads, so the output
- * may overlap the input as micro.ops.base.raster_gap allows (see mn_kernels.h).
+ * may overlap the input as micro.ops.base.raster_gap allows (see mn_kernels.h). An output
+ * that overlaps the input from above (output > input) gets the mirrored order instead:
+ * batches, then blocks of pixels in descending order (reverse contract, mn_kernels.h).
  * Buffers live on the stack (no arena scratch): MN_CONV_PIX * MN_CONV_KC int16 +
  * MN_CONV_PIX * MN_CONV_OCB int32 + MN_CONV_OCB uint32 + MN_CONV_TAIL bytes = 2.4 KB. */
 #include "mn_fixedpoint.h"
@@ -202,23 +204,32 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
     const int32_t in_batch_size = p->in_h * p->in_w * in_c;
     /* Output overlapping the input (in-place planning): a block re-reads its input windows
      * after writing some of its outputs when groups > 1 or with several tap chunks and channel
-     * chunks; single-pixel blocks keep the raster-order contract there. */
+     * chunks; single-pixel blocks keep the raster-order contract there. An output starting
+     * after the input (out > in) takes the blocks in descending order (reverse contract). */
     const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
     const uintptr_t in_hi = in_lo + (uintptr_t)p->batches * in_batch_size;
     const uintptr_t out_hi = out_lo + (uintptr_t)p->batches * pixels * out_c;
     const int overlap = out_lo < in_hi && in_lo < out_hi;
+#ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the reverse order is needed */
+    const int reverse = 0;
+#else
+    const int reverse = overlap && out_lo > in_lo;
+#endif
     const int32_t pix_block =
         overlap && (groups > 1 || (n_chunks > 1 && per_group > MN_CONV_OCB)) ? 1 : MN_CONV_PIX;
+    const int32_t n_blocks = (pixels + pix_block - 1) / pix_block;
     int16_t col[MN_CONV_PIX * MN_CONV_KC];
     int32_t acc[MN_CONV_PIX * MN_CONV_OCB];
     uint32_t tmp[MN_CONV_OCB];
     int8_t tail[MN_CONV_TAIL];
-    int32_t b, q0, g, oc, ocb, i, j, k0;
+    int32_t bi, qb, g, oc, ocb, i, j, k0;
 
-    for (b = 0; b < p->batches; ++b) {
+    for (bi = 0; bi < p->batches; ++bi) {
+        const int32_t b = reverse ? p->batches - 1 - bi : bi;
         const int8_t *in_batch = input + b * in_batch_size;
         int8_t *out_batch = output + b * pixels * out_c;
-        for (q0 = 0; q0 < pixels; q0 += pix_block) {
+        for (qb = 0; qb < n_blocks; ++qb) {
+            const int32_t q0 = (reverse ? n_blocks - 1 - qb : qb) * pix_block;
             const int32_t n_pix = MN_MIN(pix_block, pixels - q0);
             for (g = 0; g < groups; ++g) {
                 const int32_t oc_end = (g + 1) * per_group;

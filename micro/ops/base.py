@@ -125,6 +125,28 @@ def fused_activation(op: Op) -> str:
     return op.options.get("fused_activation_function", "NONE") or "NONE"
 
 
+def forward_gap(last_write, first_read) -> int:
+    """Smallest D letting an output start D bytes before its input, for a kernel that produces output
+    units (pixels, rows) in ascending order and, once a byte of unit p is written, reads no input
+    before first_read[p'] for any p' >= p. Arrays are per unit, in production order; units that read
+    nothing carry a large first_read."""
+    import numpy as np
+
+    future_min = np.minimum.accumulate(np.asarray(first_read, dtype=np.int64)[::-1])[::-1]
+    return int(max(0, int(np.max(np.asarray(last_write, dtype=np.int64) - future_min)) + 1))
+
+
+def reverse_gap(first_write, last_read) -> int:
+    """Smallest D letting an output start D bytes after its input, for a kernel that produces output
+    units in descending order and, once a byte of unit p is written, reads no input beyond
+    last_read[p'] for any p' <= p. Arrays are per unit in ascending order; units that read nothing
+    carry last_read = -1."""
+    import numpy as np
+
+    past_max = np.maximum.accumulate(np.asarray(last_read, dtype=np.int64))
+    return int(max(0, int(np.max(past_max - np.asarray(first_write, dtype=np.int64))) + 1))
+
+
 def raster_gap(batches: int, in_h: int, in_w: int, in_c: int, out_h: int, out_w: int, out_c: int,
                stride_h: int, stride_w: int, pad_top: int, pad_left: int,
                in_bytes: int = 1, out_bytes: int = 1) -> int:
@@ -144,9 +166,8 @@ def raster_gap(batches: int, in_h: int, in_w: int, in_c: int, out_h: int, out_w:
     row = np.clip(oy * stride_h - pad_top, 0, in_h - 1)
     col = np.clip(ox * stride_w - pad_left, 0, in_w - 1)
     first_read = ((b * in_h + row) * in_w + col) * in_c * in_bytes
-    future_min = np.minimum.accumulate(first_read[::-1])[::-1]  # earliest read from pixel p on
     last_write = ((b * out_h + oy) * out_w + ox + 1) * out_c * out_bytes - 1
-    return int(max(0, int(np.max(last_write - future_min)) + 1))
+    return forward_gap(last_write, first_read)
 
 
 def raster_gap_reverse(batches: int, in_h: int, in_w: int, in_c: int, out_h: int, out_w: int, out_c: int,
@@ -164,9 +185,8 @@ def raster_gap_reverse(batches: int, in_h: int, in_w: int, in_c: int, out_h: int
     row = np.clip(oy * stride_h - pad_top + (k_h - 1) * dilation_h, 0, in_h - 1)
     col = np.clip(ox * stride_w - pad_left + (k_w - 1) * dilation_w, 0, in_w - 1)
     last_read = ((b * in_h + row) * in_w + col + 1) * in_c * in_bytes - 1
-    past_max = np.maximum.accumulate(last_read)  # latest byte read by pixels up to p
     first_write = ((b * out_h + oy) * out_w + ox) * out_c * out_bytes
-    return int(max(0, int(np.max(past_max - first_write)) + 1))
+    return reverse_gap(first_write, last_read)
 
 
 def window_overlap_gaps(op: Op, g: Graph, k_h: int, k_w: int) -> dict[str, dict[int, int]]:

@@ -85,3 +85,23 @@ def lower(op: Op, g: Graph) -> KernelCall | Alias:
                   left_pad=int_array(left))
     return KernelCall("mn_pad_int8", "mn_pad_int8.c", "mn_pad_params_t", params,
                       inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]])
+
+
+def reverse_overlap_gap(x_shape, y_shape, pads: np.ndarray, elem_bytes: int = 1) -> int:
+    """Smallest D letting PAD's output start D bytes after its input and overlap it, for the kernel's
+    reverse mode: output rows (innermost dimension) produced in descending order, each row's input
+    moved (memmove) before its padding is written (see mn_kernels.h)."""
+    from micro.ops.base import reverse_gap
+
+    x_shape, y_shape = tuple(x_shape) or (1,), tuple(y_shape) or (1,)
+    outer = y_shape[:-1]
+    idx = np.indices(outer).reshape(len(outer), -1) if outer else np.zeros((0, 1), dtype=np.int64)
+    src = idx - pads[:len(outer), 0:1]
+    valid = np.all((src >= 0) & (src < np.array(x_shape[:-1]).reshape(-1, 1)), axis=0)
+    flat_src = np.zeros(idx.shape[1], dtype=np.int64)
+    for d in range(len(outer)):
+        flat_src = flat_src * x_shape[d] + np.where(valid, src[d], 0)
+    row_in, row_out = x_shape[-1] * elem_bytes, y_shape[-1] * elem_bytes
+    last_read = np.where(valid, (flat_src + 1) * row_in - 1, -1)
+    first_write = np.arange(idx.shape[1], dtype=np.int64) * row_out
+    return reverse_gap(first_write, last_read)

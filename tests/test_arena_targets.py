@@ -1,0 +1,33 @@
+"""Issue targets for the arena planner, side by side with TFLM's print_allocations on the same model."""
+
+import pytest
+
+from micro.compiler import compile_model
+from micro.frontend import load_model
+from micro.harness.oracle import tflm_arena_bytes
+
+from conftest import MODELS
+from test_models import MUST_PASS
+
+# Models whose depthwise or elementwise chains in-place execution should shrink.
+CHAINS = ["mlperf_tiny_kws_ref_model", "mlzoo_ds_cnn_s_int8", "tflm_micro_speech_quantized",
+          "mlzoo_micronet_vww2_50x50_int8", "tflm_xtensa_mobilenet_v2_int8_1x3x224x224", "tflm_person_detect"]
+
+
+def _plan(name):
+    path = MODELS / f"{name}.tflite"
+    model = load_model(path)
+    return compile_model(model).plan, tflm_arena_bytes(path.read_bytes(), model)
+
+
+@pytest.mark.parametrize("name", MUST_PASS)
+def test_never_above_tflm_and_near_the_lower_bound(name):
+    plan, tflm = _plan(name)
+    assert plan.arena_bytes <= tflm["head"], (plan.arena_bytes, tflm)
+    assert plan.arena_bytes <= 1.02 * plan.lower_bound_bytes, (plan.arena_bytes, plan.lower_bound_bytes)
+
+
+@pytest.mark.parametrize("name", CHAINS)
+def test_chain_models_need_at_most_0_6x_tflm(name):
+    plan, tflm = _plan(name)
+    assert plan.arena_bytes <= 0.6 * tflm["total"], (plan.arena_bytes, tflm)
