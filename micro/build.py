@@ -533,6 +533,7 @@ def generate(compiled, model_bytes: bytes, board: Board | str, framework: str | 
                                   source_name=source_name)
         lib_name = info.name
         pio.generate_project(out, board, {"main.cpp": library.main_cpp}, libs={lib_name: library.files},
+                             defines={"MN_BOARD_NAME": f'"{board.name}"'},
                              platform=board.platformio_platform, framework="arduino", env_name=ENV_NAME, opt="",
                              core_dir=_user_core_dir(),
                              extra_options={"monitor_speed": "115200", "lib_archive": "no"})

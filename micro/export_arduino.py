@@ -44,9 +44,8 @@ from micro import __version__
 from micro.boards import Board, get_board
 from micro.errors import MicroError
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "firmware_templates"
-if not TEMPLATES.is_dir():  # installed as a package
-    TEMPLATES = Path(__file__).resolve().parent / "firmware_templates"
+from micro.harness.firmware import TEMPLATES_DIR as TEMPLATES  # noqa: E402 - firmware_templates/, wherever installed
+
 ARDUINO_TEMPLATES = TEMPLATES / "arduino"
 COMMON_TEMPLATES = TEMPLATES / "common"
 PROJECT_URL = "https://github.com/micro-nn-compiler/micro"

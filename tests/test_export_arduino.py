@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, IN_CI, MODELS, need_tool
+from conftest import DATA, MODELS, need_tool
 from micro.export_arduino import (CATEGORIES, check_library, check_zip, export_arduino, parse_properties,
                                   quantize_like_c)
 from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata
@@ -173,18 +173,23 @@ def test_library_name_rules(tmp_path):
 # Compilation for Cortex-M4F
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("abi", ["hard", "softfp"])
 @pytest.mark.parametrize("example", ["Classify", "SerialVerify"])
-def test_sources_compile_for_cortex_m4f_strict(kws_lib, tmp_path, example):
+def test_sources_compile_for_cortex_m4f_strict(kws_lib, tmp_path, example, abi):
     """Library .c as C99 with arm-none-eabi-gcc, its .cpp and the sketch as C++ with arm-none-eabi-g++,
-    -Wall -Wextra -Werror (the Arduino API from the test double's header)."""
+    -Wall -Wextra -Werror (the Arduino API from the test double's header); hard float as micro's firmware,
+    softfp as the arduino:mbed_nano core compiles."""
     need_tool("arm-none-eabi-gcc")
     need_tool("arm-none-eabi-g++")
+    from arduino_double.sketch import M4F, M4F_SOFTFP
     _, root, _ = kws_lib
-    objs = compile_only(root / "examples" / example, [root], tmp_path / "obj")
+    objs = compile_only(root / "examples" / example, [root], tmp_path / "obj",
+                        cflags=M4F if abi == "hard" else M4F_SOFTFP)
     assert len(objs) >= 12
-    # the objects really are Thumb-2 with the hard-float ABI
+    # the objects really are Thumb-2 for an ARMv7E-M core with the FPU
     res = subprocess.run(["arm-none-eabi-readelf", "-A", str(objs[0])], capture_output=True, text=True)
-    assert "v7E-M" in res.stdout and "VFP registers" in res.stdout
+    assert "v7E-M" in res.stdout and "VFPv4-D16" in res.stdout
+    assert ("VFP registers" in res.stdout) == (abi == "hard")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,6 +339,25 @@ def test_arduino_cli_compiles_examples_for_nano33ble(kws_lib, tmp_path, example)
     res = subprocess.run(["arduino-cli", "compile", "--fqbn", "arduino:mbed_nano:nano33ble", "--library", str(root),
                           "--build-path", str(tmp_path / "build"), str(root / "examples" / example)],
                          capture_output=True, text=True, timeout=1200)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_arduino_cli_installs_the_zip(kws_lib, tmp_path):
+    reason = _arduino_cli_unavailable()
+    if reason:
+        pytest.skip(reason)
+    import os
+    zip_path, _, _ = kws_lib
+    book = tmp_path / "sketchbook"
+    env = dict(os.environ, ARDUINO_DIRECTORIES_USER=str(book), ARDUINO_LIBRARY_ENABLE_UNSAFE_INSTALL="true")
+    res = subprocess.run(["arduino-cli", "lib", "install", "--zip-path", str(zip_path)], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    installed = book / "libraries" / "KwsModel"
+    assert (installed / "library.properties").is_file() and check_library(installed) == []
+    res = subprocess.run(["arduino-cli", "compile", "--fqbn", "arduino:mbed_nano:nano33ble",
+                          str(installed / "examples" / "Classify")], env=env, capture_output=True, text=True,
+                         timeout=1200)
     assert res.returncode == 0, res.stdout + res.stderr
 
 

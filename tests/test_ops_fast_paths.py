@@ -29,7 +29,7 @@ from micro.testing.tflite_builder import add_layer
 
 from conftest import need_tool
 
-pytest.importorskip("tflite_micro.python.tflite_micro.runtime")
+import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 import test_ops_conv as tc  # noqa: E402  (single-op builders and the TFLM comparison)
 from micro.harness.verify import verify_bytes  # noqa: E402
 

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT, need_tool
 
-robot = pytest.importorskip("robot", reason="robotframework is not installed (pip install -e '.[test]')")
+import robot  # noqa: E402  (robotframework: a test requirement)
 from robot.api import ExecutionResult  # noqa: E402
 
 ROBOT_DIR = ROOT / "tests" / "robot"

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 #endif
 
-#if defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_7M__)
+#if (defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_7M__)) && !defined(MN_NO_CYCLES)
 #define MN_HAS_DWT 1
 #define MN_DEMCR (*(volatile uint32_t *)0xE000EDFCu)
 #define MN_DWT_CTRL (*(volatile uint32_t *)0xE0001000u)

@@ -7,7 +7,7 @@
  *
  * micro_harness_begin() initialises the model and prints a one-line banner; micro_harness_poll() answers
  * every request that is waiting and returns when none is. On Cortex-M4/M7 the CPU cycles of every invoke
- * (DWT->CYCCNT) are reported to the host.
+ * (DWT->CYCCNT) are reported to the host (define MN_NO_CYCLES to leave the DWT alone).
  */
 #ifndef MN_ARDUINO_HARNESS_H
 #define MN_ARDUINO_HARNESS_H

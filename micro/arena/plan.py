@@ -12,6 +12,7 @@ from micro.ir import Graph
 from micro.ops.base import Lowered
 
 ALIGNMENT = 4
+ARENA_ROUNDING = 8
 
 
 @dataclass
@@ -64,6 +65,8 @@ def plan_arena(g: Graph, lowered: list[Lowered], time_limit: float = 0.5,
     overlaps = overlaps_for(g, lowered, buffers, tensor_buffer) if overlap else []
     bound = align_up(lower_bound(buffers, overlaps), ALIGNMENT)
     total = search_placement(buffers, overlap_index(overlaps), bound, ALIGNMENT, time_limit)
+    # The generated arena is a union with uint64_t (8-byte aligned), so its size rounds up to 8.
+    total = align_up(total, ARENA_ROUNDING)
     plan = ArenaPlan(buffers, tensor_buffer, total, bound, overlaps, [low.op.index for low in lowered])
     plan.check()
     return plan, lowered

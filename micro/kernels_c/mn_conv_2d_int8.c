@@ -15,8 +15,13 @@
  * may overlap the input as micro.ops.base.raster_gap allows (see mn_kernels.h). An output
  * that overlaps the input from above (output > input) gets the mirrored order instead:
  * batches, then blocks of pixels in descending order (reverse contract, mn_kernels.h).
+ * Overlapping blocks that would re-read their windows after requantizing some outputs (groups,
+ * or several tap chunks and channel chunks) keep their results in the col buffer until the
+ * block's last read (the tap chunks shrink to make room).
  * Buffers live on the stack (no arena scratch): MN_CONV_PIX * MN_CONV_KC int16 +
  * MN_CONV_PIX * MN_CONV_OCB int32 + MN_CONV_OCB uint32 + MN_CONV_TAIL bytes = 2.4 KB. */
+#include <string.h>
+
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h"
 
@@ -195,17 +200,15 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
     const int32_t groups = in_c / fic;
     const int32_t per_group = out_c / groups;
     const int32_t kk = p->k_h * p->k_w * fic;
-    /* Taps in n_chunks chunks of `chunk` (a multiple of 16, <= MN_CONV_KC; the last may be
-     * shorter); each chunk is zero-padded to a multiple of 16. */
-    const int32_t n_chunks = (kk + MN_CONV_KC - 1) / MN_CONV_KC;
-    const int32_t chunk = ((kk + n_chunks - 1) / n_chunks + MN_CONV_KALIGN - 1) / MN_CONV_KALIGN *
-                          MN_CONV_KALIGN;
     const int32_t pixels = p->out_h * out_w;
     const int32_t in_batch_size = p->in_h * p->in_w * in_c;
-    /* Output overlapping the input (in-place planning): a block re-reads its input windows
-     * after writing some of its outputs when groups > 1 or with several tap chunks and channel
-     * chunks; single-pixel blocks keep the raster-order contract there. An output starting
-     * after the input (out > in) takes the blocks in descending order (reverse contract). */
+    /* Output overlapping the input (in-place planning): pixels in ascending blocks, or in
+     * descending blocks when the output starts after the input (reverse contract). A block
+     * re-reads its input windows after requantizing some of its outputs when groups > 1 or
+     * with several tap chunks and channel chunks (`rereads`): overlapping outputs then go to a
+     * stage at the end of col (tap chunks shortened to make room for MN_CONV_PIX * out_c
+     * bytes), copied out after the block's last read; without room (out_c > 352),
+     * single-pixel blocks, which re-read only the written pixel's own window. */
     const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
     const uintptr_t in_hi = in_lo + (uintptr_t)p->batches * in_batch_size;
     const uintptr_t out_hi = out_lo + (uintptr_t)p->batches * pixels * out_c;
@@ -215,10 +218,21 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
 #else
     const int reverse = overlap && out_lo > in_lo;
 #endif
-    const int32_t pix_block =
-        overlap && (groups > 1 || (n_chunks > 1 && per_group > MN_CONV_OCB)) ? 1 : MN_CONV_PIX;
+    const int rereads = overlap && (groups > 1 || (kk > MN_CONV_KC && per_group > MN_CONV_OCB));
+    const int32_t kc_stage = (MN_CONV_PIX * MN_CONV_KC * 2 - MN_CONV_PIX * out_c) /
+                             (2 * MN_CONV_PIX) / MN_CONV_KALIGN * MN_CONV_KALIGN;
+    const int staged = rereads && kc_stage >= MN_CONV_KALIGN;
+    const int32_t kc = staged ? kc_stage : MN_CONV_KC;
+    /* Taps in n_chunks chunks of `chunk` (a multiple of 16, <= kc; the last may be shorter);
+     * each chunk is zero-padded to a multiple of 16. */
+    const int32_t n_chunks = (kk + kc - 1) / kc;
+    const int32_t chunk = ((kk + n_chunks - 1) / n_chunks + MN_CONV_KALIGN - 1) / MN_CONV_KALIGN *
+                          MN_CONV_KALIGN;
+    const int32_t pix_block = rereads && !staged ? 1 : MN_CONV_PIX;
     const int32_t n_blocks = (pixels + pix_block - 1) / pix_block;
     int16_t col[MN_CONV_PIX * MN_CONV_KC];
+    /* Staged results: MN_CONV_PIX * out_c bytes past the im2col rows (only when staged). */
+    int8_t *const stage = (int8_t *)(col + MN_CONV_PIX * chunk);
     int32_t acc[MN_CONV_PIX * MN_CONV_OCB];
     uint32_t tmp[MN_CONV_OCB];
     int8_t tail[MN_CONV_TAIL];
@@ -298,9 +312,13 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
                     }
                     for (i = 0; i < n_pix; ++i) {
                         mn_conv_requant_row(acc + i * MN_CONV_OCB, p, ocb, n_oc, tmp,
-                                            out_batch + (q0 + i) * out_c + ocb);
+                                            (staged ? stage : out_batch + q0 * out_c) +
+                                                i * out_c + ocb);
                     }
                 }
+            }
+            if (staged) { /* after the block's last read */
+                memcpy(out_batch + q0 * out_c, stage, (size_t)(n_pix * out_c));
             }
         }
     }

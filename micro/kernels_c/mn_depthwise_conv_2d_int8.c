@@ -8,7 +8,8 @@
  * acc += (x + input_offset) * w over the in-image taps (depth_mult > 1 gathers each output
  * channel's input channel). When the output overlaps the input (in-place planning), pixels
  * go in raster order instead (mn_dw_raster): output pixel p is written after all its reads,
- * and no input before pixel p's window is read afterwards.
+ * and no input before pixel p's window is read afterwards; or, when the output starts after
+ * the input, in descending raster order: no input beyond pixel p's window is read afterwards.
  * Requantization: TFLM's MultiplyByQuantizedMultiplier (double rounding), a block of channels
  * at a time (see mn_dw_requant_row). */
 #include "mn_fixedpoint.h"
@@ -291,7 +292,8 @@ static void mn_dw_block_any(const mn_depthwise_conv_2d_params_t *p, const int8_t
 }
 
 /* Pixel whose window's tap (0, 0) is at input (in_y0, in_x0) of batch in_b, output channels
- * [oc0, oc0 + n) (n <= MN_DW_CB): in-image taps [fy0, fy1) x [fx0, fx1), offset added. */
+ * [oc0, oc0 + n) (n <= MN_DW_CB): in-image taps [fy0, fy1) x [fx0, fx1), offset added. A full
+ * block with depth_mult == 1 runs fixed-length loops (SIMD over the 16 channels). */
 static void mn_dw_pixel_block(const mn_depthwise_conv_2d_params_t *p, const int8_t *in_b,
                               int32_t in_y0, int32_t in_x0, int32_t fy0, int32_t fy1, int32_t fx0,
                               int32_t fx1, const int8_t *filter, const int32_t *bias, int32_t oc0,
@@ -301,7 +303,27 @@ static void mn_dw_pixel_block(const mn_depthwise_conv_2d_params_t *p, const int8
     const int32_t dil_h = p->dil_h, dil_w = p->dil_w, depth_mult = p->depth_mult;
     const int32_t input_offset = p->input_offset;
     int32_t acc[MN_DW_CB];
+    uint32_t tmp[MN_DW_CB];
     int32_t fy, fx, j;
+    if (depth_mult == 1 && n == MN_DW_CB) {
+        for (j = 0; j < MN_DW_CB; ++j) {
+            acc[j] = bias ? bias[oc0 + j] : 0;
+        }
+        for (fy = fy0; fy < fy1; ++fy) {
+            const int8_t *x_row = in_b + (in_y0 + fy * dil_h) * in_w * in_c + oc0;
+            const int8_t *w_row = filter + fy * k_w * out_c + oc0;
+            for (fx = fx0; fx < fx1; ++fx) {
+                const int8_t *x = x_row + (in_x0 + fx * dil_w) * in_c;
+                const int8_t *w = w_row + fx * out_c;
+                for (j = 0; j < MN_DW_CB; ++j) {
+                    /* |(x + offset) * w| <= 255 * 128 fits int16. */
+                    acc[j] += (int16_t)((int16_t)(x[j] + input_offset) * (int16_t)w[j]);
+                }
+            }
+        }
+        mn_dw_requant_row(acc, p, oc0, MN_DW_CB, tmp, o + oc0);
+        return;
+    }
     for (j = 0; j < n; ++j) {
         acc[j] = bias ? bias[oc0 + j] : 0;
     }
@@ -324,28 +346,28 @@ static void mn_dw_pixel_block(const mn_depthwise_conv_2d_params_t *p, const int8
             }
         }
     }
-    for (j = 0; j < n; ++j) { /* plain TFLM steps: this path only serves in-place outputs */
-        const int32_t v = mn_mul_by_qmult(acc[j], p->mult[oc0 + j], p->shift[oc0 + j]) + p->output_offset;
-        o[oc0 + j] = (int8_t)MN_CLAMP(v, p->act_min, p->act_max);
-    }
+    mn_dw_requant_row(acc, p, oc0, n, tmp, o + oc0);
 }
 
 /* Raster order (used when the output overlaps the input): per output pixel, every channel
- * block (mn_dw_pixel_block). */
+ * block (mn_dw_pixel_block). reverse != 0: batches, rows and columns in descending order. */
 static void mn_dw_raster(const mn_depthwise_conv_2d_params_t *p, const int8_t *input,
-                         const int8_t *filter, const int32_t *bias, int8_t *output)
+                         const int8_t *filter, const int32_t *bias, int8_t *output, int reverse)
 {
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c;
     const int32_t out_h = p->out_h, out_w = p->out_w, out_c = p->out_c, k_h = p->k_h, k_w = p->k_w;
-    int32_t b, oy, ox, c0;
-    for (b = 0; b < p->batches; ++b) {
+    int32_t bi, yi, xi, c0;
+    for (bi = 0; bi < p->batches; ++bi) {
+        const int32_t b = reverse ? p->batches - 1 - bi : bi;
         const int8_t *in_b = input + b * in_h * in_w * in_c;
         int8_t *out_b = output + b * out_h * out_w * out_c;
-        for (oy = 0; oy < out_h; ++oy) {
+        for (yi = 0; yi < out_h; ++yi) {
+            const int32_t oy = reverse ? out_h - 1 - yi : yi;
             const int32_t in_y0 = oy * p->stride_h - p->pad_h;
             int32_t fy0, fy1;
             mn_depthwise_conv_2d_valid_taps(in_y0, p->dil_h, k_h, in_h, &fy0, &fy1);
-            for (ox = 0; ox < out_w; ++ox) {
+            for (xi = 0; xi < out_w; ++xi) {
+                const int32_t ox = reverse ? out_w - 1 - xi : xi;
                 const int32_t in_x0 = ox * p->stride_w - p->pad_w;
                 int32_t fx0, fx1;
                 mn_depthwise_conv_2d_valid_taps(in_x0, p->dil_w, k_w, in_w, &fx0, &fx1);
@@ -367,7 +389,11 @@ void mn_depthwise_conv_2d_int8(const mn_depthwise_conv_2d_params_t *p, const int
     const uintptr_t out_hi = out_lo + (uintptr_t)p->batches * p->out_h * p->out_w * out_c;
     int32_t c0 = 0;
     if (out_lo < in_hi && in_lo < out_hi) {
-        mn_dw_raster(p, input, filter, bias, output);
+#ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the descending order is needed */
+        mn_dw_raster(p, input, filter, bias, output, 0);
+#else
+        mn_dw_raster(p, input, filter, bias, output, out_lo > in_lo);
+#endif
         return;
     }
     /* Channel blocks outermost (each block sweeps every pixel): fastest, but it reads the

@@ -83,6 +83,25 @@ void mn_fully_connected_int8(const mn_fully_connected_params_t *p, const int8_t 
  * The output may overlap the input: output pixels are written in raster order, each after
  * all its reads, and no input before a written pixel's window is read afterwards (the
  * raster-order contract of micro.ops.base.raster_gap).
+ * Overlap modes, chosen at run time from the pointers (the output [out, out_end) overlaps
+ * the input [in, in_end) when out < in_end && in < out_end):
+ *   forward (overlap, output <= input): output pixels (batch, row, column) in ascending
+ *     raster order; once any byte of output pixel p is written, no input byte before the
+ *     first byte of the window of p or of a later pixel is read (window: top-left corner
+ *     clipped to the image, channel 0). Safe when the output starts at least
+ *     micro.ops.base.raster_gap bytes before the input.
+ *   reverse (overlap, output > input): output pixels in DESCENDING raster order (batch, row,
+ *     column descending; within a pixel any order); once any byte of output pixel p is
+ *     written, no input byte beyond the last byte of the window of p or of an earlier pixel
+ *     is read (window: bottom-right corner clipped to the image, last input channel). Safe
+ *     when the output starts at least micro.ops.base.raster_gap_reverse bytes after the
+ *     input.
+ *   no overlap: the fastest order (here: the same blocks, ascending).
+ * In both overlap modes the kernel writes the pixels of a block (up to 4 consecutive pixels
+ * of one batch, any order among them) after all of the block's reads. Only when a block
+ * would re-read its windows (groups > 1, or k_h * k_w * filter_in_c > 192 with more than
+ * 32 output channels per group) and out_c > 352 does it fall back to one-pixel blocks, which
+ * re-read only the written pixel's own window: still within both contracts.
  * No scratch: the kernel keeps about 2.4 KB of im2col/sum buffers on the stack
  * (taps in chunks of at most 192, four pixels x 32 channels at a time). */
 typedef struct {
@@ -127,7 +146,10 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
  * The output may overlap the input: the kernel then writes output pixels in raster order,
  * each after all its reads, and reads no input before a written pixel's window afterwards
  * (the raster-order contract of micro.ops.base.raster_gap); otherwise it takes a faster
- * channel-block order.
+ * channel-block order. Overlap modes as for mn_conv_2d_int8 (forward when the output starts
+ * at or before the input, reverse -- descending raster order, no input beyond the window of
+ * a written pixel or of an earlier pixel read afterwards -- when it starts after it), one
+ * pixel at a time, every channel block of a pixel before the next pixel.
  * No scratch (under 1 KB of stack). */
 typedef struct {
     int32_t batches;
@@ -169,7 +191,16 @@ void mn_depthwise_conv_2d_int8(const mn_depthwise_conv_2d_params_t *p, const int
  * and is clipped to the image. Average: sum of the in-image taps divided by their
  * count, rounded half away from zero (zero points are not subtracted: input and
  * output share them). Then clamp to [act_min, act_max] (within [-128, 127]).
- * pad_h/pad_w >= 0 are TFLite's leading paddings; every window holds >= 1 tap. */
+ * pad_h/pad_w >= 0 are TFLite's leading paddings; every window holds >= 1 tap.
+ * The output may overlap the input (in-place planning), modes chosen at run time from the
+ * pointers as for mn_conv_2d_int8: forward (output at or before the input: pixels in
+ * ascending raster order, once a byte of pixel p is written no input before the first byte
+ * of the window of p or of a later pixel is read; output >= micro.ops.base.raster_gap bytes
+ * before the input) and reverse (output after the input: pixels in DESCENDING raster order,
+ * batch, row, column descending; once a byte of pixel p is written no input beyond the last
+ * byte of the window of p or of an earlier pixel -- bottom-right corner clipped to the image,
+ * last channel -- is read; output >= micro.ops.base.raster_gap_reverse bytes after the
+ * input). Each pixel's channels are written one by one, each after its own reads. */
 typedef struct {
     int32_t batches;
     int32_t in_h;
@@ -295,7 +326,21 @@ void mn_add_int8(const mn_add_params_t *p, const int8_t *input1, const int8_t *i
  * out_dims[i] = in_dims[i] + left_pad[i] + right_pad[i], all paddings >= 0.
  * The pad value is *pad_value when pad_value is not NULL (PADV2 with a run-time
  * constant_values tensor, int8 scalar), else p->pad_value (output zero point for PAD, the
- * constant int8 value for PADV2) in [-128, 127]. Output must not overlap the input. */
+ * constant int8 value for PADV2) in [-128, 127]; *pad_value is read before any output write.
+ * The output may overlap the input (in-place planning). "Row" below is an output innermost
+ * row (out_dims[4] bytes) and its "window" the one input row (in_dims[4] bytes) it copies,
+ * if any (rows that are all padding read nothing). Modes, chosen at run time from the
+ * pointers (overlap: out < in_end && in < out_end):
+ *   forward (overlap, output < input): rows in ascending order; for each row the input
+ *     row is moved first (memmove semantics: it may overlap its own destination), then the
+ *     row's padding is written; once any byte of row p is written, no input row before the
+ *     window of a later row is read (no earlier input row at all).
+ *   reverse (overlap, output >= input, so also exactly in place): rows in DESCENDING order
+ *     (memmove first, padding after); once any byte of row p is written, no input beyond
+ *     the window of an earlier row is read (the row's own window is consumed by the memmove
+ *     that precedes its padding). micro.ops.pad.reverse_overlap_gap keeps each row's output
+ *     clear of its own input row as well: safe, one row's worth from tight.
+ *   no overlap: ascending rows, padding and data in address order (memcpy). */
 typedef struct {
     int32_t pad_value;
     const int32_t *in_dims;

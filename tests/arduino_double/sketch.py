@@ -20,12 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 DOUBLE = Path(__file__).resolve().parent
-BOARD_DEFINES = ["-DARDUINO=10819", "-DARDUINO_ARDUINO_NANO33BLE", "-DARDUINO_ARCH_MBED_NANO",
-                 "-DARDUINO_ARCH_MBED"]
+BOARD_DEFINES = ["-DARDUINO=10819", "-DARDUINO_ARDUINO_NANO33BLE", "-DARDUINO_ARCH_NRF52840",
+                 "-DARDUINO_ARCH_MBED_NANO", "-DARDUINO_ARCH_MBED"]
 C_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]
 CXX_FLAGS = ["-std=gnu++14", "-Wall", "-Wextra", "-Werror", "-O2"]
 M4F = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-ffunction-sections",
        "-fdata-sections"]
+M4F_SOFTFP = [f if f != "-mfloat-abi=hard" else "-mfloat-abi=softfp" for f in M4F]   # the arduino:mbed_nano core
 
 
 class SketchBuildError(Exception):

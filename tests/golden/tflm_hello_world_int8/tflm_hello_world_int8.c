@@ -38,6 +38,9 @@ static const int32_t op0_mult[1] = {
 static const int32_t op0_shift[1] = {
     -7
 };
+static const int32_t op0_folded_bias[16] = {
+    -1152, -6912, 1858, 3573, 11960, 13220, 8392, 12588, 11588, -3328, 18237, -2381, -10496, 1740, 15567, 3791
+};
 static const mn_fully_connected_params_t op0_params = {
     .batches = 1,
     .in_depth = 1,
@@ -50,6 +53,7 @@ static const mn_fully_connected_params_t op0_params = {
     .per_channel = 0,
     .mult = op0_mult,
     .shift = op0_shift,
+    .folded_bias = op0_folded_bias,
 };
 
 /* op #1 FULLY_CONNECTED */
@@ -58,6 +62,9 @@ static const int32_t op1_mult[1] = {
 };
 static const int32_t op1_shift[1] = {
     -6
+};
+static const int32_t op1_folded_bias[16] = {
+    -601, -21214, 3554, -20864, 1905, 15529, -12323, 6557, 21307, 8389, -20572, -23705, -2481, -11520, 2951, 35857
 };
 static const mn_fully_connected_params_t op1_params = {
     .batches = 1,
@@ -71,6 +78,7 @@ static const mn_fully_connected_params_t op1_params = {
     .per_channel = 0,
     .mult = op1_mult,
     .shift = op1_shift,
+    .folded_bias = op1_folded_bias,
 };
 
 /* op #2 FULLY_CONNECTED */
@@ -79,6 +87,9 @@ static const int32_t op2_mult[1] = {
 };
 static const int32_t op2_shift[1] = {
     -5
+};
+static const int32_t op2_folded_bias[1] = {
+    7085
 };
 static const mn_fully_connected_params_t op2_params = {
     .batches = 1,
@@ -92,6 +103,7 @@ static const mn_fully_connected_params_t op2_params = {
     .per_channel = 0,
     .mult = op2_mult,
     .shift = op2_shift,
+    .folded_bias = op2_folded_bias,
 };
 
 void tflm_hello_world_int8_init(void)
