@@ -89,7 +89,8 @@ def test_plans_never_overlap_illegally(case):
     assert plan.arena_bytes >= plan.lower_bound_bytes
     # never worse than TFLM-style greedy by size without overlaps, in the same order
     buffers, _ = buffers_for(g, order)
-    assert plan.arena_bytes <= place_greedy_by_size(buffers, 4)
+    greedy = place_greedy_by_size(buffers, 4)
+    assert plan.arena_bytes <= (greedy + 7) // 8 * 8  # the generated arena rounds up to 8 bytes
 
 
 @settings(max_examples=100, derandomize=True, deadline=None)

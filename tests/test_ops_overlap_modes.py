@@ -6,7 +6,7 @@ pointers (mn_kernels.h):
 
 - forward: output at or before the input -> output pixels (PAD: innermost rows) in ascending order;
 - reverse: output after the input -> descending order, so the output may start
-  D_rev = micro.ops.base.window_overlap_gaps(...)["reverse"][0] bytes (PAD:
+  D_rev = micro.ops.base.window_overlap_gaps(...)["overlap_gap_reverse"][0] bytes (PAD:
   micro.ops.pad.reverse_overlap_gap) after the input, not only before it.
 
 For CONV_2D, DEPTHWISE_CONV_2D, AVERAGE/MAX_POOL_2D and PAD/PADV2 single-op models, each kernel
@@ -35,7 +35,7 @@ from micro.testing.tflite_builder import ModelBuilder, pad_layer
 
 from conftest import need_tool
 
-pytest.importorskip("tflite_micro.python.tflite_micro.runtime")
+import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 import test_ops_conv as tc  # noqa: E402  (model builder, params struct, TFLM interpreter)
 from test_ops_pooling_softmax_mean import pool_model  # noqa: E402
 
@@ -122,7 +122,7 @@ def _conv_like(name, kind, x_shape, out_c, k, stride=(1, 1), padding="SAME", dil
     b = np.ascontiguousarray(g.t(call.inputs[2]).data, dtype=np.int32)
     xs = [r.integers(-128, 128, size=x_shape).astype(np.int8) for _ in range(2)]
     return Case(name, buf, call.func, call.params, [filt, b], int(np.prod(x_shape)),
-                g.t(op.outputs[0]).size, gaps["forward"][0], gaps["reverse"][0],
+                g.t(op.outputs[0]).size, gaps["overlap_gap"][0], gaps["overlap_gap_reverse"][0],
                 inputs=[[x] for x in xs])
 
 
@@ -136,7 +136,7 @@ def _pool(name, kind, x_shape, fh, fw, sh, sw, padding, act="NONE", seed=0) -> C
     gaps = window_overlap_gaps(op, g, fh, fw)
     xs = [r.integers(-128, 128, size=x_shape).astype(np.int8) for _ in range(2)]
     return Case(name, buf, call.func, call.params, [], int(np.prod(x_shape)),
-                g.t(op.outputs[0]).size, gaps["forward"][0], gaps["reverse"][0],
+                g.t(op.outputs[0]).size, gaps["overlap_gap"][0], gaps["overlap_gap_reverse"][0],
                 inputs=[[x] for x in xs])
 
 
@@ -382,7 +382,7 @@ def test_random_conv_layers_overlap(lib, kind, seed):
     xs = [r.integers(-128, 128, size=x_shape).astype(np.int8) for _ in range(2)]
     case = Case(f"random{seed}", buf, call.func, call.params,
                 [np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8), bias],
-                int(np.prod(x_shape)), g.t(op.outputs[0]).size, gaps["forward"][0], gaps["reverse"][0],
+                int(np.prod(x_shape)), g.t(op.outputs[0]).size, gaps["overlap_gap"][0], gaps["overlap_gap_reverse"][0],
                 inputs=[[x] for x in xs])
     refs = [_separate(lib, case, x) for x in xs]
     assert not _wrong_placements(lib, case, refs)

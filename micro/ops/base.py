@@ -190,10 +190,11 @@ def raster_gap_reverse(batches: int, in_h: int, in_w: int, in_c: int, out_h: int
 
 
 def window_overlap_gaps(op: Op, g: Graph, k_h: int, k_w: int) -> dict[str, dict[int, int]]:
-    """{"forward": {0: D}, "reverse": {0: D_rev}} for an NHWC window op (conv, depthwise, pool)."""
+    """KernelCall overlap declarations for an NHWC window op (conv, depthwise, pool) whose kernel honours
+    both contracts (mn_kernels.h): {"overlap_gap": {0: D}, "overlap_gap_reverse": {0: D_rev}}."""
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     if len(x.shape) != 4 or len(y.shape) != 4:
-        return {"forward": {}, "reverse": {}}
+        return {"overlap_gap": {}, "overlap_gap_reverse": {}}
     sh, sw = op.options.get("stride_h", 1) or 1, op.options.get("stride_w", 1) or 1
     dh, dw = op.options.get("dilation_h_factor", 1) or 1, op.options.get("dilation_w_factor", 1) or 1
     padding = op.options.get("padding", "VALID")
@@ -204,23 +205,5 @@ def window_overlap_gaps(op: Op, g: Graph, k_h: int, k_w: int) -> dict[str, dict[
     ib, ob = DTYPE_BYTES[x.dtype], DTYPE_BYTES[y.dtype]
     dims = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], y.shape[1], y.shape[2], y.shape[3], sh, sw,
             pad_top, pad_left)
-    return {"forward": {0: raster_gap(*dims, ib, ob)},
-            "reverse": {0: raster_gap_reverse(*dims, k_h, k_w, dh, dw, ib, ob)}}
-
-
-def window_overlap_gap(op: Op, g: Graph, k_h: int, k_w: int) -> dict[int, int]:
-    """{0: D} for an NHWC window op (conv, depthwise, pool) whose kernel honours the raster-order
-    contract of `raster_gap`: the output may start D bytes before input 0 and overlap it."""
-    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    if len(x.shape) != 4 or len(y.shape) != 4:
-        return {}
-    sh, sw = op.options.get("stride_h", 1) or 1, op.options.get("stride_w", 1) or 1
-    dh, dw = op.options.get("dilation_h_factor", 1) or 1, op.options.get("dilation_w_factor", 1) or 1
-    padding = op.options.get("padding", "VALID")
-    _, pad_top = compute_padding(padding, x.shape[1], k_h, sh, dh)
-    _, pad_left = compute_padding(padding, x.shape[2], k_w, sw, dw)
-    from micro.ir import DTYPE_BYTES
-
-    gap = raster_gap(x.shape[0], x.shape[1], x.shape[2], x.shape[3], y.shape[1], y.shape[2], y.shape[3],
-                     sh, sw, pad_top, pad_left, DTYPE_BYTES[x.dtype], DTYPE_BYTES[y.dtype])
-    return {0: gap}
+    return {"overlap_gap": {0: raster_gap(*dims, ib, ob)},
+            "overlap_gap_reverse": {0: raster_gap_reverse(*dims, k_h, k_w, dh, dw, ib, ob)}}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from micro.ir import Graph, Op
-from micro.ops.base import (window_overlap_gap, KernelCall, compute_padding, fused_activation, int_array, opt,
+from micro.ops.base import (window_overlap_gaps, KernelCall, compute_padding, fused_activation, int_array, opt,
                             require_int8)
 from micro.quant import activation_range, per_channel_multipliers
 
@@ -39,7 +39,7 @@ def lower(op: Op, g: Graph) -> KernelCall:
     macs = y.size * k_h * k_w * fic
     return KernelCall("mn_conv_2d_int8", "mn_conv_2d_int8.c", "mn_conv_2d_params_t", params,
                       inputs=[op.inputs[0], op.inputs[1], bias_index(op)], outputs=[op.outputs[0]],
-                      macs=macs, overlap_gap=window_overlap_gap(op, g, k_h, k_w))
+                      macs=macs, **window_overlap_gaps(op, g, k_h, k_w))
 
 
 def requant_rows(shift: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from micro.ir import Graph, Op
 from micro.ops.conv_2d import bias_index, common_problems, geometry_and_quant
-from micro.ops.base import window_overlap_gap, KernelCall, opt
+from micro.ops.base import window_overlap_gaps, KernelCall, opt
 
 KIND = "DEPTHWISE_CONV_2D"
 
@@ -41,4 +41,4 @@ def lower(op: Op, g: Graph) -> KernelCall:
     return KernelCall("mn_depthwise_conv_2d_int8", "mn_depthwise_conv_2d_int8.c",
                       "mn_depthwise_conv_2d_params_t", params,
                       inputs=[op.inputs[0], op.inputs[1], bias_index(op)], outputs=[op.outputs[0]],
-                      macs=macs, overlap_gap=window_overlap_gap(op, g, k_h, k_w))
+                      macs=macs, **window_overlap_gaps(op, g, k_h, k_w))

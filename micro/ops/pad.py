@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from micro.ir import Graph, Op
-from micro.ops.base import Alias, KernelCall, int_array, require_int8
+from micro.ir import DTYPE_BYTES, Graph, Op
+from micro.ops.base import Alias, KernelCall, forward_gap, int_array, require_int8, reverse_gap
 
 KINDS = ("PAD", "PADV2")
 MAX_RANK = 5  # reference_ops::PadKernelMaxDimensionCount()
@@ -83,16 +83,15 @@ def lower(op: Op, g: Graph) -> KernelCall | Alias:
         pad_value, value_input = 0, cv.index
     params = dict(pad_value=pad_value, in_dims=int_array(in_dims), out_dims=int_array(out_dims),
                   left_pad=int_array(left))
+    forward, reverse = overlap_gaps(x.shape, y.shape, pads, DTYPE_BYTES[x.dtype])
     return KernelCall("mn_pad_int8", "mn_pad_int8.c", "mn_pad_params_t", params,
-                      inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]])
+                      inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]],
+                      overlap_gap={0: forward}, overlap_gap_reverse={0: reverse})
 
 
-def reverse_overlap_gap(x_shape, y_shape, pads: np.ndarray, elem_bytes: int = 1) -> int:
-    """Smallest D letting PAD's output start D bytes after its input and overlap it, for the kernel's
-    reverse mode: output rows (innermost dimension) produced in descending order, each row's input
-    moved (memmove) before its padding is written (see mn_kernels.h)."""
-    from micro.ops.base import reverse_gap
-
+def _rows(x_shape, y_shape, pads: np.ndarray, elem_bytes: int):
+    """Per output row (innermost dimension, ascending): first and last byte written, first and last
+    input byte read (-1 / a huge value for rows that are all padding)."""
     x_shape, y_shape = tuple(x_shape) or (1,), tuple(y_shape) or (1,)
     outer = y_shape[:-1]
     idx = np.indices(outer).reshape(len(outer), -1) if outer else np.zeros((0, 1), dtype=np.int64)
@@ -102,6 +101,21 @@ def reverse_overlap_gap(x_shape, y_shape, pads: np.ndarray, elem_bytes: int = 1)
     for d in range(len(outer)):
         flat_src = flat_src * x_shape[d] + np.where(valid, src[d], 0)
     row_in, row_out = x_shape[-1] * elem_bytes, y_shape[-1] * elem_bytes
+    rows = np.arange(idx.shape[1], dtype=np.int64)
+    first_read = np.where(valid, flat_src * row_in, np.iinfo(np.int64).max // 2)
     last_read = np.where(valid, (flat_src + 1) * row_in - 1, -1)
-    first_write = np.arange(idx.shape[1], dtype=np.int64) * row_out
-    return reverse_gap(first_write, last_read)
+    return rows * row_out, (rows + 1) * row_out - 1, first_read, last_read
+
+
+def overlap_gaps(x_shape, y_shape, pads: np.ndarray, elem_bytes: int = 1) -> tuple[int, int]:
+    """(forward D, reverse D) for the PAD kernel's overlap modes (mn_kernels.h): output rows produced
+    in ascending (output before the input) or descending (output after it) order, each row's input
+    moved before its padding is written. The kernel takes the reverse order when the output starts
+    at the input itself, so the forward gap is at least 1."""
+    first_write, last_write, first_read, last_read = _rows(x_shape, y_shape, pads, elem_bytes)
+    return max(1, forward_gap(last_write, first_read)), reverse_gap(first_write, last_read)
+
+
+def reverse_overlap_gap(x_shape, y_shape, pads: np.ndarray, elem_bytes: int = 1) -> int:
+    """The reverse-mode gap alone (see overlap_gaps)."""
+    return overlap_gaps(x_shape, y_shape, pads, elem_bytes)[1]

@@ -12,7 +12,7 @@ rounding half away from zero (reference_integer_ops::AveragePool).
 from __future__ import annotations
 
 from micro.ir import Graph, Op
-from micro.ops.base import window_overlap_gap, KernelCall, compute_padding, fused_activation, opt, require_int8
+from micro.ops.base import window_overlap_gaps, KernelCall, compute_padding, fused_activation, opt, require_int8
 from micro.quant import activation_range
 
 KINDS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
@@ -68,4 +68,4 @@ def lower(op: Op, g: Graph) -> KernelCall:
         pad_h=pad_h, pad_w=pad_w, act_min=act_min, act_max=act_max)
     return KernelCall(_FUNC[op.kind], "mn_pooling_int8.c", "mn_pool_params_t", params,
                       inputs=[op.inputs[0]], outputs=[op.outputs[0]],
-                      macs=y.size * fh * fw, overlap_gap=window_overlap_gap(op, g, fh, fw))
+                      macs=y.size * fh * fw, **window_overlap_gaps(op, g, fh, fw))
