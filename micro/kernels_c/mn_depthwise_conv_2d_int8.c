@@ -18,55 +18,15 @@
 #define MN_DW_CB 16 /* channels per block */
 #define MN_DW_MAX_TAPS 64 /* k_h * k_w up to this take the paired-tap path */
 
-#if defined(__GNUC__) || defined(__clang__)
-#define MN_RESTRICT __restrict__
-#else
-#define MN_RESTRICT
-#endif
 
-/* One output pixel's row of n channels: out[c] = clamp(requant(acc[c]) + zp), where requant
- * is TFLM's MultiplyByQuantizedMultiplier (double rounding; as in mn_conv_2d_int8.c). With rq_round/rq_scale given
- * (every shift <= 0, r = -shift) it runs on the magnitude |x|, sign restored after:
- *   h = floor((|x| * mult + 2^30 - [x < 0]) / 2^31) + rnd    (SaturatingRoundingDoublingHighMul,
- *                                   plus rnd = r > 0 ? 2^(r-1) : 0, RoundingDivideByPOT's nudge)
- *   |result| = floor(h * scale / 2^31), scale = 2^(31 - r)   (= floor(h / 2^r))
- * Both roundings are half away from zero, hence symmetric; mult >= 0 never saturates.
- * Written as loops of 32x32->64 unsigned products with constant shifts only, which compilers
- * vectorize (SSE2 pmuludq); tmp holds the n intermediate h. */
+/* One output pixel's row of n channels from c0: see mn_requant_row_int8 (mn_fixedpoint.h). */
 static void mn_dw_requant_row(const int32_t *MN_RESTRICT acc, const mn_depthwise_conv_2d_params_t *p,
-                                int32_t c0, int32_t n,
-                                uint32_t *MN_RESTRICT tmp, int8_t *MN_RESTRICT out)
+                              int32_t c0, int32_t n,
+                              uint32_t *MN_RESTRICT tmp, int8_t *MN_RESTRICT out)
 {
-    const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
-    const int32_t *MN_RESTRICT mult = p->mult + c0;
-    int32_t c;
-    if (p->rq_round) {
-        const int32_t *MN_RESTRICT rnd = p->rq_round + c0;
-        const int32_t *MN_RESTRICT scale = p->rq_scale + c0;
-        for (c = 0; c < n; ++c) {
-            const int32_t x = acc[c];
-            const uint32_t neg = (uint32_t)(x >> 31);
-            const uint32_t ax = ((uint32_t)x ^ neg) - neg;
-            const uint64_t y = (uint64_t)ax * (uint32_t)mult[c] + ((uint64_t)(uint32_t)rnd[c] << 31) +
-                               (((uint32_t)1 << 30) - (neg & 1u));
-            tmp[c] = (uint32_t)(y >> 31);
-        }
-        for (c = 0; c < n; ++c) {
-            const int32_t x = acc[c];
-            const uint32_t neg = (uint32_t)(x >> 31);
-            const uint32_t mag = (uint32_t)(((uint64_t)tmp[c] * (uint32_t)scale[c]) >> 31);
-            int32_t v = (int32_t)((mag ^ neg) - neg) + zp;
-            v = v < lo ? lo : v;
-            v = v > hi ? hi : v;
-            out[c] = (int8_t)v;
-        }
-    } else {
-        const int32_t *MN_RESTRICT shift = p->shift + c0;
-        for (c = 0; c < n; ++c) {
-            const int32_t v = mn_mul_by_qmult(acc[c], mult[c], shift[c]) + zp;
-            out[c] = (int8_t)MN_CLAMP(v, lo, hi);
-        }
-    }
+    mn_requant_row_int8(acc, p->mult + c0, p->shift + c0, p->rq_round ? p->rq_round + c0 : 0,
+                        p->rq_scale ? p->rq_scale + c0 : 0, p->output_offset, p->act_min, p->act_max,
+                        n, tmp, out);
 }
 
 /* Taps [*first, *last) of a k-tap filter with dilation dil whose input coordinate

@@ -210,4 +210,52 @@ static inline int32_t mn_get_reciprocal(int32_t x, int x_integer_digits, int *nu
 /* ==== end gemmlowp fixed-point math ==== */
 
 
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MN_RESTRICT __restrict__
+#else
+#define MN_RESTRICT
+#endif
+
+/* One output pixel's row of n channels: out[c] = clamp(requant(acc[c]) + zp, lo, hi), where requant
+ * is TFLM's MultiplyByQuantizedMultiplier (double rounding) with mult[c] / shift[c]. With
+ * rq_round/rq_scale given (every shift <= 0, r = -shift) it runs on the magnitude |x|, sign restored:
+ *   h = floor((|x| * mult + 2^30 - [x < 0]) / 2^31) + rnd    (SaturatingRoundingDoublingHighMul,
+ *                                   plus rnd = r > 0 ? 2^(r-1) : 0, RoundingDivideByPOT's nudge)
+ *   |result| = floor(h * scale / 2^31), scale = 2^(31 - r)   (= floor(h / 2^r))
+ * Both roundings are half away from zero, hence symmetric; mult >= 0 never saturates.
+ * Written as loops of 32x32->64 unsigned products with constant shifts only, which compilers
+ * vectorize (SSE2 pmuludq); tmp holds the n intermediate h. Shared by the convolution kernels. */
+static inline void mn_requant_row_int8(const int32_t *MN_RESTRICT acc, const int32_t *MN_RESTRICT mult,
+                                       const int32_t *MN_RESTRICT shift, const int32_t *MN_RESTRICT rnd,
+                                       const int32_t *MN_RESTRICT scale, int32_t zp, int32_t lo, int32_t hi,
+                                       int32_t n, uint32_t *MN_RESTRICT tmp, int8_t *MN_RESTRICT out)
+{
+    int32_t c;
+    if (rnd) {
+        for (c = 0; c < n; ++c) {
+            const int32_t x = acc[c];
+            const uint32_t neg = (uint32_t)(x >> 31);
+            const uint32_t ax = ((uint32_t)x ^ neg) - neg;
+            const uint64_t y = (uint64_t)ax * (uint32_t)mult[c] + ((uint64_t)(uint32_t)rnd[c] << 31) +
+                               (((uint32_t)1 << 30) - (neg & 1u));
+            tmp[c] = (uint32_t)(y >> 31);
+        }
+        for (c = 0; c < n; ++c) {
+            const int32_t x = acc[c];
+            const uint32_t neg = (uint32_t)(x >> 31);
+            const uint32_t mag = (uint32_t)(((uint64_t)tmp[c] * (uint32_t)scale[c]) >> 31);
+            int32_t v = (int32_t)((mag ^ neg) - neg) + zp;
+            v = v < lo ? lo : v;
+            v = v > hi ? hi : v;
+            out[c] = (int8_t)v;
+        }
+    } else {
+        for (c = 0; c < n; ++c) {
+            const int32_t v = mn_mul_by_qmult(acc[c], mult[c], shift[c]) + zp;
+            out[c] = (int8_t)MN_CLAMP(v, lo, hi);
+        }
+    }
+}
+
 #endif /* MN_FIXEDPOINT_H */
