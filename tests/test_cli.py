@@ -61,3 +61,17 @@ def test_verify_needs_something_to_run(capsys):
 def test_console_entry_point_runs():
     res = subprocess.run([sys.executable, "-m", "micro", "ops"], capture_output=True, text=True)
     assert res.returncode == 0 and "CONV_2D" in res.stdout.split()
+
+
+def test_plan_table_json_and_picture(tmp_path, capsys):
+    png = tmp_path / "plan.png"
+    assert main(["plan", KWS, "--png", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "lower bound" in out and "TFLM" in out and "may overlap" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["plan", KWS, "--json", "--no-png"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["arena_bytes"] >= plan["lower_bound_bytes"] > 0
+    assert plan["execution_order"] and plan["overlaps"]
+    b = plan["buffers"][0]
+    assert {"size", "first_use", "last_use", "offset"} <= set(b)
