@@ -30,8 +30,9 @@ Project layout (`-o DIR`)::
 
 Kernel variants: the board record's `kernel_variant` picks, for every kernel source mn_<op>_<dtype>.c, a
 variant file mn_<op>_<variant>_<dtype>.c from micro/kernels_c when one exists ("cmsis_dsp" -> "dsp": SIMD
-code for cores where __ARM_FEATURE_DSP is defined, falling back to the reference code elsewhere); kernels
-without a variant file stay on the reference code and are listed as pending.
+code for cores where __ARM_FEATURE_DSP is defined, falling back to the reference code elsewhere). A kernel
+whose own file carries its DSP path (`#if defined(__ARM_FEATURE_DSP)`, chosen by the board's CPU flags) is
+listed as built in; kernels with neither stay on the portable code and are listed as pending.
 
 Framework builds (arduino) need PlatformIO's registry the first time (platform nordicnrf52, the Arduino mbed
 core, a toolchain). When they are not installed and the registry cannot be reached, the build stops at once
@@ -125,7 +126,8 @@ class KernelSelection:
     variant: str                            # the board record's kernel_variant
     files: dict[str, Path]                  # output file name -> source
     variant_used: list[str] = field(default_factory=list)   # reference kernel -> its variant file was used
-    pending: list[str] = field(default_factory=list)        # kernels that have no variant file yet
+    builtin: list[str] = field(default_factory=list)        # kernels with a DSP path inside (#if __ARM_FEATURE_DSP)
+    pending: list[str] = field(default_factory=list)        # kernels that have no variant yet
 
     def summary(self) -> str:
         if self.variant == "reference":
@@ -134,6 +136,9 @@ class KernelSelection:
         parts = [f"kernels: {self.variant} variant for {self.board}"]
         if self.variant_used:
             parts.append(f"{len(self.variant_used)} {token} file(s) used ({', '.join(self.variant_used)})")
+        if self.builtin:
+            parts.append(f"{len(self.builtin)} kernel(s) with their {token} path built in, selected by "
+                         f"__ARM_FEATURE_DSP ({', '.join(self.builtin)})")
         if self.pending:
             parts.append(f"{len(self.pending)} kernel(s) still on the reference C, their {token} variant is "
                          f"pending ({', '.join(self.pending)})")
@@ -154,6 +159,9 @@ def select_kernels(kernel_files: list[str], board: Board | str) -> KernelSelecti
         if (KERNELS_DIR / variant).is_file():
             sel.files[variant] = KERNELS_DIR / variant
             sel.variant_used.append(variant)
+        elif token == "dsp" and "__ARM_FEATURE_DSP" in ref.read_text():
+            sel.files[fname] = ref
+            sel.builtin.append(fname)
         else:
             sel.files[fname] = ref
             sel.pending.append(fname)

@@ -60,17 +60,24 @@ def test_nano33ble_record_limits():
 
 def test_kernel_variant_follows_the_board(tmp_path, monkeypatch):
     files = ["mn_kernels.h", "mn_fixedpoint.h", "mn_conv_2d_int8.c", "mn_softmax_int8.c"]
+    kdir = tmp_path / "kernels_c"
+    kdir.mkdir()
+    for f in files:
+        (kdir / f).write_text("/* */\n")
+    monkeypatch.setattr(B, "KERNELS_DIR", kdir)
     sel = B.select_kernels(files, "nano33ble")
     assert sel.variant == "cmsis_dsp"
     assert sel.pending == ["mn_conv_2d_int8.c", "mn_softmax_int8.c"] and sel.variant_used == []
     assert set(sel.files) == set(files)
     assert "pending" in sel.summary()
+    # a kernel that carries its DSP path inside (selected by __ARM_FEATURE_DSP) counts as built in
+    (kdir / "mn_conv_2d_int8.c").write_text("#if defined(__ARM_FEATURE_DSP)\n#endif\n")
+    sel = B.select_kernels(files, "nano33ble")
+    assert sel.builtin == ["mn_conv_2d_int8.c"] and sel.pending == ["mn_softmax_int8.c"]
+    assert "built in" in sel.summary()
+    (kdir / "mn_conv_2d_int8.c").write_text("/* */\n")
     # once a DSP file exists for an op, boards with DSP get it instead of the reference file
-    kdir = tmp_path / "kernels_c"
-    kdir.mkdir()
-    for f in files + ["mn_softmax_dsp_int8.c"]:
-        (kdir / f).write_text("/* */\n")
-    monkeypatch.setattr(B, "KERNELS_DIR", kdir)
+    (kdir / "mn_softmax_dsp_int8.c").write_text("/* */\n")
     sel = B.select_kernels(files, "nano33ble")
     assert "mn_softmax_dsp_int8.c" in sel.files and "mn_softmax_int8.c" not in sel.files
     assert sel.variant_used == ["mn_softmax_dsp_int8.c"] and sel.pending == ["mn_conv_2d_int8.c"]
