@@ -57,8 +57,8 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]*$")          # library.prope
 FOLDER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")          # library root folder
 SKETCH_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.\-]*$")         # sketch folder
 SEMVER_RE = re.compile(r"^\d+\.\d+(\.\d+)?(-[0-9A-Za-z.\-]+)?(\+[0-9A-Za-z.\-]+)?$")
-HARNESS_COMMON = ("mn_protocol.c", "mn_protocol.h", "mn_board.h", "mn_model_api.h")
-HARNESS_ARDUINO = ("mn_serve.c", "mn_serve.h", "mn_arduino_harness.cpp", "mn_arduino_harness.h")
+HARNESS_COMMON = ("mn_protocol.c", "mn_protocol.h", "mn_serve.c", "mn_serve.h", "mn_board.h", "mn_model_api.h")
+HARNESS_ARDUINO = ("mn_arduino_harness.cpp", "mn_arduino_harness.h")
 EXAMPLES = ("Classify", "SerialVerify")
 _ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 

@@ -1,4 +1,5 @@
-/* Arduino glue of micro's serial harness: byte I/O on a Stream, millis(), the DWT cycle counter. */
+/* Arduino glue of micro's serial harness: the board hooks of the shared request handler (mn_serve.h) -- byte
+ * I/O on a Stream, millis(), the DWT cycle counter. */
 #if defined(ARDUINO)
 
 #include <Arduino.h>
@@ -67,11 +68,14 @@ int mn_serve_has_cycles(void)
     return MN_HAS_DWT;
 }
 
-uint32_t mn_serve_cycles(void)
+uint32_t mn_serve_measure(void (*fn)(void))
 {
 #if MN_HAS_DWT
-    return MN_DWT_CYCCNT;
+    uint32_t c0 = MN_DWT_CYCCNT;
+    fn();
+    return MN_DWT_CYCCNT - c0;
 #else
+    fn();
     return 0u;
 #endif
 }

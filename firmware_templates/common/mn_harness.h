@@ -1,9 +1,12 @@
-/* Shared helpers of the two firmware mains (mn_harness_main.c: serial protocol; mn_selftest_main.c:
- * embedded test vectors): cost measurement, stack high-water mark, text output. */
+/* Shared helpers of the two bare-metal firmware mains (mn_harness_main.c: serial protocol; mn_selftest_main.c:
+ * embedded test vectors): cost measurement, stack high-water mark; text output (mn_puts, mn_putu)
+ * comes from mn_serve.h. mn_harness_util.c also implements mn_serve.h's board hooks. */
 #ifndef MN_HARNESS_H
 #define MN_HARNESS_H
 
 #include <stdint.h>
+
+#include "mn_serve.h"
 
 /* Markers around measured code. The QEMU instruction-count plugin (micro/harness/qemu_plugin/mn_icount.c)
  * counts the instructions executed from entering mn_cost_begin to entering mn_cost_end; both are
@@ -23,8 +26,5 @@ extern uint32_t mn_measure_overhead_cycles;
 void mn_stack_paint(void);
 uint32_t mn_stack_used(void);
 uint32_t mn_stack_size(void);
-
-void mn_puts(const char *s);
-void mn_putu(uint32_t v);
 
 #endif /* MN_HARNESS_H */

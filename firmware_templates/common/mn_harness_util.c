@@ -1,7 +1,10 @@
-/* Cost markers, stack high-water mark and text output shared by the firmware mains. */
+/* Cost markers, stack high-water mark and the board hooks of the request handler (mn_serve.h), shared by the
+ * bare-metal firmware mains. */
 #include "mn_harness.h"
 
 #include "mn_board.h"
+#include "mn_protocol.h"
+#include "mn_serve.h"
 
 #define MN_STACK_PATTERN 0xC5A3E1F7u
 
@@ -63,20 +66,34 @@ uint32_t mn_stack_size(void)
     return (uint32_t)((uintptr_t)mn_stack_end - (uintptr_t)mn_stack_bottom);
 }
 
-void mn_puts(const char *s)
+/* ---- mn_serve.h hooks over mn_board.h ---- */
+
+void mn_serve_write(const uint8_t *data, size_t n)
 {
-    while (*s)
-        mn_board_putc((uint8_t)*s++);
+    mn_proto_write(data, n);
 }
 
-void mn_putu(uint32_t v)
+int mn_serve_has_cycles(void)
 {
-    char buf[11];
-    int i = 10;
-    buf[i] = 0;
-    do {
-        buf[--i] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v);
-    mn_puts(buf + i);
+    return mn_board_has_cycles;
+}
+
+uint32_t mn_serve_measure(void (*fn)(void))
+{
+    return mn_measure(fn) - mn_measure_overhead_cycles;
+}
+
+uint32_t mn_serve_stack_size(void)
+{
+    return mn_stack_size();
+}
+
+uint32_t mn_serve_stack_used(void)
+{
+    return mn_stack_used();
+}
+
+void mn_serve_exit(int code)
+{
+    mn_board_exit(code);
 }

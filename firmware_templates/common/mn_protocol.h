@@ -17,7 +17,7 @@
  * and the device recognises the repeat (same seq and CRC as the last request) and resends its cached
  * response instead of acting twice. Requests and their responses:
  *
- *   HELLO   0x01 ()                                   -> INFO 0x81 (see mn_harness.c); clears the repeat cache
+ *   HELLO   0x01 ()                                   -> INFO 0x81 (see mn_serve.h); clears the repeat cache
  *   WRITE   0x02 (input u8, offset u32, bytes...)     -> ACK 0x80 ()
  *   INVOKE  0x03 (n u8, crc32 u32 of each input)      -> ACK at once ("started"; not repeated), then
  *                                                        RESULT 0x83 (status u8 = 0, invoke index u32,

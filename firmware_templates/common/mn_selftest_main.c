@@ -7,6 +7,7 @@
 #include "mn_board.h"
 #include "mn_harness.h"
 #include "mn_model_api.h"
+#include "mn_serve.h" /* mn_puts, mn_putu */
 
 /* From mn_selftest_vectors.c: vector v, input i is mn_st_inputs[v * num_inputs + i] (input_bytes[i] bytes);
  * its expected output o is mn_st_outputs[v * num_outputs + o]. */

@@ -1,4 +1,5 @@
-/* micro's serial protocol served one request at a time (see mn_serve.h and mn_protocol.h). */
+/* micro's serial protocol served one request at a time: the request handling shared by the bare-metal
+ * harness firmware and the Arduino library (see mn_serve.h and mn_protocol.h). */
 #include "mn_serve.h"
 
 #include "mn_model_api.h"
@@ -25,7 +26,7 @@ static uint16_t put_text(uint8_t *p, const char *s)
     return (uint16_t)(n + 1);
 }
 
-static void text(const char *s)
+void mn_puts(const char *s)
 {
     size_t n = 0;
     while (s[n])
@@ -33,7 +34,7 @@ static void text(const char *s)
     mn_serve_write((const uint8_t *)s, n);
 }
 
-static void text_u32(uint32_t v)
+void mn_putu(uint32_t v)
 {
     char buf[11];
     int i = 10;
@@ -42,7 +43,7 @@ static void text_u32(uint32_t v)
         buf[--i] = (char)('0' + v % 10u);
         v /= 10u;
     } while (v);
-    text(buf + i);
+    mn_puts(buf + i);
 }
 
 static void respond(uint8_t type, uint8_t seq, uint16_t len)
@@ -51,26 +52,50 @@ static void respond(uint8_t type, uint8_t seq, uint16_t len)
     mn_serve_write(tx, tx_len);
 }
 
-static uint16_t error_payload(uint8_t code, const char *msg)
+/* An ERROR response (code, text): its payload is built, *len set, and MN_T_ERROR returned. */
+static uint8_t fail(uint16_t *len, uint8_t code, const char *msg)
 {
     OUT[0] = code;
-    return (uint16_t)(1 + put_text(OUT + 1, msg));
+    *len = (uint16_t)(1 + put_text(OUT + 1, msg));
+    return MN_T_ERROR;
+}
+
+/* Bytes [offset, offset + n) lie inside a tensor of `size` bytes (no overflow). */
+static int in_tensor(uint32_t size, uint32_t offset, uint32_t n)
+{
+    return offset <= size && n <= size - offset;
+}
+
+void mn_serve_banner(void)
+{
+    mn_puts("\r\nmicro-harness proto=");
+    mn_putu(MN_PROTO_VERSION);
+    mn_puts(" board=");
+    mn_puts(mn_board_name);
+    mn_puts(" model=");
+    mn_puts(mn_model.name);
+    mn_puts(" sha256=");
+    mn_puts(mn_model.sha256);
+    mn_puts(" arena=");
+    mn_putu(mn_model.arena_bytes);
+    mn_puts("\r\n");
 }
 
 void mn_serve_begin(void)
 {
     mn_model.init();
-    text("\r\nmicro-harness proto=");
-    text_u32(MN_PROTO_VERSION);
-    text(" board=");
-    text(mn_board_name);
-    text(" model=");
-    text(mn_model.name);
-    text(" sha256=");
-    text(mn_model.sha256);
-    text(" arena=");
-    text_u32(mn_model.arena_bytes);
-    text("\r\n");
+    mn_serve_banner();
+}
+
+static void invoke_model(void)
+{
+#if defined(MN_HARNESS_TEST_FAULT) /* tests of the host's error reporting (bare-metal builds only) */
+    __asm__ volatile("udf #0");
+#elif defined(MN_HARNESS_TEST_HANG)
+    for (;;) {
+    }
+#endif
+    mn_model.invoke();
 }
 
 static uint16_t do_hello(void)
@@ -103,18 +128,13 @@ static uint8_t do_write(const mn_frame_t *f, uint16_t *len)
     uint8_t index;
     uint32_t offset, n, k;
     uint8_t *dst;
-    if (f->len < 5) {
-        *len = error_payload(MN_ERR_BAD_REQUEST, "WRITE: short payload");
-        return MN_T_ERROR;
-    }
+    if (f->len < 5)
+        return fail(len, MN_ERR_BAD_REQUEST, "WRITE: short payload");
     index = p[0];
     offset = mn_get_u32(p + 1);
     n = (uint32_t)f->len - 5u;
-    if (index >= mn_model.num_inputs || offset > mn_model.input_bytes[index] ||
-        n > mn_model.input_bytes[index] - offset) {
-        *len = error_payload(MN_ERR_RANGE, "WRITE: outside the input tensor");
-        return MN_T_ERROR;
-    }
+    if (index >= mn_model.num_inputs || !in_tensor(mn_model.input_bytes[index], offset, n))
+        return fail(len, MN_ERR_RANGE, "WRITE: outside the input tensor");
     dst = (uint8_t *)mn_model.input(index) + offset;
     for (k = 0; k < n; k++)
         dst[k] = p[5 + k];
@@ -125,27 +145,21 @@ static uint8_t do_write(const mn_frame_t *f, uint16_t *len)
 static uint8_t do_invoke(const mn_frame_t *f, uint16_t *len)
 {
     const uint8_t *p = f->payload;
-    uint32_t c0, c1;
+    uint32_t cycles;
     uint16_t n = 0;
     int i;
-    if (f->len != 1u + 4u * mn_model.num_inputs || p[0] != mn_model.num_inputs) {
-        *len = error_payload(MN_ERR_BAD_REQUEST, "INVOKE: expected one CRC-32 per input");
-        return MN_T_ERROR;
-    }
+    if (f->len != 1u + 4u * mn_model.num_inputs || p[0] != mn_model.num_inputs)
+        return fail(len, MN_ERR_BAD_REQUEST, "INVOKE: expected one CRC-32 per input");
     for (i = 0; i < mn_model.num_inputs; i++) {
-        if (mn_crc32(0, (const uint8_t *)mn_model.input(i), mn_model.input_bytes[i]) != mn_get_u32(p + 1 + 4 * i)) {
-            *len = error_payload(MN_ERR_INPUT_CRC, "INVOKE: input CRC-32 differs from the host's");
-            return MN_T_ERROR;
-        }
+        if (mn_crc32(0, (const uint8_t *)mn_model.input(i), mn_model.input_bytes[i]) != mn_get_u32(p + 1 + 4 * i))
+            return fail(len, MN_ERR_INPUT_CRC, "INVOKE: input CRC-32 differs from the host's");
     }
-    c0 = mn_serve_cycles();
-    mn_model.invoke();
-    c1 = mn_serve_cycles();
+    cycles = mn_serve_measure(invoke_model);
     invoke_count++;
     OUT[n++] = 0;
     mn_put_u32(OUT + n, invoke_count);
     n += 4;
-    mn_put_u32(OUT + n, mn_serve_has_cycles() ? c1 - c0 : 0u);
+    mn_put_u32(OUT + n, mn_serve_has_cycles() ? cycles : 0u);
     n += 4;
     OUT[n++] = (uint8_t)(mn_serve_has_cycles() ? 1 : 0);
     mn_put_u32(OUT + n, mn_serve_stack_used());
@@ -163,18 +177,14 @@ static uint8_t do_read(const mn_frame_t *f, uint16_t *len)
     uint8_t index;
     uint32_t offset, n, k;
     const uint8_t *src;
-    if (f->len != 7) {
-        *len = error_payload(MN_ERR_BAD_REQUEST, "READ: payload must be 7 bytes");
-        return MN_T_ERROR;
-    }
+    if (f->len != 7)
+        return fail(len, MN_ERR_BAD_REQUEST, "READ: payload must be 7 bytes");
     index = p[0];
     offset = mn_get_u32(p + 1);
     n = mn_get_u16(p + 5);
-    if (index >= mn_model.num_outputs || offset > mn_model.output_bytes[index] ||
-        n > mn_model.output_bytes[index] - offset || n > MN_PROTO_MAX_PAYLOAD - 5u) {
-        *len = error_payload(MN_ERR_RANGE, "READ: outside the output tensor or too long");
-        return MN_T_ERROR;
-    }
+    if (index >= mn_model.num_outputs || !in_tensor(mn_model.output_bytes[index], offset, n) ||
+        n > MN_PROTO_MAX_PAYLOAD - 5u)
+        return fail(len, MN_ERR_RANGE, "READ: outside the output tensor or too long");
     src = (const uint8_t *)mn_model.output(index) + offset;
     OUT[0] = index;
     mn_put_u32(OUT + 1, offset);
@@ -217,8 +227,7 @@ int mn_serve_one(void)
         type = MN_T_ACK;
         break;
     default:
-        len = error_payload(MN_ERR_BAD_REQUEST, "unknown request type");
-        type = MN_T_ERROR;
+        type = fail(&len, MN_ERR_BAD_REQUEST, "unknown request type");
         break;
     }
     respond(type, rx.seq, len);
