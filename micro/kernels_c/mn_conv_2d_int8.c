@@ -4,7 +4,8 @@
  * block may span output rows) and MN_CONV_OCB output channels: the K = k_h * k_w *
  * filter_in_c taps are taken in chunks of at most MN_CONV_KC; each chunk is im2col'ed into
  * int16 rows with the input offset already added (taps outside the image are 0, which is
- * exactly TFLM's "skip the tap"), zero-padded to a multiple of 16, then plain int16 x int8 dot
+ * exactly TFLM's "skip the tap"), zero-padded to a multiple of 16 (4 with the Arm DSP
+ * extension, see below), then plain int16 x int8 dot
  * products over it for MN_CONV_PIX pixels x 2 output channels at a time, a loop shape
  * compilers turn into multiply-add SIMD (pmaddwd on x86-64 SSE2). Filter rows are read in
  * whole padded chunks: the extra bytes belong to the next row and meet zero taps; the last
@@ -25,8 +26,22 @@
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h"
 
+/* Arm DSP extension (Cortex-M4/M7/M33...): the dot products use SMLAD (two 16 x 16 products
+ * plus an accumulator; its sum wraps exactly like the int32 additions of the portable loop, so
+ * the results are identical). An int8 filter word [w0 w1 w2 w3] unpacks with SXTB16 into the
+ * halfword pairs [w0 w2] and [w1 w3], so each im2col row is stored with the middle two taps
+ * of every group of 4 swapped ([c0 c2 c1 c3], mn_conv_widen_dsp) to meet them. */
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#define MN_CONV_DSP 1
+#endif
+
 #define MN_CONV_PIX 4 /* output pixels per im2col block */
+#if defined(MN_CONV_DSP)
+#define MN_CONV_KALIGN 4 /* the SMLAD loop takes 4 taps a step: less zero padding */
+#else
 #define MN_CONV_KALIGN 16
+#endif
 #define MN_CONV_OCB 32 /* output channels per requantization chunk */
 #define MN_CONV_KC 192 /* taps per im2col chunk (multiple of MN_CONV_KALIGN) */
 #define MN_CONV_TAIL 256 /* >= the largest zero-padded filter tail: 15 x 16 or 1 x MN_CONV_KC */
@@ -42,6 +57,158 @@ static void mn_conv_requant_row(const int32_t *MN_RESTRICT acc, const mn_conv_2d
                         n, tmp, out);
 }
 
+#if defined(MN_CONV_DSP)
+static uint32_t mn_conv_ld32(const void *src)
+{
+    uint32_t v;
+    memcpy(&v, src, sizeof v); /* one (unaligned) LDR on Cortex-M4 */
+    return v;
+}
+
+#if defined(__GNUC__) && defined(__OPTIMIZE__)
+#define MN_CONV_DSP_ASM 1 /* mn_conv_dot2x2's loop in inline assembly */
+#else
+/* SXTB16 of x rotated right by 8 bits ([b1 b3] of the bytes [b0 b1 b2 b3]) in one instruction
+ * (gcc does not fold the rotation into __sxtb16's operand). */
+static int16x2_t mn_conv_sxtb16_ror8(uint32_t x)
+{
+#if defined(__GNUC__)
+    int16x2_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+#else
+    return __sxtb16((int8x4_t)((x >> 8) | (x << 24)));
+#endif
+}
+#endif
+
+/* [off.lo + x1, off.hi + x3] for the bytes [x0 x1 x2 x3] of x (SXTAB16 with rotation). */
+static int16x2_t mn_conv_sxtab16_ror8(int16x2_t off, uint32_t x)
+{
+#if defined(__GNUC__)
+    int16x2_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(off), "r"(x));
+    return r;
+#else
+    return __sxtab16(off, (int8x4_t)((x >> 8) | (x << 24)));
+#endif
+}
+
+/* s[2 * i + j] += dot(row ci, filter row wj), i, j in {0, 1}, over kp (a multiple of 4) taps,
+ * rows permuted by mn_conv_widen_dsp: per 4 taps, one filter word per channel unpacked into
+ * [w0 w2] and [w1 w3], against the pixel's halfword pairs [c0 c2] and [c1 c3]. Two pixels x
+ * two channels keep every operand in registers. */
+static void mn_conv_dot2x2(const int16_t *c0, const int16_t *c1, const int8_t *w0,
+                           const int8_t *w1, int32_t kp, int32_t *s)
+{
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+#if defined(MN_CONV_DSP_ASM)
+    /* The same instructions as the intrinsics below, register-allocated by hand (gcc spills
+     * in that loop). */
+    const int16_t *const end = c0 + kp;
+    while (c0 < end) {
+        uint32_t a, b, x, y, t;
+        __asm__("ldr %[a], [%[w0]], #4\n\t"
+                "ldr %[b], [%[w1]], #4\n\t"
+                "ldr %[x], [%[c0]], #4\n\t"
+                "ldr %[y], [%[c1]], #4\n\t"
+                "sxtb16 %[t], %[a]\n\t"
+                "smlad %[s00], %[x], %[t], %[s00]\n\t"
+                "smlad %[s10], %[y], %[t], %[s10]\n\t"
+                "sxtb16 %[t], %[b]\n\t"
+                "smlad %[s01], %[x], %[t], %[s01]\n\t"
+                "smlad %[s11], %[y], %[t], %[s11]\n\t"
+                "ldr %[x], [%[c0]], #4\n\t"
+                "ldr %[y], [%[c1]], #4\n\t"
+                "sxtb16 %[a], %[a], ror #8\n\t"
+                "smlad %[s00], %[x], %[a], %[s00]\n\t"
+                "smlad %[s10], %[y], %[a], %[s10]\n\t"
+                "sxtb16 %[b], %[b], ror #8\n\t"
+                "smlad %[s01], %[x], %[b], %[s01]\n\t"
+                "smlad %[s11], %[y], %[b], %[s11]"
+                : [a] "=&r"(a), [b] "=&r"(b), [x] "=&r"(x), [y] "=&r"(y), [t] "=&r"(t),
+                  [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11),
+                  [c0] "+r"(c0), [c1] "+r"(c1), [w0] "+r"(w0), [w1] "+r"(w1)
+                :
+                : "memory");
+    }
+#else
+    int32_t n = kp >> 2;
+    while (n-- > 0) {
+        const uint32_t a = mn_conv_ld32(w0);
+        const uint32_t b = mn_conv_ld32(w1);
+        int16x2_t x0 = (int16x2_t)mn_conv_ld32(c0);
+        int16x2_t x1 = (int16x2_t)mn_conv_ld32(c1);
+        int16x2_t wa = __sxtb16((int8x4_t)a);
+        int16x2_t wb = __sxtb16((int8x4_t)b);
+        s00 = __smlad(x0, wa, s00);
+        s01 = __smlad(x0, wb, s01);
+        s10 = __smlad(x1, wa, s10);
+        s11 = __smlad(x1, wb, s11);
+        x0 = (int16x2_t)mn_conv_ld32(c0 + 2);
+        x1 = (int16x2_t)mn_conv_ld32(c1 + 2);
+        wa = mn_conv_sxtb16_ror8(a);
+        wb = mn_conv_sxtb16_ror8(b);
+        s00 = __smlad(x0, wa, s00);
+        s01 = __smlad(x0, wb, s01);
+        s10 = __smlad(x1, wa, s10);
+        s11 = __smlad(x1, wb, s11);
+        c0 += 4;
+        c1 += 4;
+        w0 += 4;
+        w1 += 4;
+    }
+#endif
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+}
+
+/* Same sums as the portable mn_conv_dot4x2 below (kp a multiple of 4). */
+static void mn_conv_dot4x2(const int16_t *c0, const int16_t *c1, const int16_t *c2,
+                           const int16_t *c3, const int8_t *w0, const int8_t *w1, int32_t kp,
+                           int32_t *out)
+{
+    mn_conv_dot2x2(c0, c1, w0, w1, kp, out);
+    mn_conv_dot2x2(c2, c3, w0, w1, kp, out + 4);
+}
+
+/* Row entry of tap i: the middle two taps of every group of 4 swapped ([c0 c2 c1 c3]). */
+static int32_t mn_conv_dsp_pos(int32_t i)
+{
+    return (i & ~3) | ((i & 1) << 1) | ((i >> 1) & 1);
+}
+
+/* row[mn_conv_dsp_pos(pos + i)] = src[i] + offset for n int8 values, or 0 when src is NULL:
+ * whole groups of 4 as one word of input bytes [x0 x1 x2 x3] -> [x0 x2] and [x1 x3] plus the
+ * offset (SXTAB16; |x + offset| <= 255, exact in int16 halves), the ends one tap at a time. */
+static void mn_conv_widen_dsp(int16_t *row, int32_t pos, const int8_t *src, int32_t n,
+                              int32_t offset)
+{
+    const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
+    const int32_t end = pos + n;
+    for (; pos < end && (pos & 3) != 0; ++pos) {
+        row[mn_conv_dsp_pos(pos)] = (int16_t)(src ? *src++ + offset : 0);
+    }
+    if (!src) {
+        const int32_t n4 = (end - pos) & ~3;
+        memset(row + pos, 0, (size_t)n4 * sizeof *row);
+        pos += n4;
+    } else {
+        for (; pos + 4 <= end; pos += 4, src += 4) {
+            const uint32_t x = mn_conv_ld32(src);
+            const uint32_t lo = (uint32_t)__sxtab16(off2, (int8x4_t)x);
+            const uint32_t hi = (uint32_t)mn_conv_sxtab16_ror8(off2, x);
+            memcpy(row + pos, &lo, sizeof lo);
+            memcpy(row + pos + 2, &hi, sizeof hi);
+        }
+    }
+    for (; pos < end; ++pos) {
+        row[mn_conv_dsp_pos(pos)] = (int16_t)(src ? *src++ + offset : 0);
+    }
+}
+#else
 /* Dot products of MN_CONV_PIX int16 rows with two int8 filter rows over kp taps. */
 static void mn_conv_dot4x2(const int16_t *c0, const int16_t *c1, const int16_t *c2,
                            const int16_t *c3, const int8_t *w0, const int8_t *w1, int32_t kp,
@@ -70,7 +237,9 @@ static void mn_conv_dot4x2(const int16_t *c0, const int16_t *c1, const int16_t *
     out[6] = s30;
     out[7] = s31;
 }
+#endif
 
+#if !defined(MN_CONV_DSP)
 static void mn_conv_fill_zero(int16_t *d, int32_t n)
 {
     int32_t i;
@@ -78,7 +247,9 @@ static void mn_conv_fill_zero(int16_t *d, int32_t n)
         d[i] = 0;
     }
 }
+#endif
 
+#if !defined(MN_CONV_DSP)
 /* d[i] = src[i] + offset for n int8 values. */
 static void mn_conv_widen(int16_t *d, const int8_t *src, int32_t n, int32_t offset)
 {
@@ -87,6 +258,7 @@ static void mn_conv_widen(int16_t *d, const int8_t *src, int32_t n, int32_t offs
         d[i] = (int16_t)(src[i] + offset);
     }
 }
+#endif
 
 /* Taps [lo, hi) of the full im2col row, clipped to the chunk [k0, k1) and written at
  * col[k - k0]: widened from src (src[0] is tap lo), or zeros when src is NULL. */
@@ -98,11 +270,15 @@ static void mn_conv_segment(int16_t *col, int32_t k0, int32_t k1, int32_t lo, in
     if (a >= b) {
         return;
     }
+#if defined(MN_CONV_DSP)
+    mn_conv_widen_dsp(col, a - k0, src ? src + (a - lo) : 0, b - a, offset);
+#else
     if (src) {
         mn_conv_widen(col + (a - k0), src + (a - lo), b - a, offset);
     } else {
         mn_conv_fill_zero(col + (a - k0), b - a);
     }
+#endif
 }
 
 /* Taps [k0, k1) of output pixel (oy, ox)'s im2col row (input channels [ch0, ch0 + fic)),
@@ -149,7 +325,11 @@ static void mn_conv_im2col(const mn_conv_2d_params_t *p, const int8_t *in_batch,
             mn_conv_segment(col, k0, k1, r0 + fx1 * fic, r0 + row_len, 0, offset);
         }
     }
+#if defined(MN_CONV_DSP)
+    mn_conv_widen_dsp(col, k1 - k0, 0, kcp - (k1 - k0), 0);
+#else
     mn_conv_fill_zero(col + (k1 - k0), kcp - (k1 - k0));
+#endif
 }
 
 void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const int8_t *filter,
@@ -183,8 +363,8 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
                              (2 * MN_CONV_PIX) / MN_CONV_KALIGN * MN_CONV_KALIGN;
     const int staged = rereads && kc_stage >= MN_CONV_KALIGN;
     const int32_t kc = staged ? kc_stage : MN_CONV_KC;
-    /* Taps in n_chunks chunks of `chunk` (a multiple of 16, <= kc; the last may be shorter);
-     * each chunk is zero-padded to a multiple of 16. */
+    /* Taps in n_chunks chunks of `chunk` (a multiple of MN_CONV_KALIGN, <= kc; the last may be
+     * shorter); each chunk is zero-padded to a multiple of MN_CONV_KALIGN. */
     const int32_t n_chunks = (kk + kc - 1) / kc;
     const int32_t chunk = ((kk + n_chunks - 1) / n_chunks + MN_CONV_KALIGN - 1) / MN_CONV_KALIGN *
                           MN_CONV_KALIGN;

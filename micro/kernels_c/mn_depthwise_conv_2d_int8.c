@@ -18,6 +18,109 @@
 #define MN_DW_CB 16 /* channels per block */
 #define MN_DW_MAX_TAPS 64 /* k_h * k_w up to this take the paired-tap path */
 
+/* Arm DSP extension (Cortex-M4/M7/M33...): the paired-tap path runs on SMLAD, two taps of a
+ * channel per instruction ([x_a x_b] . [w_a w_b] as int16 halves; the same products and
+ * wrapping int32 sums as the portable loops, so identical results). */
+#if defined(__ARM_FEATURE_DSP)
+#include <string.h>
+
+#include <arm_acle.h>
+#define MN_DW_DSP 1
+
+static uint32_t mn_dw_ld32(const int8_t *src)
+{
+    uint32_t v;
+    memcpy(&v, src, sizeof v); /* one (unaligned) LDR on Cortex-M4 */
+    return v;
+}
+
+/* SXTB16 of x rotated right by 8 bits: the odd bytes [b1 b3] of [b0 b1 b2 b3]. */
+static int16x2_t mn_dw_sxtb16_ror8(uint32_t x)
+{
+#if defined(__GNUC__)
+    int16x2_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+#else
+    return __sxtb16((int8x4_t)((x >> 8) | (x << 24)));
+#endif
+}
+
+/* [off.lo + x1, off.hi + x3] for the bytes [x0 x1 x2 x3] of x (SXTAB16 with rotation). */
+static int16x2_t mn_dw_sxtab16_ror8(int16x2_t off, uint32_t x)
+{
+#if defined(__GNUC__)
+    int16x2_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(off), "r"(x));
+    return r;
+#else
+    return __sxtab16(off, (int8x4_t)((x >> 8) | (x << 24)));
+#endif
+}
+
+/* Halfwords [a.lo b.lo] (PKHBT) and [a.hi b.hi] (PKHTB) of the words a and b. */
+static uint32_t mn_dw_pack_lo(uint32_t a, uint32_t b)
+{
+#if defined(__GNUC__)
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (a & 0xFFFFu) | (b << 16);
+#endif
+}
+
+static uint32_t mn_dw_pack_hi(uint32_t a, uint32_t b)
+{
+#if defined(__GNUC__)
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
+    return r;
+#else
+    return (a >> 16) | (b & 0xFFFF0000u);
+#endif
+}
+
+/* acc[j] = init[j] + sum over the n_y x n_x taps of (x[j] + input_offset) * w[j] for n (a
+ * multiple of 4) channels, depth_mult == 1: x and w point at the first tap's channel 0, the
+ * steps move one tap along y / x. 4 channels at a time: input bytes [x0 x1 x2 x3] become
+ * [x0 x2] and [x1 x3] plus the offset (SXTAB16; |x + offset| <= 255, exact in int16 halves),
+ * the weights [w0 w2] and [w1 w3], then one SMLABB / SMLATT per channel (the products and
+ * wrapping int32 sums of the portable loops). */
+static void mn_dw_dsp_taps(const int8_t *x, const int8_t *w, int32_t n_y, int32_t n_x,
+                           int32_t x_step_y, int32_t x_step_x, int32_t w_step_y, int32_t w_step_x,
+                           int32_t input_offset, const int32_t *init, int32_t n, int32_t *acc)
+{
+    const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)input_offset * 0x00010001u);
+    int32_t g, fy, fx;
+    for (g = 0; g < n; g += 4) {
+        int32_t s0 = init[g], s1 = init[g + 1], s2 = init[g + 2], s3 = init[g + 3];
+        for (fy = 0; fy < n_y; ++fy) {
+            const int8_t *xp = x + fy * x_step_y + g;
+            const int8_t *wp = w + fy * w_step_y + g;
+            for (fx = 0; fx < n_x; ++fx) {
+                const uint32_t xw = mn_dw_ld32(xp);
+                const uint32_t ww = mn_dw_ld32(wp);
+                const int16x2_t x02 = __sxtab16(off2, (int8x4_t)xw);
+                const int16x2_t x13 = mn_dw_sxtab16_ror8(off2, xw);
+                const int16x2_t w02 = __sxtb16((int8x4_t)ww);
+                const int16x2_t w13 = mn_dw_sxtb16_ror8(ww);
+                s0 = __smlabb(x02, w02, s0);
+                s2 = __smlatt(x02, w02, s2);
+                s1 = __smlabb(x13, w13, s1);
+                s3 = __smlatt(x13, w13, s3);
+                xp += x_step_x;
+                wp += w_step_x;
+            }
+        }
+        acc[g] = s0;
+        acc[g + 1] = s1;
+        acc[g + 2] = s2;
+        acc[g + 3] = s3;
+    }
+}
+#endif
+
 
 /* One output pixel's row of n channels from c0: see mn_requant_row_int8 (mn_fixedpoint.h). */
 static void mn_dw_requant_row(const int32_t *MN_RESTRICT acc, const mn_depthwise_conv_2d_params_t *p,
@@ -62,7 +165,16 @@ static int mn_dw_paired(const mn_depthwise_conv_2d_params_t *p, const int8_t *fi
     const int32_t dil_h = p->dil_h, dil_w = p->dil_w, pad_h = p->pad_h, pad_w = p->pad_w;
     const int32_t n_taps = k_h * k_w;
     const int32_t batches = p->batches;
+#if defined(MN_DW_DSP)
+    /* Taps in pairs (an odd last tap pairs with a zero weight and the zero point vector):
+     * wp[t][j] = [w(2t) w(2t+1)] of channel c0 + j as int16 halves (low half first). */
+    const int32_t n_pairs = (n_taps + 1) / 2;
+    const int8_t *xs[MN_DW_MAX_TAPS + 1];
+    int32_t wp[MN_DW_MAX_TAPS / 2][MN_DW_CB];
+    int32_t g;
+#else
     const int8_t *xs[MN_DW_MAX_TAPS];
+#endif
     int8_t zp_vec[MN_DW_CB];
     int32_t fbias[MN_DW_CB];
     uint32_t tmp[MN_DW_CB];
@@ -85,6 +197,15 @@ static int mn_dw_paired(const mn_depthwise_conv_2d_params_t *p, const int8_t *fi
         fbias[j] = (int32_t)folded;
         zp_vec[j] = (int8_t)(-p->input_offset);
     }
+#if defined(MN_DW_DSP)
+    for (t = 0; t < n_pairs; ++t) {
+        for (j = 0; j < MN_DW_CB; ++j) {
+            const int32_t wa = filter[2 * t * ch + c0 + j];
+            const int32_t wb = 2 * t + 1 < n_taps ? filter[(2 * t + 1) * ch + c0 + j] : 0;
+            wp[t][j] = (int32_t)(((uint32_t)(uint16_t)wb << 16) | (uint32_t)(uint16_t)wa);
+        }
+    }
+#endif
     for (b = 0; b < batches; ++b) {
         const int8_t *in_b = input + b * in_h * in_w * ch + c0;
         int8_t *out_b = output + b * out_h * out_w * ch + c0;
@@ -103,6 +224,33 @@ static int mn_dw_paired(const mn_depthwise_conv_2d_params_t *p, const int8_t *fi
                         xs[t++] = inside ? in_b + (iy * in_w + ix) * ch : zp_vec;
                     }
                 }
+#if defined(MN_DW_DSP)
+                xs[n_taps] = zp_vec; /* partner of an odd last tap (zero weight) */
+                for (g = 0; g < MN_DW_CB; g += 4) {
+                    /* Channels g..g+3: input words of taps a, b = [a0 a1 a2 a3], [b0 b1 b2 b3]
+                     * regrouped into [a0 a1 b0 b1] and [a2 a3 b2 b3], then SXTB16 (even/odd
+                     * bytes) gives each channel's [x_a x_b]. */
+                    int32_t s0 = fbias[g], s1 = fbias[g + 1], s2 = fbias[g + 2], s3 = fbias[g + 3];
+                    const int32_t *w = wp[0] + g;
+                    const int8_t *const *xp = xs;
+                    const int8_t *const *const xp_end = xs + 2 * n_pairs;
+                    for (; xp < xp_end; xp += 2) {
+                        const uint32_t xa = mn_dw_ld32(xp[0] + g);
+                        const uint32_t xb = mn_dw_ld32(xp[1] + g);
+                        const uint32_t lo = mn_dw_pack_lo(xa, xb);
+                        const uint32_t hi = mn_dw_pack_hi(xa, xb);
+                        s0 = __smlad(__sxtb16((int8x4_t)lo), w[0], s0);
+                        s1 = __smlad(mn_dw_sxtb16_ror8(lo), w[1], s1);
+                        s2 = __smlad(__sxtb16((int8x4_t)hi), w[2], s2);
+                        s3 = __smlad(mn_dw_sxtb16_ror8(hi), w[3], s3);
+                        w += MN_DW_CB;
+                    }
+                    acc[g] = s0;
+                    acc[g + 1] = s1;
+                    acc[g + 2] = s2;
+                    acc[g + 3] = s3;
+                }
+#else
                 for (j = 0; j < MN_DW_CB; ++j) {
                     acc[j] = fbias[j];
                 }
@@ -126,6 +274,7 @@ static int mn_dw_paired(const mn_depthwise_conv_2d_params_t *p, const int8_t *fi
                         acc[j] += (int16_t)(xa[j] * wa[j]);
                     }
                 }
+#endif
                 mn_dw_requant_row(acc, p, c0, MN_DW_CB, tmp, o);
             }
         }
@@ -166,6 +315,16 @@ static void mn_dw_block_full(const mn_depthwise_conv_2d_params_t *p, const int8_
                 int32_t acc[MN_DW_CB];
                 int32_t fx0, fx1;
                 mn_depthwise_conv_2d_valid_taps(in_x0, dil_w, k_w, in_w, &fx0, &fx1);
+#if defined(MN_DW_DSP)
+                if (fy0 < fy1 && fx0 < fx1) {
+                    mn_dw_dsp_taps(in_b + ((in_y0 + fy0 * dil_h) * in_w + in_x0 + fx0 * dil_w) * ch,
+                                   filter + (fy0 * k_w + fx0) * ch + c0, fy1 - fy0, fx1 - fx0,
+                                   dil_h * in_w * ch, dil_w * ch, k_w * ch, ch, input_offset,
+                                   bias_blk, MN_DW_CB, acc);
+                    mn_dw_requant_row(acc, p, c0, MN_DW_CB, tmp, o);
+                    continue;
+                }
+#endif
                 for (j = 0; j < MN_DW_CB; ++j) {
                     acc[j] = bias_blk[j];
                 }
@@ -223,6 +382,16 @@ static void mn_dw_block_any(const mn_depthwise_conv_2d_params_t *p, const int8_t
                 int32_t acc[MN_DW_CB];
                 int32_t fx0, fx1;
                 mn_depthwise_conv_2d_valid_taps(in_x0, dil_w, k_w, in_w, &fx0, &fx1);
+#if defined(MN_DW_DSP)
+                if (depth_mult == 1 && (n & 3) == 0 && fy0 < fy1 && fx0 < fx1) {
+                    mn_dw_dsp_taps(in_b + ((in_y0 + fy0 * dil_h) * in_w + in_x0 + fx0 * dil_w) * in_c + oc0,
+                                   filter + (fy0 * k_w + fx0) * out_c + oc0, fy1 - fy0, fx1 - fx0,
+                                   dil_h * in_w * in_c, dil_w * in_c, k_w * out_c, out_c,
+                                   input_offset, bias_blk, n, acc);
+                    mn_dw_requant_row(acc, p, oc0, n, tmp, o);
+                    continue;
+                }
+#endif
                 for (j = 0; j < n; ++j) {
                     acc[j] = bias_blk[j];
                 }
@@ -265,6 +434,26 @@ static void mn_dw_pixel_block(const mn_depthwise_conv_2d_params_t *p, const int8
     int32_t acc[MN_DW_CB];
     uint32_t tmp[MN_DW_CB];
     int32_t fy, fx, j;
+#if defined(MN_DW_DSP)
+    if (depth_mult == 1 && (n & 3) == 0) {
+        int32_t init[MN_DW_CB];
+        for (j = 0; j < n; ++j) {
+            init[j] = bias ? bias[oc0 + j] : 0;
+        }
+        if (fy0 < fy1 && fx0 < fx1) {
+            mn_dw_dsp_taps(in_b + ((in_y0 + fy0 * dil_h) * in_w + in_x0 + fx0 * dil_w) * in_c + oc0,
+                           filter + (fy0 * k_w + fx0) * out_c + oc0, fy1 - fy0, fx1 - fx0,
+                           dil_h * in_w * in_c, dil_w * in_c, k_w * out_c, out_c, input_offset,
+                           init, n, acc);
+        } else {
+            for (j = 0; j < n; ++j) {
+                acc[j] = init[j];
+            }
+        }
+        mn_dw_requant_row(acc, p, oc0, n, tmp, o + oc0);
+        return;
+    }
+#else
     if (depth_mult == 1 && n == MN_DW_CB) {
         for (j = 0; j < MN_DW_CB; ++j) {
             acc[j] = bias ? bias[oc0 + j] : 0;
@@ -284,6 +473,7 @@ static void mn_dw_pixel_block(const mn_depthwise_conv_2d_params_t *p, const int8
         mn_dw_requant_row(acc, p, oc0, MN_DW_CB, tmp, o + oc0);
         return;
     }
+#endif
     for (j = 0; j < n; ++j) {
         acc[j] = bias ? bias[oc0 + j] : 0;
     }
