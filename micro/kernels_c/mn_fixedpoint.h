@@ -9,6 +9,9 @@
 #define MN_FIXEDPOINT_H
 
 #include <stdint.h>
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h> /* __ssat */
+#endif
 
 #define MN_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MN_MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -232,6 +235,47 @@ static inline void mn_requant_row_int8(const int32_t *MN_RESTRICT acc, const int
                                        int32_t n, uint32_t *MN_RESTRICT tmp, int8_t *MN_RESTRICT out)
 {
     int32_t c;
+#if defined(__ARM_FEATURE_DSP)
+    /* Cortex-M4/M7/M33: one pass, no tmp. Both floors fold into one: |result| = floor(y / 2^(31+r))
+     * with y = |x| * mult + 2^30 - [x < 0] + rnd * 2^31. Doubled, 2y = |x| * (2 * mult) + (rnd * 2^32 +
+     * 2^31 - 2 [x < 0]) (< 2^64 as mult < 2^31, |x| <= 2^31, rnd <= 2^30), one UMLAL, and the
+     * magnitude is its high word >> r. Full int8 range clamps with SSAT. */
+    (void)tmp;
+    (void)scale;
+    if (rnd) {
+        if (lo == -128 && hi == 127) {
+            for (c = 0; c < n; ++c) {
+                const int32_t x = acc[c];
+                const uint32_t neg = (uint32_t)(x >> 31);
+                const uint32_t ax = ((uint32_t)x ^ neg) - neg;
+                const uint64_t y = (uint64_t)ax * ((uint32_t)mult[c] << 1) +
+                                   (((uint64_t)(uint32_t)rnd[c] << 32) | (0x80000000u - (neg & 2u)));
+                const uint32_t mag = (uint32_t)(y >> 32) >> (-shift[c]);
+                int32_t v = (int32_t)((mag ^ neg) - neg) + zp;
+                v = __ssat(v, 8);
+                out[c] = (int8_t)v;
+            }
+        } else {
+            for (c = 0; c < n; ++c) {
+                const int32_t x = acc[c];
+                const uint32_t neg = (uint32_t)(x >> 31);
+                const uint32_t ax = ((uint32_t)x ^ neg) - neg;
+                const uint64_t y = (uint64_t)ax * ((uint32_t)mult[c] << 1) +
+                                   (((uint64_t)(uint32_t)rnd[c] << 32) | (0x80000000u - (neg & 2u)));
+                const uint32_t mag = (uint32_t)(y >> 32) >> (-shift[c]);
+                int32_t v = (int32_t)((mag ^ neg) - neg) + zp;
+                v = v < lo ? lo : v;
+                v = v > hi ? hi : v;
+                out[c] = (int8_t)v;
+            }
+        }
+    } else {
+        for (c = 0; c < n; ++c) {
+            const int32_t v = mn_mul_by_qmult(acc[c], mult[c], shift[c]) + zp;
+            out[c] = (int8_t)MN_CLAMP(v, lo, hi);
+        }
+    }
+#else
     if (rnd) {
         for (c = 0; c < n; ++c) {
             const int32_t x = acc[c];
@@ -256,6 +300,7 @@ static inline void mn_requant_row_int8(const int32_t *MN_RESTRICT acc, const int
             out[c] = (int8_t)MN_CLAMP(v, lo, hi);
         }
     }
+#endif
 }
 
 #endif /* MN_FIXEDPOINT_H */
