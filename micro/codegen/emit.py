@@ -16,7 +16,7 @@ from micro.ir import Tensor
 from micro.ops.base import Alias, KernelCall
 
 KERNELS_DIR = Path(__file__).resolve().parent.parent / "kernels_c"
-COMMON_KERNEL_FILES = ("mn_kernels.h", "mn_fixedpoint.h")
+COMMON_KERNEL_FILES = ("mn_kernels.h", "mn_fixedpoint.h", "mn_dsp.h")
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),

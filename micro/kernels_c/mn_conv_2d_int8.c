@@ -31,8 +31,8 @@
  * the results are identical). An int8 filter word [w0 w1 w2 w3] unpacks with SXTB16 into the
  * halfword pairs [w0 w2] and [w1 w3], so each im2col row is stored with the middle two taps
  * of every group of 4 swapped ([c0 c2 c1 c3], mn_conv_widen_dsp) to meet them. */
+#include "mn_dsp.h"
 #if defined(__ARM_FEATURE_DSP)
-#include <arm_acle.h>
 #define MN_CONV_DSP 1
 #endif
 
@@ -58,41 +58,9 @@ static void mn_conv_requant_row(const int32_t *MN_RESTRICT acc, const mn_conv_2d
 }
 
 #if defined(MN_CONV_DSP)
-static uint32_t mn_conv_ld32(const void *src)
-{
-    uint32_t v;
-    memcpy(&v, src, sizeof v); /* one (unaligned) LDR on Cortex-M4 */
-    return v;
-}
-
 #if defined(__GNUC__) && defined(__OPTIMIZE__)
 #define MN_CONV_DSP_ASM 1 /* mn_conv_dot2x2's loop in inline assembly */
-#else
-/* SXTB16 of x rotated right by 8 bits ([b1 b3] of the bytes [b0 b1 b2 b3]) in one instruction
- * (gcc does not fold the rotation into __sxtb16's operand). */
-static int16x2_t mn_conv_sxtb16_ror8(uint32_t x)
-{
-#if defined(__GNUC__)
-    int16x2_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
-    return r;
-#else
-    return __sxtb16((int8x4_t)((x >> 8) | (x << 24)));
 #endif
-}
-#endif
-
-/* [off.lo + x1, off.hi + x3] for the bytes [x0 x1 x2 x3] of x (SXTAB16 with rotation). */
-static int16x2_t mn_conv_sxtab16_ror8(int16x2_t off, uint32_t x)
-{
-#if defined(__GNUC__)
-    int16x2_t r;
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(off), "r"(x));
-    return r;
-#else
-    return __sxtab16(off, (int8x4_t)((x >> 8) | (x << 24)));
-#endif
-}
 
 /* s[2 * i + j] += dot(row ci, filter row wj), i, j in {0, 1}, over kp (a multiple of 4) taps,
  * rows permuted by mn_conv_widen_dsp: per 4 taps, one filter word per channel unpacked into
@@ -135,20 +103,20 @@ static void mn_conv_dot2x2(const int16_t *c0, const int16_t *c1, const int8_t *w
 #else
     int32_t n = kp >> 2;
     while (n-- > 0) {
-        const uint32_t a = mn_conv_ld32(w0);
-        const uint32_t b = mn_conv_ld32(w1);
-        int16x2_t x0 = (int16x2_t)mn_conv_ld32(c0);
-        int16x2_t x1 = (int16x2_t)mn_conv_ld32(c1);
+        const uint32_t a = mn_ld32(w0);
+        const uint32_t b = mn_ld32(w1);
+        int16x2_t x0 = (int16x2_t)mn_ld32(c0);
+        int16x2_t x1 = (int16x2_t)mn_ld32(c1);
         int16x2_t wa = __sxtb16((int8x4_t)a);
         int16x2_t wb = __sxtb16((int8x4_t)b);
         s00 = __smlad(x0, wa, s00);
         s01 = __smlad(x0, wb, s01);
         s10 = __smlad(x1, wa, s10);
         s11 = __smlad(x1, wb, s11);
-        x0 = (int16x2_t)mn_conv_ld32(c0 + 2);
-        x1 = (int16x2_t)mn_conv_ld32(c1 + 2);
-        wa = mn_conv_sxtb16_ror8(a);
-        wb = mn_conv_sxtb16_ror8(b);
+        x0 = (int16x2_t)mn_ld32(c0 + 2);
+        x1 = (int16x2_t)mn_ld32(c1 + 2);
+        wa = mn_sxtb16_ror8(a);
+        wb = mn_sxtb16_ror8(b);
         s00 = __smlad(x0, wa, s00);
         s01 = __smlad(x0, wb, s01);
         s10 = __smlad(x1, wa, s10);
@@ -197,9 +165,9 @@ static void mn_conv_widen_dsp(int16_t *row, int32_t pos, const int8_t *src, int3
         pos += n4;
     } else {
         for (; pos + 4 <= end; pos += 4, src += 4) {
-            const uint32_t x = mn_conv_ld32(src);
+            const uint32_t x = mn_ld32(src);
             const uint32_t lo = (uint32_t)__sxtab16(off2, (int8x4_t)x);
-            const uint32_t hi = (uint32_t)mn_conv_sxtab16_ror8(off2, x);
+            const uint32_t hi = (uint32_t)mn_sxtab16_ror8(off2, x);
             memcpy(row + pos, &lo, sizeof lo);
             memcpy(row + pos + 2, &hi, sizeof hi);
         }

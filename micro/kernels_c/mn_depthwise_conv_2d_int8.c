@@ -22,64 +22,8 @@
  * channel per instruction ([x_a x_b] . [w_a w_b] as int16 halves; the same products and
  * wrapping int32 sums as the portable loops, so identical results). */
 #if defined(__ARM_FEATURE_DSP)
-#include <string.h>
-
-#include <arm_acle.h>
+#include "mn_dsp.h"
 #define MN_DW_DSP 1
-
-static uint32_t mn_dw_ld32(const int8_t *src)
-{
-    uint32_t v;
-    memcpy(&v, src, sizeof v); /* one (unaligned) LDR on Cortex-M4 */
-    return v;
-}
-
-/* SXTB16 of x rotated right by 8 bits: the odd bytes [b1 b3] of [b0 b1 b2 b3]. */
-static int16x2_t mn_dw_sxtb16_ror8(uint32_t x)
-{
-#if defined(__GNUC__)
-    int16x2_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
-    return r;
-#else
-    return __sxtb16((int8x4_t)((x >> 8) | (x << 24)));
-#endif
-}
-
-/* [off.lo + x1, off.hi + x3] for the bytes [x0 x1 x2 x3] of x (SXTAB16 with rotation). */
-static int16x2_t mn_dw_sxtab16_ror8(int16x2_t off, uint32_t x)
-{
-#if defined(__GNUC__)
-    int16x2_t r;
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(off), "r"(x));
-    return r;
-#else
-    return __sxtab16(off, (int8x4_t)((x >> 8) | (x << 24)));
-#endif
-}
-
-/* Halfwords [a.lo b.lo] (PKHBT) and [a.hi b.hi] (PKHTB) of the words a and b. */
-static uint32_t mn_dw_pack_lo(uint32_t a, uint32_t b)
-{
-#if defined(__GNUC__)
-    uint32_t r;
-    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
-    return r;
-#else
-    return (a & 0xFFFFu) | (b << 16);
-#endif
-}
-
-static uint32_t mn_dw_pack_hi(uint32_t a, uint32_t b)
-{
-#if defined(__GNUC__)
-    uint32_t r;
-    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
-    return r;
-#else
-    return (a >> 16) | (b & 0xFFFF0000u);
-#endif
-}
 
 /* acc[j] = init[j] + sum over the n_y x n_x taps of (x[j] + input_offset) * w[j] for n (a
  * multiple of 4) channels, depth_mult == 1: x and w point at the first tap's channel 0, the
@@ -99,12 +43,12 @@ static void mn_dw_dsp_taps(const int8_t *x, const int8_t *w, int32_t n_y, int32_
             const int8_t *xp = x + fy * x_step_y + g;
             const int8_t *wp = w + fy * w_step_y + g;
             for (fx = 0; fx < n_x; ++fx) {
-                const uint32_t xw = mn_dw_ld32(xp);
-                const uint32_t ww = mn_dw_ld32(wp);
+                const uint32_t xw = mn_ld32(xp);
+                const uint32_t ww = mn_ld32(wp);
                 const int16x2_t x02 = __sxtab16(off2, (int8x4_t)xw);
-                const int16x2_t x13 = mn_dw_sxtab16_ror8(off2, xw);
+                const int16x2_t x13 = mn_sxtab16_ror8(off2, xw);
                 const int16x2_t w02 = __sxtb16((int8x4_t)ww);
-                const int16x2_t w13 = mn_dw_sxtb16_ror8(ww);
+                const int16x2_t w13 = mn_sxtb16_ror8(ww);
                 s0 = __smlabb(x02, w02, s0);
                 s2 = __smlatt(x02, w02, s2);
                 s1 = __smlabb(x13, w13, s1);
@@ -235,14 +179,14 @@ static int mn_dw_paired(const mn_depthwise_conv_2d_params_t *p, const int8_t *fi
                     const int8_t *const *xp = xs;
                     const int8_t *const *const xp_end = xs + 2 * n_pairs;
                     for (; xp < xp_end; xp += 2) {
-                        const uint32_t xa = mn_dw_ld32(xp[0] + g);
-                        const uint32_t xb = mn_dw_ld32(xp[1] + g);
-                        const uint32_t lo = mn_dw_pack_lo(xa, xb);
-                        const uint32_t hi = mn_dw_pack_hi(xa, xb);
+                        const uint32_t xa = mn_ld32(xp[0] + g);
+                        const uint32_t xb = mn_ld32(xp[1] + g);
+                        const uint32_t lo = mn_pack_lo(xa, xb);
+                        const uint32_t hi = mn_pack_hi(xa, xb);
                         s0 = __smlad(__sxtb16((int8x4_t)lo), w[0], s0);
-                        s1 = __smlad(mn_dw_sxtb16_ror8(lo), w[1], s1);
+                        s1 = __smlad(mn_sxtb16_ror8(lo), w[1], s1);
                         s2 = __smlad(__sxtb16((int8x4_t)hi), w[2], s2);
-                        s3 = __smlad(mn_dw_sxtb16_ror8(hi), w[3], s3);
+                        s3 = __smlad(mn_sxtb16_ror8(hi), w[3], s3);
                         w += MN_DW_CB;
                     }
                     acc[g] = s0;

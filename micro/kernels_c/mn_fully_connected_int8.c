@@ -2,30 +2,7 @@
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h"
 
-#if defined(__ARM_FEATURE_DSP)
-#include <string.h>
-
-#include <arm_acle.h>
-
-static uint32_t mn_fc_ld32(const int8_t *src)
-{
-    uint32_t v;
-    memcpy(&v, src, sizeof v); /* one (unaligned) LDR on Cortex-M4 */
-    return v;
-}
-
-/* SXTB16 of x rotated right by 8 bits: the odd bytes [b1 b3] of [b0 b1 b2 b3]. */
-static int16x2_t mn_fc_sxtb16_ror8(uint32_t x)
-{
-#if defined(__GNUC__)
-    int16x2_t r;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
-    return r;
-#else
-    return __sxtb16((int8x4_t)((x >> 8) | (x << 24)));
-#endif
-}
-#endif
+#include "mn_dsp.h"
 
 static int32_t dot_int8(const int8_t *a, const int8_t *b, int32_t n)
 {
@@ -35,10 +12,10 @@ static int32_t dot_int8(const int8_t *a, const int8_t *b, int32_t n)
     /* Arm DSP extension: 4 products per step as two SMLADs over the sign-extended even and odd
      * bytes (the same wrapping int32 sum as the loop below), then the remaining n % 4. */
     for (; i + 4 <= n; i += 4) {
-        const uint32_t x = mn_fc_ld32(a + i);
-        const uint32_t w = mn_fc_ld32(b + i);
+        const uint32_t x = mn_ld32(a + i);
+        const uint32_t w = mn_ld32(b + i);
         acc = __smlad(__sxtb16((int8x4_t)x), __sxtb16((int8x4_t)w), acc);
-        acc = __smlad(mn_fc_sxtb16_ror8(x), mn_fc_sxtb16_ror8(w), acc);
+        acc = __smlad(mn_sxtb16_ror8(x), mn_sxtb16_ror8(w), acc);
     }
 #endif
     for (; i < n; ++i) {
