@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from micro.compiler import compile_model  # noqa: E402
 from micro.errors import UnsupportedModelError  # noqa: E402
 from micro.frontend import load_model  # noqa: E402
-from micro.harness.oracle import tflm_arena_bytes  # noqa: E402
+from micro.verify.oracle import tflm_arena_bytes  # noqa: E402
 
 
 def row(path: Path) -> dict | None:

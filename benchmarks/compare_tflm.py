@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from micro.codegen import emit_c, write_c  # noqa: E402
 from micro.compiler import compile_model  # noqa: E402
 from micro.frontend import load_model  # noqa: E402
-from micro.harness.host import HostModel  # noqa: E402
-from micro.harness.oracle import tflm_arena_bytes  # noqa: E402
-from micro.harness.verify import random_inputs  # noqa: E402
+from micro.verify.host import HostModel  # noqa: E402
+from micro.verify.oracle import tflm_arena_bytes  # noqa: E402
+from micro.verify.compare import random_inputs  # noqa: E402
 
 MODELS = [
     "mlperf_tiny_kws_ref_model", "mlperf_tiny_ic_resnet8_quant", "mlperf_tiny_ic_resnet_large_int8",

@@ -51,7 +51,7 @@ def describe(model: Model, model_bytes: bytes | None = None, with_oracle: bool =
         supported=not problems, problems=problems, tflm_arena=None,
         metadata=sorted(model.metadata))
     if with_oracle and model_bytes is not None:
-        from micro.harness.oracle import oracle_available, tflm_arena_bytes
+        from micro.verify.oracle import oracle_available, tflm_arena_bytes
         if oracle_available():
             try:
                 info["tflm_arena"] = tflm_arena_bytes(model_bytes, model)

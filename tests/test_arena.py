@@ -40,7 +40,7 @@ def test_reshape_output_shares_its_input_buffer():
 
 
 def test_arena_is_at_most_tflm_tensor_arena_on_kws():
-    from micro.harness.oracle import tflm_arena_bytes
+    from micro.verify.oracle import tflm_arena_bytes
 
     path = MODELS / "mlperf_tiny_kws_ref_model.tflite"
     m = load_model(path)

@@ -4,7 +4,7 @@ import pytest
 
 from micro.compiler import compile_model
 from micro.frontend import load_model
-from micro.harness.oracle import tflm_arena_bytes
+from micro.verify.oracle import tflm_arena_bytes
 
 from conftest import MODELS
 from test_models import MUST_PASS

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from conftest import DATA, MODELS, need_tool
-from micro import build as B
-from micro.boards import BOARDS, get_board
+from micro.deploy import build as B
+from micro.deploy.boards import BOARDS, get_board
 from micro.cli import main
 from micro.compiler import compile_model
 from micro.errors import MicroError
@@ -29,7 +29,7 @@ SILENT = dict(log=lambda *_: None)
 
 def _need_pio_build():
     need_tool("arm-none-eabi-gcc")
-    from micro.harness.platformio import platformio_unavailable
+    from micro.deploy.platformio import platformio_unavailable
     reason = platformio_unavailable()
     if reason:
         if os.environ.get("CI"):
@@ -95,7 +95,7 @@ def test_budget_of_kws_fits_and_counts_every_part():
     compiled = compile_model(load_model(KWS))
     b = B.estimate_budget(compiled, "nano33ble", "baremetal")
     assert b.fits and not b.problems()
-    from micro.harness.firmware import STACK_BYTES
+    from micro.deploy.firmware import STACK_BYTES
     assert b.arena == compiled.plan.arena_bytes and b.stack == STACK_BYTES
     assert b.weights >= compiled.weight_bytes and b.code > 1000
     assert b.flash == b.weights + b.code + b.framework_flash and b.ram == b.arena + b.stack + b.framework_ram
@@ -222,7 +222,7 @@ def test_arduino_project_layout(tmp_path, monkeypatch):
         assert needle in main_cpp
     lib = project.dir / "lib" / "KwsModel"
     assert json.loads((lib / "library.json").read_text())["name"] == "KwsModel"
-    from micro.export_arduino import check_library
+    from micro.deploy.export_arduino import check_library
     assert check_library(lib) == []
     assert "_labels[MLZOO_DS_CNN_S_INT8_NUM_LABELS]" in (lib / "src" / "micro" / "mlzoo_ds_cnn_s_int8.h").read_text()
 
@@ -235,7 +235,7 @@ def test_arduino_build_without_registry_fails_fast(tmp_path, monkeypatch, capsys
         raise AssertionError("PlatformIO was started although the registry is unreachable")
 
     monkeypatch.setattr(B, "_run_pio", no_platformio)
-    import micro.harness.platformio as pio
+    import micro.deploy.platformio as pio
 
     monkeypatch.setattr(pio, "build_project", no_platformio)
     assert main(["build", str(KWS), "--board", "nano33ble", "-o", str(tmp_path / "p")]) == 2
@@ -314,7 +314,7 @@ def _model_with_metadata(tmp_path) -> Path:
 
 def test_metadata_round_trip_and_tflm_still_runs_the_model(tmp_path):
     from micro.frontend.metadata import read_metadata
-    from micro.harness.verify import random_inputs, verify_compiled
+    from micro.verify.compare import random_inputs, verify_compiled
     path = _model_with_metadata(tmp_path)
     meta = read_metadata(path.read_bytes())
     assert (meta.name, meta.description, meta.version, meta.author, meta.license) == (

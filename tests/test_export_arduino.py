@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import DATA, MODELS, need_tool
-from micro.export_arduino import (CATEGORIES, check_library, check_zip, export_arduino, parse_properties,
+from micro.deploy.export_arduino import (CATEGORIES, check_library, check_zip, export_arduino, parse_properties,
                                   quantize_like_c)
 from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata
 
@@ -215,7 +215,7 @@ def test_classify_example_runs_and_prints_tflms_answer(kws_lib, tmp_path):
     # the same input through TFLM
     from micro.compiler import compile_model
     from micro.frontend import load_model
-    from micro.harness.oracle import Oracle
+    from micro.verify.oracle import Oracle
     compiled = compile_model(load_model(KWS))
     sample = res.library.samples[0]
     ref = Oracle(KWS.read_bytes(), compiled.model).run([sample], list(compiled.graph.outputs))
@@ -231,8 +231,8 @@ def _verify_over_pty(root: Path, model: Path, tmp_path: Path, n_random: int = 3,
     _host_compilers()
     from micro.compiler import compile_model
     from micro.frontend import load_model
-    from micro.harness.board_verify import verify_on_board
-    from micro.harness.verify import random_inputs
+    from micro.verify.board import verify_on_board
+    from micro.verify.compare import random_inputs
     exe = build_sketch(root / "examples" / "SerialVerify", [root], tmp_path / "serial_verify")
     compiled = compile_model(load_model(model))
     rng = np.random.default_rng(3)

@@ -13,11 +13,11 @@ import pytest
 
 from micro.compiler import compile_model
 from micro.frontend import load_model
-from micro.harness.board_verify import BoardSession, verify_on_board
-from micro.harness.firmware import build_firmware, selftest_vectors
-from micro.harness.protocol import FaultyPort, ProtocolError
-from micro.harness.qemu import QemuError, run_selftest
-from micro.harness.verify import random_inputs
+from micro.verify.board import BoardSession, verify_on_board
+from micro.deploy.firmware import build_firmware, selftest_vectors
+from micro.deploy.protocol import FaultyPort, ProtocolError
+from micro.deploy.qemu import QemuError, run_selftest
+from micro.verify.compare import random_inputs
 
 from conftest import MODELS, need_tool
 
@@ -50,7 +50,7 @@ def _sets(compiled, n: int, seed: int = 0):
 
 def _host_outputs(compiled, inputs):
     from micro.codegen import emit_c
-    from micro.harness.host import HostModel
+    from micro.verify.host import HostModel
     return HostModel(compiled, emit_c(compiled)).run(inputs)[0]
 
 

@@ -2,7 +2,7 @@
 
 Each example builds one model with micro.testing.tflite_builder (small shapes, scales chosen as
 the TFLite converter would) and runs micro's full pipeline through
-`micro.harness.verify.verify_bytes` (compile -> host gcc -> compare every tensor with the TFLM
+`micro.verify.compare.verify_bytes` (compile -> host gcc -> compare every tensor with the TFLM
 oracle on random full-range inputs). An op is tested only once its module is in micro/ops
 (`micro.ops.supported_kinds()`); the others are skipped with the reason.
 
@@ -25,7 +25,7 @@ from micro.ops import supported_kinds
 from micro.testing import tflite_builder as tb
 from conftest import need_tool
 
-import micro.harness.verify as verify  # noqa: E402  (the oracle is a test requirement)
+import micro.verify.compare as verify  # noqa: E402  (the oracle is a test requirement)
 
 SUPPORTED = set(supported_kinds())
 EXAMPLES = int(os.environ.get("MICRO_HYPOTHESIS_EXAMPLES", "25"))

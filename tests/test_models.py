@@ -6,7 +6,7 @@ import pytest
 from micro.compiler import compile_model
 from micro.errors import UnsupportedModelError
 from micro.frontend import load_model
-from micro.harness.verify import random_inputs, verify_compiled
+from micro.verify.compare import random_inputs, verify_compiled
 
 from conftest import MODELS
 import datasets
@@ -58,7 +58,7 @@ def test_other_shared_models_fail_with_the_unsupported_op_error():
 
 def test_person_detect_classifies_the_shared_images():
     from micro.codegen import emit_c
-    from micro.harness.host import HostModel
+    from micro.verify.host import HostModel
 
     compiled = compile_model(load_model(MODELS / "tflm_person_detect.tflite"))
     host = HostModel(compiled, emit_c(compiled))
@@ -71,7 +71,7 @@ def test_person_detect_classifies_the_shared_images():
 
 def test_micro_speech_hears_yes_and_no():
     from micro.codegen import emit_c
-    from micro.harness.host import HostModel
+    from micro.verify.host import HostModel
 
     compiled = compile_model(load_model(MODELS / "tflm_micro_speech_quantized.tflite"))
     host = HostModel(compiled, emit_c(compiled))

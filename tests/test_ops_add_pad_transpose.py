@@ -31,7 +31,7 @@ from micro.ops.transpose import transpose_layout
 from micro.testing.tflite_builder import ModelBuilder, add_layer, pad_layer, transpose_layer
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
-from micro.harness.verify import verify_bytes, verify_file  # noqa: E402
+from micro.verify.compare import verify_bytes, verify_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNELS = ROOT / "micro" / "kernels_c"

@@ -5,7 +5,7 @@ import pytest
 from micro.compiler import support_problems
 from micro.errors import UnsupportedModelError
 from micro.frontend import load_model
-from micro.harness.verify import verify_file
+from micro.verify.compare import verify_file
 
 from conftest import OPS
 

@@ -31,7 +31,7 @@ from conftest import need_tool
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 import test_ops_conv as tc  # noqa: E402  (single-op builders and the TFLM comparison)
-from micro.harness.verify import verify_bytes  # noqa: E402
+from micro.verify.compare import verify_bytes  # noqa: E402
 
 KERNELS = Path(__file__).resolve().parents[1] / "micro" / "kernels_c"
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O3"]

@@ -28,7 +28,7 @@ from micro.ops.base import compute_padding
 from micro.testing.tflite_builder import ModelBuilder
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
-from micro.harness.verify import verify_bytes  # noqa: E402
+from micro.verify.compare import verify_bytes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNELS = ROOT / "micro" / "kernels_c"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, need_tool
-from micro.boards import BOARDS
-from micro.harness import platformio as P
+from micro.deploy.boards import BOARDS
+from micro.deploy import platformio as P
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "pio_hello"
 
@@ -92,7 +92,8 @@ def test_package_data_ships_the_platform():
     text = (ROOT / "pyproject.toml").read_text()
     for rel in ("platform.json", "platform.py", "boards/mps2_an386.json", "builder/main.py"):
         assert (P.PLATFORM_DIR / rel).is_file()
-    for pattern in ("platformio/*.json", "platformio/*.py", "platformio/boards/*.json", "platformio/builder/*.py"):
+    for pattern in ("deploy/platformio_platform/*.json", "deploy/platformio_platform/*.py",
+                    "deploy/platformio_platform/boards/*.json", "deploy/platformio_platform/builder/*.py"):
         assert pattern in text
     deps = re.search(r"dependencies = \[(.*?)\]", text, re.S).group(1)
     assert f'"platformio=={P.PLATFORMIO_VERSION}"' in deps and f'"scons=={P.SCONS_VERSION}"' in deps
@@ -249,7 +250,7 @@ def test_build_needs_no_network(tmp_path):
     _need_build()
     proj = tmp_path / "offline"
     _hello_project(proj)
-    script = ("import sys; from micro.harness.platformio import build_project; "
+    script = ("import sys; from micro.deploy.platformio import build_project; "
               "print(build_project(sys.argv[1]))")
     env = dict(os.environ, PYTHONPATH=str(ROOT), HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
                ALL_PROXY="http://127.0.0.1:9")

@@ -1,4 +1,4 @@
-"""The serial protocol's host side (micro.harness.protocol) against a simulated device, no emulator needed:
+"""The serial protocol's host side (micro.deploy.protocol) against a simulated device, no emulator needed:
 framing, resynchronisation, resends, chunking, and fault injection that must end in the right bytes or a
 clear ProtocolError -- never a wrong answer. The same host code against the real firmware in QEMU is tested
 in test_firmware_qemu.py."""
@@ -11,8 +11,8 @@ import zlib
 
 import pytest
 
-from micro.harness import protocol as P
-from micro.harness.protocol import (BadFrame, Device, DeviceError, FaultyPort, Frame, FrameParser, ProtocolError,
+from micro.deploy import protocol as P
+from micro.deploy.protocol import (BadFrame, Device, DeviceError, FaultyPort, Frame, FrameParser, ProtocolError,
                                     encode_frame)
 
 

@@ -6,7 +6,7 @@ import pytest
 from micro.compiler import compile_model
 from micro.errors import MicroError
 from micro.frontend import load_model
-from micro.harness.verify import random_inputs, verify_bytes, verify_compiled
+from micro.verify.compare import random_inputs, verify_bytes, verify_compiled
 from micro.testing.tflite_builder import ModelBuilder
 
 from conftest import MODELS

@@ -25,7 +25,7 @@ import features  # noqa: E402
 from micro.codegen import emit_c  # noqa: E402
 from micro.compiler import compile_model  # noqa: E402
 from micro.frontend import load_model  # noqa: E402
-from micro.harness.host import HostModel  # noqa: E402
+from micro.verify.host import HostModel  # noqa: E402
 
 LABELS = ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes", "silence", "unknown"]
 SHARED = Path(os.environ.get("MICRO_SHARED", HERE.parent.parent.parent / "shared"))
@@ -47,7 +47,7 @@ def main() -> int:
             (scores,), _ = host.run([x])
             return scores, ""
     else:
-        from micro.harness.board_verify import BoardSession
+        from micro.verify.board import BoardSession
 
         session = BoardSession(compiled, args.board).__enter__()
 
@@ -59,7 +59,7 @@ def main() -> int:
     y_t = compiled.graph.tensors[compiled.graph.outputs[0]]
 
     try:
-        from micro.harness.oracle import Oracle
+        from micro.verify.oracle import Oracle
         oracle = Oracle(Path(args.model).read_bytes(), compiled.model)
     except Exception:  # the oracle is a test extra
         oracle = None

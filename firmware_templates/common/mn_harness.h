@@ -8,7 +8,7 @@
 
 #include "mn_serve.h"
 
-/* Markers around measured code. The QEMU instruction-count plugin (micro/harness/qemu_plugin/mn_icount.c)
+/* Markers around measured code. The QEMU instruction-count plugin (micro/deploy/qemu_plugin/mn_icount.c)
  * counts the instructions executed from entering mn_cost_begin to entering mn_cost_end; both are
  * non-inlined functions with distinct bodies so their addresses are stable and distinct. */
 void mn_cost_begin(void);

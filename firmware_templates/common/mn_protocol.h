@@ -1,5 +1,5 @@
 /* micro serial protocol, version 1: framed, CRC-checked, stop-and-wait request/response.
- * The host side is micro/harness/protocol.py; keep the two in step.
+ * The host side is micro/deploy/protocol.py; keep the two in step.
  *
  * Frame (both directions, little-endian):
  *

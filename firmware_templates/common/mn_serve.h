@@ -3,7 +3,7 @@
  * Used by the bare-metal harness firmware (mn_harness_main.c owns main() and calls mn_serve_one() forever) and
  * by the Arduino library (../arduino/mn_arduino_harness.cpp calls it from the sketch's loop()), so both answer
  * byte for byte alike (same banner, INFO and RESULT layouts, the same repeat cache) and micro's host harness
- * (micro/harness/protocol.py, `micro verify --port`) cannot tell them apart.
+ * (micro/deploy/protocol.py, `micro verify --port`) cannot tell them apart.
  *
  * At boot the firmware prints one text line (for humans and for `Wait For Line On Uart`):
  *   micro-harness proto=1 board=<board> model=<name> sha256=<hex> arena=<bytes>

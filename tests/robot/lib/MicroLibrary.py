@@ -5,9 +5,9 @@ Used by the suites in tests/robot/ (QEMU, run by `robot tests/robot` and by test
 tests/robot/renode/ (Renode, run by `renode-test`). One library instance per suite: a suite compiles a model,
 then the keywords act on "the current model", "the current firmware" and "the current emulator".
 
-Layers used: micro.frontend / micro.compiler (compile), micro.harness.firmware (sources + build through
-micro.harness.platformio), micro.harness.qemu (emulator), micro.harness.board_verify (serial session and
-verification through micro.harness.protocol), micro.harness.oracle (TFLM), micro.harness.host (host build).
+Layers used: micro.frontend / micro.compiler (compile), micro.deploy.firmware (sources + build through
+micro.deploy.platformio), micro.deploy.qemu (emulator), micro.verify.board (serial session and
+verification through micro.deploy.protocol), micro.verify.oracle (TFLM), micro.verify.host (host build).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def write_resc(elf: os.PathLike, board, path: os.PathLike, title: str = "", uart
     bootloader), so the vector table offset is set there explicitly. With `uart_socket_port`, UART0 is also
     exposed as a TCP server socket (pyserial URL socket://127.0.0.1:PORT) for host-driven protocol runs.
     """
-    from micro.boards import get_board
+    from micro.deploy.boards import get_board
     board = get_board(board) if isinstance(board, str) else board
     repl = RENODE_PLATFORMS.get(board.name)
     if repl is None:
@@ -96,7 +96,7 @@ class MicroLibrary:
         missing = []
         for tool in tools:
             if tool == "platformio":
-                from micro.harness.platformio import platformio_unavailable
+                from micro.deploy.platformio import platformio_unavailable
                 reason = platformio_unavailable()
                 if reason:
                     missing.append(reason)
@@ -149,14 +149,14 @@ class MicroLibrary:
         return c.name
 
     def _random_sets(self, count: int, seed: int) -> list[list[np.ndarray]]:
-        from micro.harness.verify import random_inputs
+        from micro.verify.compare import random_inputs
         rng = np.random.default_rng(int(seed))
         return [random_inputs(self._need_model().graph, rng) for _ in range(int(count))]
 
     @keyword
     def build_firmware_for_board(self, board: str, variant: str = "harness") -> str:
         """Build the firmware of the current model for `board` (offline PlatformIO build); returns the ELF path."""
-        from micro.harness.firmware import build_firmware
+        from micro.deploy.firmware import build_firmware
         self.firmware = build_firmware(self._need_model(), board, variant=variant, builder=self.builder)
         logger.info(f"{variant} firmware for {board}: {self.firmware.elf} (built with {self.firmware.builder}); "
                     f"{self.firmware.memory.summary()}")
@@ -165,7 +165,7 @@ class MicroLibrary:
     @keyword
     def build_self_test_firmware_for_board(self, board: str, vectors: int = 3, seed: int = 0) -> str:
         """Build the self-test firmware: `vectors` random input sets with their TFLM outputs embedded."""
-        from micro.harness.firmware import build_firmware, selftest_vectors
+        from micro.deploy.firmware import build_firmware, selftest_vectors
         vecs = selftest_vectors(self._need_model(), self._random_sets(vectors, seed), self.model_bytes)
         self.firmware = build_firmware(self.compiled, board, variant="selftest", vectors=vecs, builder=self.builder)
         logger.info(f"self-test firmware for {board} ({len(vecs)} vectors): {self.firmware.elf}; "
@@ -191,7 +191,7 @@ class MicroLibrary:
     @keyword
     def run_self_test_in_emulator(self, timeout: float = 120) -> str:
         """Run the self-test firmware in QEMU to its end; returns its UART text."""
-        from micro.harness.qemu import run_selftest
+        from micro.deploy.qemu import run_selftest
         fw = self._need_firmware()
         if fw.variant != "selftest":
             raise AssertionError("the current firmware is not a self-test build")
@@ -218,8 +218,8 @@ class MicroLibrary:
         """Start the harness firmware of the current model in the board's emulator and connect to its UART.
 
         `corrupt`, `drop`, `insert` are per-byte fault rates injected on the serial link (both directions)."""
-        from micro.harness.board_verify import BoardSession
-        from micro.harness.protocol import FaultyPort
+        from micro.verify.board import BoardSession
+        from micro.deploy.protocol import FaultyPort
         self.stop_emulator()
         transport = None
         if float(corrupt) or float(drop) or float(insert):
@@ -267,7 +267,7 @@ class MicroLibrary:
         if source == "random":
             sets = self._random_sets(1, seed)
         else:
-            from micro.cli import _input_sets
+            from micro.verify.inputs import load_input_sets as _input_sets
             sets = _input_sets([source], self._need_model().graph)
         for inputs in sets:
             self._run(inputs)
@@ -308,7 +308,7 @@ class MicroLibrary:
     @keyword
     def outputs_should_match_tflm(self):
         """Every output byte of every invoke equals what TFLM's reference kernels compute (the oracle)."""
-        from micro.harness.oracle import Oracle
+        from micro.verify.oracle import Oracle
         if self._oracle is None:
             self._oracle = Oracle(self.model_bytes, self.compiled.model)
         outs = list(self.compiled.graph.outputs)
@@ -318,7 +318,7 @@ class MicroLibrary:
     def outputs_should_match_host_build(self):
         """Every output byte of every invoke equals the same generated C built for this machine."""
         from micro.codegen import emit_c
-        from micro.harness.host import HostModel
+        from micro.verify.host import HostModel
         if self._host is None:
             self._host = HostModel(self.compiled, emit_c(self.compiled))
         self._compare("the host build", lambda inputs: self._host.run(inputs)[0])
@@ -359,7 +359,7 @@ class MicroLibrary:
     @keyword
     def verify_model_on_board(self, board: str = "mps2_an386", random: int = 3, seed: int = 0) -> str:
         """`micro verify --board`: random inputs on the board, the host build and TFLM; every byte compared."""
-        from micro.harness.board_verify import verify_on_board
+        from micro.verify.board import verify_on_board
         report = verify_on_board(self._need_model(), self.model_bytes, self._random_sets(random, seed), board,
                                  builder=self.builder)
         logger.info(report.summary(), also_console=True)

@@ -9,7 +9,7 @@ transfer, and end-to-end CRC-32 of every input and output tensor on top of the p
 or lost byte therefore costs a resend, never a wrong result; when resends do not get through, a
 ProtocolError says what was being attempted.
 
-Public API (used by micro.harness.board_verify and the Robot keyword library):
+Public API (used by micro.verify.board and the Robot keyword library):
 
     open_port(url, timeout=0.05) -> a pyserial port: "socket://127.0.0.1:PORT" (QEMU -serial tcp),
         "/dev/pts/N" (QEMU -serial pty), "/dev/ttyACM0" (a real board), any pyserial URL ("loop://", ...).

@@ -1,13 +1,13 @@
 """Run firmware in QEMU (`qemu-system-arm -M mps2-an386`) with its UART on a pyserial-reachable port and
 exact instruction counts from a TCG plugin.
 
-Public API (used by micro.harness.board_verify and the Robot keyword library):
+Public API (used by micro.verify.board and the Robot keyword library):
 
     qemu_unavailable() -> str | None          why QEMU cannot run here (None when it can)
     icount_plugin() -> Path | None            the mn_icount plugin, built once with host gcc (cached)
     Qemu(firmware, serial="socket", count_instructions=True, machine=None, extra_args=())
         .start() -> self                       QEMU running, guest waiting for (socket) or not needing (pty) us
-        .url                                   "socket://127.0.0.1:PORT" or "/dev/pts/N" for micro.harness.protocol
+        .url                                   "socket://127.0.0.1:PORT" or "/dev/pts/N" for micro.deploy.protocol
         .open_serial(timeout=0.05)             pyserial port on .url
         .instructions(pair_index, timeout=5)   exact instructions between mn_cost_begin/mn_cost_end, pair
                                                `pair_index` (0 = the calibration pair at boot)
@@ -69,7 +69,7 @@ def qemu_unavailable() -> str | None:
 
 
 def _cache_dir() -> Path:
-    from micro.harness.host import cache_dir
+    from micro.verify.host import cache_dir
     return cache_dir() / "qemu_plugin"
 
 
@@ -199,7 +199,7 @@ class Qemu:
         raise QemuError(f"QEMU did not report its pty within {self.start_timeout:.0f} s:\n{self.stderr_text()}")
 
     def open_serial(self, timeout: float = 0.05):
-        from micro.harness.protocol import open_port
+        from micro.deploy.protocol import open_port
         if self.url is None:
             raise QemuError("QEMU is not running with a serial port (start() it with serial='socket' or 'pty')")
         last = None

@@ -11,8 +11,8 @@ from micro.codegen import emit_c
 from micro.compiler import Compiled, compile_model
 from micro.frontend import read_model
 from micro.frontend.tflite_reader import c_identifier
-from micro.harness.host import HostModel
-from micro.harness.oracle import Oracle
+from micro.verify.host import HostModel
+from micro.verify.oracle import Oracle
 from micro.ir import Graph
 
 _NP = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32}

@@ -22,14 +22,14 @@ class Board:
     upload: str | None = None     # upload tool, for real hardware
     platformio_board: str | None = None
     defines: tuple[str, ...] = field(default_factory=tuple)
-    # `micro build` / `micro export arduino` (micro/build.py):
+    # `micro build` / `micro export arduino` (micro/deploy/build.py):
     bootloader_bytes: int = 0     # flash below flash_origin kept by a bootloader (flash_bytes already excludes it)
     frameworks: tuple[str, ...] = ("baremetal",)   # what `micro build --framework` accepts; the first is the default
     # (framework, flash bytes, RAM bytes) the firmware needs besides the model's code, weights, arena and the
     # stack below: the harness (protocol buffers, startup, libc) or an Arduino core with its USB stack and RTOS.
     reserve: tuple[tuple[str, int, int], ...] = ()
     stacks: tuple[tuple[str, int], ...] = ()  # (framework, main stack bytes the firmware reserves); baremetal
-    #                                          default: micro.harness.firmware.STACK_BYTES
+    #                                          default: micro.deploy.firmware.STACK_BYTES
     platformio_platform: str | None = None   # registry platform of framework builds, e.g. "nordicnrf52"
     arduino_fqbn: str | None = None          # arduino-cli board id, e.g. "arduino:mbed_nano:nano33ble"
 
@@ -45,7 +45,7 @@ class Board:
             if fw == framework:
                 return n
         if framework == "baremetal":
-            from micro.harness.firmware import STACK_BYTES
+            from micro.deploy.firmware import STACK_BYTES
             return STACK_BYTES
         return 0
 

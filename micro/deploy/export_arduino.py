@@ -41,11 +41,11 @@ import jinja2
 import numpy as np
 
 from micro import __version__
-from micro.boards import Board, get_board
+from micro.deploy.boards import Board, get_board
 from micro.errors import MicroError
 
-from micro.harness.firmware import TEMPLATES_DIR as TEMPLATES  # noqa: E402 - firmware_templates/, wherever installed
-from micro.harness.firmware import model_binding  # noqa: E402 - the mn_model record, shared with the firmware
+from micro.deploy.firmware import TEMPLATES_DIR as TEMPLATES  # noqa: E402 - firmware_templates/, wherever installed
+from micro.deploy.firmware import model_binding  # noqa: E402 - the mn_model record, shared with the firmware
 
 ARDUINO_TEMPLATES = TEMPLATES / "arduino"
 COMMON_TEMPLATES = TEMPLATES / "common"
@@ -283,7 +283,7 @@ class ArduinoLibrary:
     info: LibraryInfo
     files: dict[str, str | bytes | Path]       # path inside the library folder -> content (or a file to copy)
     main_cpp: str                              # the SerialVerify sketch as a PlatformIO src/main.cpp
-    selection: object                          # micro.build.KernelSelection
+    selection: object                          # micro.deploy.build.KernelSelection
     samples: list[np.ndarray] = field(default_factory=list)
 
     def read(self, rel: str) -> bytes:
@@ -296,7 +296,7 @@ class ArduinoLibrary:
 def arduino_library(compiled, board: Board | str, metadata, info: LibraryInfo, generated=None, selection=None,
                     source_name: str | None = None, sample: list[np.ndarray] | None = None,
                     sample_note: str | None = None) -> ArduinoLibrary:
-    from micro.build import select_kernels
+    from micro.deploy.build import select_kernels
     from micro.codegen import emit_c
     from micro.codegen.emit import _io, _Refs
     board = get_board(board) if isinstance(board, str) else board
@@ -537,7 +537,7 @@ def export_arduino(model_path: str | os.PathLike, output: str | os.PathLike | No
                    name: str | None = None, version: str | None = None, author: str | None = None,
                    maintainer: str | None = None, url: str | None = None,
                    sample: str | os.PathLike | None = None, log=print) -> ExportResult:
-    from micro.build import resolve_metadata
+    from micro.deploy.build import resolve_metadata
     from micro.compiler import compile_model
     from micro.frontend import load_model
     board = get_board(board) if isinstance(board, str) else board

@@ -4,9 +4,9 @@ Public API (used by micro.cli and the Robot keyword library):
 
     BoardSession(compiled, board, port=None, serial="socket", transport=None, builder=None,
                  count_instructions=True, invoke_timeout=300.0)
-        context manager. Without `port`: builds the harness firmware (micro.harness.firmware; or takes
+        context manager. Without `port`: builds the harness firmware (micro.deploy.firmware; or takes
         `firmware`, a Firmware already built; `defines` adds -D flags to the build), starts QEMU
-        (micro.harness.qemu) and connects to its UART. With `port` ("/dev/ttyACM0", "socket://host:port",
+        (micro.deploy.qemu) and connects to its UART. With `port` ("/dev/ttyACM0", "socket://host:port",
         ...): talks to a board that already runs the harness firmware for this model. `transport` wraps
         the pyserial port (e.g. lambda p: FaultyPort(p, corrupt=0.01)). Checks with HELLO that the device
         runs this very model (name, SHA-256, tensor sizes).
@@ -14,15 +14,15 @@ Public API (used by micro.cli and the Robot keyword library):
         .firmware (Firmware or None), .qemu (Qemu or None), .device (protocol.Device), .info (DeviceInfo)
     verify_on_board(compiled, model_bytes, input_sets, board, port=None, ...) -> BoardVerifyReport
         every input set on the board, on the host build and in TFLM; every output byte compared (board vs
-        TFLM and board vs host). Intermediate tensors are compared on the host (micro.harness.verify), so a
+        TFLM and board vs host). Intermediate tensors are compared on the host (micro.verify.compare), so a
         divergence the host shares is named at the op that first produces it.
         trace=True builds debug firmware (MN_TRACE) that pushes every intermediate tensor over the serial
         line during the invoke; all of them are compared with TFLM too (instruction counts then include the
         dump, so they are not the model's cost).
     run_on_board(compiled, input_sets, board, port=None, ...) -> list[BoardRun]
 
-Errors: micro.harness.protocol.ProtocolError / DeviceError, micro.harness.qemu.QemuError (crash, hang),
-micro.harness.firmware.FirmwareError (build) -- all MicroError, with what to do next in the message.
+Errors: micro.deploy.protocol.ProtocolError / DeviceError, micro.deploy.qemu.QemuError (crash, hang),
+micro.deploy.firmware.FirmwareError (build) -- all MicroError, with what to do next in the message.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from typing import Callable
 
 import numpy as np
 
-from micro.boards import Board, get_board
+from micro.deploy.boards import Board, get_board
 from micro.compiler import Compiled
 from micro.errors import MicroError
-from micro.harness.protocol import Device, DeviceInfo, LinkClosed, ProtocolError, open_port
-from micro.harness.verify import Divergence, VerifyReport, produced_tensors, verify_compiled
+from micro.deploy.protocol import Device, DeviceInfo, LinkClosed, ProtocolError, open_port
+from micro.verify.compare import Divergence, VerifyReport, produced_tensors, verify_compiled
 
 _NP = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "float32": np.float32,
        "bool": np.uint8, "int64": np.int64}
@@ -93,8 +93,8 @@ class BoardSession:
                 raise MicroError(f"board '{self.board.name}' has no emulator here: connect the board, flash the "
                                  f"firmware from `micro firmware MODEL --board {self.board.name}` and pass "
                                  "--port /dev/ttyACM0 (or its serial port)")
-            from micro.harness.firmware import build_firmware
-            from micro.harness.qemu import Qemu
+            from micro.deploy.firmware import build_firmware
+            from micro.deploy.qemu import Qemu
             if self.firmware is None:
                 self.firmware = build_firmware(self.compiled, self.board, builder=self.builder, defines=self.defines)
             self.qemu = Qemu(self.firmware, serial=self.serial, count_instructions=self.count_instructions).start()
@@ -134,7 +134,7 @@ class BoardSession:
                 time.sleep(0.2)
                 code = self.qemu.returncode
                 if code is not None:
-                    from micro.harness.qemu import QemuError, describe_exit
+                    from micro.deploy.qemu import QemuError, describe_exit
                     raise QemuError(f"the firmware stopped: {describe_exit(code)} (QEMU exit {code}) while the "
                                     f"host was waiting ({exc}).\nQEMU: {self.qemu.stderr_text()[-2000:]}") from None
             raise
@@ -279,8 +279,8 @@ def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
                     host_all_tensors: bool = True, invoke_timeout: float = 300.0,
                     trace: bool = False) -> BoardVerifyReport:
     from micro.codegen import emit_c
-    from micro.harness.host import HostModel
-    from micro.harness.oracle import Oracle
+    from micro.verify.host import HostModel
+    from micro.verify.oracle import Oracle
 
     board = get_board(board) if isinstance(board, str) else board
     t0 = time.monotonic()

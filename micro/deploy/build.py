@@ -1,7 +1,7 @@
 """`micro build` and `micro flash`: a complete PlatformIO project for a board, its memory budget, the build,
 and the flash and RAM the ELF really uses.
 
-Public API (used by micro.cli and micro.export_arduino):
+Public API (used by micro.cli and micro.deploy.export_arduino):
 
     resolve_metadata(model_bytes, compiled, labels=None) -> ModelMetadata
         TFLite metadata of the model (micro.frontend.metadata), with `labels` (a labels.txt path) taking the
@@ -55,7 +55,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from micro.boards import Board, get_board
+from micro.deploy.boards import Board, get_board
 from micro.codegen.emit import KERNELS_DIR
 from micro.errors import MicroError
 
@@ -495,7 +495,7 @@ def _check_framework(board: Board, framework: str | None) -> str:
 
 
 def _baremetal_sources(compiled, board: Board, generated, selection: KernelSelection, lib_name: str):
-    from micro.harness.firmware import FIRMWARE_CFLAGS, OPT, firmware_project
+    from micro.deploy.firmware import FIRMWARE_CFLAGS, OPT, firmware_project
     fw = firmware_project(compiled, board, "harness", generated=generated,
                           stack_bytes=board.stack_reserve("baremetal"))
     model_files = set(generated.files) | set(generated.kernel_files)
@@ -517,7 +517,7 @@ def generate(compiled, model_bytes: bytes, board: Board | str, framework: str | 
              model_file: str | None = None) -> Project:
     """Write the PlatformIO project; raises BudgetError first when the model does not fit (unless told)."""
     from micro.codegen import emit_c
-    from micro.harness import platformio as pio
+    from micro.deploy import platformio as pio
     board = get_board(board) if isinstance(board, str) else board
     framework = _check_framework(board, framework)
     source_name = model_file or f"{compiled.name}.tflite"
@@ -535,7 +535,7 @@ def generate(compiled, model_bytes: bytes, board: Board | str, framework: str | 
                              libs={lib_name: lib}, env_name=ENV_NAME,
                              extra_options={"lib_archive": "no", "monitor_speed": "115200"})
     else:
-        from micro.export_arduino import arduino_library, library_info
+        from micro.deploy.export_arduino import arduino_library, library_info
         info = library_info(compiled, metadata, name=library_name)
         library = arduino_library(compiled, board, metadata, info, generated=generated, selection=selection,
                                   source_name=source_name)
@@ -641,7 +641,7 @@ def arduino_platform_missing(board: Board, core_dir: Path | None = None) -> list
 
 
 def _arduino_preflight(project: Project, model_file: str = "MODEL.tflite") -> None:
-    from micro.harness.platformio import _python_side_unavailable
+    from micro.deploy.platformio import _python_side_unavailable
     reason = _python_side_unavailable()
     if reason and "SCons" not in reason:
         raise BuildError(f"cannot build {project.dir}: {reason}")
@@ -672,7 +672,7 @@ def _run_pio(project: Project, args: list[str], timeout: float) -> subprocess.Co
 
 
 def build(project: Project, timeout: float = 1800) -> BuildResult:
-    from micro.harness import platformio as pio
+    from micro.deploy import platformio as pio
     t0 = time.perf_counter()
     if project.framework == "baremetal":
         try:

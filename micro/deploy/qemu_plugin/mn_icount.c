@@ -1,6 +1,6 @@
 /* mn_icount: a QEMU TCG plugin that counts guest instructions exactly between two marker addresses.
  *
- * Built by micro.harness.qemu with the host gcc (-shared -fPIC) against the minimal declarations below,
+ * Built by micro.deploy.qemu with the host gcc (-shared -fPIC) against the minimal declarations below,
  * which restate the few entry points of QEMU's plugin API version 1 that this plugin uses (QEMU 7.x; Debian
  * ships no qemu-plugin.h). Usage:
  *

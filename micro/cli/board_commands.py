@@ -1,0 +1,142 @@
+"""`micro boards`, `firmware`, `build`, `flash`, `export`: everything after C generation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from micro.cli.run_commands import board_arg
+from micro.compiler import compile_model
+from micro.deploy.boards import BOARDS
+from micro.deploy.build import build_model, flash
+from micro.deploy.export_arduino import export_arduino
+from micro.deploy.firmware import build_firmware, selftest_vectors
+from micro.deploy.qemu import run_selftest
+from micro.errors import MicroError
+from micro.frontend import load_model
+from micro.verify.compare import random_inputs
+from micro.verify.inputs import load_input_sets
+
+
+def cmd_boards(args) -> int:
+    if args.json:
+        print(json.dumps({b.name: dict(description=b.description, cpu=b.cpu, cflags=list(b.cflags),
+                                       flash_origin=b.flash_origin, flash_bytes=b.flash_bytes,
+                                       ram_origin=b.ram_origin, ram_bytes=b.ram_bytes, serial=b.serial,
+                                       emulator=b.emulator, upload=b.upload) for b in BOARDS.values()}, indent=2))
+        return 0
+    print(f"{'board':<12} {'cpu':<10} {'flash':>12} {'RAM':>10}  {'serial':<11} {'runs on':<28} description")
+    for b in BOARDS.values():
+        runs = b.emulator or "hardware"
+        print(f"{b.name:<12} {b.cpu:<10} {b.flash_bytes // 1024:>9} KB {b.ram_bytes // 1024:>7} KB  {b.serial:<11} "
+              f"{runs:<28} {b.description}")
+    print("host: this machine (gcc build, the default of `micro verify`)")
+    return 0
+
+
+def cmd_firmware(args) -> int:
+    """Build the firmware for a model and a board; print where it is and its flash/RAM."""
+    board = board_arg(args)
+    model = load_model(args.model)
+    compiled = compile_model(model)
+    vectors = None
+    variant = "harness"
+    if args.selftest:
+        rng = np.random.default_rng(args.seed)
+        sets = load_input_sets(args.input or [], compiled.graph) + [
+            random_inputs(compiled.graph, rng) for _ in range(args.selftest)]
+        vectors = selftest_vectors(compiled, sets, Path(args.model).read_bytes())
+        variant = "selftest"
+    fw = build_firmware(compiled, board, variant, vectors, builder=args.builder, out_dir=args.output)
+    print(f"{fw.elf} ({variant} firmware for {board.name}, built with {fw.builder})")
+    print(f"  {fw.memory.summary()}")
+    if args.run:
+        if variant != "selftest":
+            raise MicroError("--run runs the self-test firmware: add --selftest N")
+        res = run_selftest(fw)
+        print(res.uart_text.strip())
+        if res.instructions:
+            print(f"  instructions per invoke: {', '.join(f'{n:,}' for n in res.instructions)}")
+        return res.exit_code
+    return 0
+
+
+def cmd_build(args) -> int:
+    """`micro build`: a PlatformIO project for the board, budget-checked, built; flash and RAM from the ELF."""
+    out = args.output or f"build/{args.board}"
+    build_model(args.model, args.board, out, framework=args.framework, labels=args.labels,
+                ignore_budget=args.ignore_budget, library_name=args.name)
+    where = "" if out == f"build/{args.board}" else f" -d {out}"
+    print(f"next: micro flash --board {args.board}{where} --port PORT")
+    return 0
+
+
+def cmd_flash(args) -> int:
+    """`micro flash`: PlatformIO upload (framework arduino); bare metal: how to flash the .bin at 0x10000."""
+    res = flash(args.project or f"build/{args.board}", args.port, board=args.board)
+    print(res.instructions)
+    return 0
+
+
+def cmd_export(args) -> int:
+    """`micro export arduino`: the compiled model as an Arduino library .zip."""
+    export_arduino(args.model, args.output, board=args.board, labels=args.labels, name=args.name,
+                   version=args.lib_version, author=args.author, maintainer=args.maintainer, url=args.url,
+                   sample=args.sample)
+    return 0
+
+
+def register(sub) -> None:
+    b = sub.add_parser("boards", help="list the boards micro builds firmware for")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(fn=cmd_boards)
+
+    f = sub.add_parser("firmware", help="build the firmware of a model for a board (harness or self-test)")
+    f.add_argument("model")
+    f.add_argument("--board", required=True, help="see `micro boards`")
+    f.add_argument("-o", "--output", help="build folder (default: a cache folder)")
+    f.add_argument("--selftest", type=int, default=0, metavar="N",
+                   help="self-test firmware with N random test vectors (plus --input sets) embedded")
+    f.add_argument("--input", action="append", metavar="FILE", help="inputs for the self-test vectors")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--run", action="store_true", help="run the self-test in QEMU (exit code 0 = PASS)")
+    f.add_argument("--builder", choices=("platformio", "gcc"), help="default: platformio when available")
+    f.set_defaults(fn=cmd_firmware)
+
+    bd = sub.add_parser("build", help="a PlatformIO project for a board (model as a library), checked against "
+                        "the board's flash and RAM, and built")
+    bd.add_argument("model")
+    bd.add_argument("--board", required=True, help="e.g. nano33ble; see `micro boards`")
+    bd.add_argument("-o", "--output", help="project folder (default: build/<board>)")
+    bd.add_argument("--framework", choices=("arduino", "baremetal"),
+                    help="arduino (default: PlatformIO's nordicnrf52 platform, USB serial; needs the PlatformIO "
+                         "registry once) or baremetal (offline, micro's own platform, UARTE0 on D0/D1)")
+    bd.add_argument("--labels", metavar="FILE", help="labels.txt (one per line) for output 0, instead of the "
+                    "model's own metadata")
+    bd.add_argument("--name", help="name of the model's library under lib/ (default: from the model)")
+    bd.add_argument("--ignore-budget", action="store_true", help="build even if the model does not fit")
+    bd.set_defaults(fn=cmd_build)
+
+    fl = sub.add_parser("flash", help="upload a `micro build` project to the board (arduino), or print how to "
+                        "flash the bare-metal .bin")
+    fl.add_argument("--board", required=True)
+    fl.add_argument("--port", help="the board's serial port, e.g. /dev/ttyACM0")
+    fl.add_argument("-d", "--project", help="the `micro build` folder (default: build/<board>)")
+    fl.set_defaults(fn=cmd_flash)
+
+    ex = sub.add_parser("export", help="package the compiled model for another toolchain (arduino: a library .zip)")
+    ex.add_argument("target", choices=("arduino",))
+    ex.add_argument("model")
+    ex.add_argument("-o", "--output", help="the .zip (default: <Library>.zip); its stem names the library")
+    ex.add_argument("--board", default="nano33ble", help="board whose kernel variant is used (default: nano33ble)")
+    ex.add_argument("--labels", metavar="FILE", help="labels.txt for output 0, instead of the model's metadata")
+    ex.add_argument("--name", help="library name (default: from -o, else from the model)")
+    ex.add_argument("--version", dest="lib_version", help="library version (default: the metadata's, else 1.0.0)")
+    ex.add_argument("--author", help="library.properties author (default: the metadata's, else micro)")
+    ex.add_argument("--maintainer", help="library.properties maintainer (default: the author)")
+    ex.add_argument("--url", help="library.properties url")
+    ex.add_argument("--sample", metavar="FILE.npy", help="input for the Classify example (real values or "
+                    "quantized integers; default: a fixed pseudo-random pattern)")
+    ex.set_defaults(fn=cmd_export)

@@ -1,0 +1,107 @@
+"""`micro compile`, `micro inspect`, `micro plan`, `micro ops`: the compiler, no board involved."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from micro.arena.report import plan_dict, plan_png, plan_table
+from micro.codegen import emit_c, write_c
+from micro.compiler import compile_model
+from micro.deploy.build import resolve_metadata
+from micro.frontend import load_model
+from micro.frontend.metadata import read_metadata
+from micro.inspect_model import describe, format_table
+from micro.ops import supported_kinds
+from micro.verify.oracle import oracle_available, tflm_arena_bytes
+
+
+def cmd_compile(args) -> int:
+
+    t0 = time.perf_counter()
+    model = load_model(args.model)
+    compiled = compile_model(model)
+    metadata = resolve_metadata(Path(args.model).read_bytes(), compiled, getattr(args, "labels", None))
+    generated = emit_c(compiled, Path(args.model).name, metadata)
+    written = write_c(generated, args.output)
+    dt = time.perf_counter() - t0
+    plan = compiled.plan
+    print(f"compiled {args.model} -> {args.output}/ ({len(written)} files) in {dt:.2f} s")
+    print(f"  ops: {len(compiled.lowered)}, MACs: {compiled.macs:,}, weights: {compiled.weight_bytes:,} bytes")
+    print(f"  arena: {plan.arena_bytes} bytes (lower bound {plan.lower_bound_bytes})")
+    if not args.no_oracle:
+        if oracle_available():
+            tflm = tflm_arena_bytes(Path(args.model).read_bytes(), model)
+            if "total" in tflm:
+                print(f"  TFLM arena for the same model (host build): {tflm['total']} bytes "
+                      f"({tflm['head']} for tensors); ours is {plan.arena_bytes / tflm['total']:.2f}x")
+    print(f"  API: {compiled.name}.h ({compiled.name}_init, {compiled.name}_invoke, "
+          f"{compiled.name}_input, {compiled.name}_output)")
+    return 0
+
+
+def cmd_inspect(args) -> int:
+
+    model = load_model(args.model)
+    info = describe(model, Path(args.model).read_bytes(), with_oracle=not args.no_oracle)
+    meta = read_metadata(Path(args.model).read_bytes())
+    if args.json:
+        info["model_metadata"] = meta.as_dict()
+        print(json.dumps(info, indent=2))
+    else:
+        print(format_table(info))
+        print("\n".join(meta.summary_lines()))
+    return 0
+
+
+def cmd_plan(args) -> int:
+
+    model = load_model(args.model)
+    compiled = compile_model(model, plan_options=dict(time_limit=args.time_limit))
+    tflm = None
+    if not args.no_oracle:
+        if oracle_available():
+            tflm = tflm_arena_bytes(Path(args.model).read_bytes(), model)
+    png = args.png or f"{compiled.name}_plan.png"
+    if args.json:
+        print(json.dumps(plan_dict(compiled.plan, compiled.graph, tflm), indent=2))
+    else:
+        print(plan_table(compiled.plan, tflm))
+    if not args.no_png:
+        plan_png(compiled.plan, png, f"{compiled.name}: arena {compiled.plan.arena_bytes} bytes")
+        if not args.json:
+            print(f"picture: {png}")
+    return 0
+
+
+def cmd_ops(args) -> int:
+    print("\n".join(supported_kinds()))
+    return 0
+
+
+def register(sub) -> None:
+    c = sub.add_parser("compile", help="generate C (model, weights, kernels) from a .tflite model")
+    c.add_argument("model")
+    c.add_argument("-o", "--output", default="out", help="output directory (default: out)")
+    c.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare arena sizes")
+    c.add_argument("--labels", metavar="FILE", help="labels.txt for output 0 (header: <name>_labels[])")
+    c.set_defaults(fn=cmd_compile)
+
+    i = sub.add_parser("inspect", help="ops, shapes, MACs, weight and arena bytes")
+    i.add_argument("model")
+    i.add_argument("--json", action="store_true", help="machine-readable output")
+    i.add_argument("--no-oracle", action="store_true", help="do not run TFLM to measure its arena")
+    i.set_defaults(fn=cmd_inspect)
+
+    pl = sub.add_parser("plan", help="the arena plan: buffers, lifetimes, offsets, lower bound, picture")
+    pl.add_argument("model")
+    pl.add_argument("--json", action="store_true", help="print the plan as JSON")
+    pl.add_argument("--png", help="where to write the picture (default: <model>_plan.png)")
+    pl.add_argument("--no-png", action="store_true", help="do not write the picture")
+    pl.add_argument("--time-limit", type=float, default=0.5, help="seconds for the placement search")
+    pl.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare")
+    pl.set_defaults(fn=cmd_plan)
+
+    o = sub.add_parser("ops", help="list the TFLite ops micro supports")
+    o.set_defaults(fn=cmd_ops)

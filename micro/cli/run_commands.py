@@ -1,0 +1,149 @@
+"""`micro verify` and `micro run`: the generated code on the host build or on a board, against TFLM."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from micro.codegen import emit_c
+from micro.compiler import compile_model
+from micro.deploy.boards import get_board
+from micro.errors import MicroError
+from micro.frontend import load_model
+from micro.verify.board import run_on_board, verify_on_board
+from micro.verify.compare import random_inputs, verify_compiled
+from micro.verify.host import HostModel
+from micro.verify.inputs import load_input_sets
+
+
+def cmd_verify(args) -> int:
+
+    model = load_model(args.model)
+    compiled = compile_model(model)
+    sets = load_input_sets(args.input or [], compiled.graph)
+    rng = np.random.default_rng(args.seed)
+    sets += [random_inputs(compiled.graph, rng) for _ in range(args.random)]
+    if not sets:
+        raise MicroError("nothing to run: give --input FILE.npy and/or --random N")
+    if args.board != "host" or args.port:
+        return _verify_on_board(args, compiled, sets)
+    report = verify_compiled(compiled, Path(args.model).read_bytes(), sets)
+    print(report.summary())
+    if not report.ok and args.verbose:
+        for d in report.divergences[:20]:
+            print(f"  {d}")
+    return 0 if report.ok else 1
+
+
+def board_arg(args):
+    if args.board == "host":
+        raise MicroError("--port needs --board NAME (the board the firmware was built for); see `micro boards`")
+    return get_board(args.board)
+
+
+def _verify_on_board(args, compiled, sets) -> int:
+
+    board = board_arg(args)
+    report = verify_on_board(compiled, Path(args.model).read_bytes(), sets, board, port=args.port,
+                             serial=args.serial, builder=args.builder, trace=args.trace)
+    if getattr(args, "json", False):
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(report.summary())
+    if not report.ok and args.verbose:
+        for d in report.divergences[:20]:
+            print(f"  {d}")
+    return 0 if report.ok else 1
+
+
+def cmd_run(args) -> int:
+    """Run input sets on a board (or the host build) and print the outputs and the cost of each invoke."""
+    model = load_model(args.model)
+    compiled = compile_model(model)
+    g = compiled.graph
+    sets = load_input_sets(args.input or [], g)
+    rng = np.random.default_rng(args.seed)
+    sets += [random_inputs(g, rng) for _ in range(args.random)]
+    if not sets:
+        raise MicroError("nothing to run: give --input FILE.npy and/or --random N")
+    results = []
+    if args.board == "host" and not args.port:
+        host = HostModel(compiled, emit_c(compiled))
+        for inputs in sets:
+            outs, _ = host.run(inputs)
+            results.append(dict(outputs=outs, instructions=None, cycles=None, stack_used=None))
+        memory = None
+    else:
+        runs, session = run_on_board(compiled, sets, board_arg(args), port=args.port, serial=args.serial,
+                                     builder=args.builder)
+        for r in runs:
+            results.append(dict(outputs=r.outputs, instructions=r.instructions, cycles=r.cycles,
+                                stack_used=r.stack_used))
+        memory = session.firmware.memory if session.firmware is not None else None
+    if args.output:
+        if len(results) == 1 and len(g.outputs) == 1:
+            np.save(args.output, results[0]["outputs"][0])
+        else:
+            np.savez(args.output, **{f"set{k}_output{o}": y for k, r in enumerate(results)
+                                     for o, y in enumerate(r["outputs"])})
+    if args.json:
+        print(json.dumps(dict(model=compiled.name, board=args.board, macs=compiled.macs,
+                              memory=memory.as_dict() if memory else None,
+                              runs=[dict(r, outputs=[y.tolist() for y in r["outputs"]]) for r in results]),
+                         indent=2))
+        return 0
+    np.set_printoptions(threshold=64, edgeitems=8, linewidth=110)
+    where = args.port or args.board
+    for k, r in enumerate(results):
+        print(f"input set {k} on {where}:")
+        for o, y in enumerate(r["outputs"]):
+            t = g.tensors[g.outputs[o]]
+            print(f"  output {o} '{t.name}' {t.dtype}{list(t.shape)}: {y.ravel()}")
+        cost = []
+        if r["instructions"] is not None:
+            cost.append(f"{r['instructions']:,} instructions ({compiled.macs / r['instructions']:.3f} MACs/instruction)")
+        if r["cycles"] is not None:
+            cost.append(f"{r['cycles']:,} cycles")
+        if r["stack_used"]:
+            cost.append(f"stack used {r['stack_used']:,} B")
+        if cost:
+            print(f"  cost of invoke: {', '.join(cost)}")
+    if memory is not None:
+        print(f"firmware: {memory.summary()}")
+    return 0
+
+
+def board_options(p) -> None:
+    p.add_argument("--port", help="serial port of a real board running micro's harness firmware "
+                   "(/dev/ttyACM0, socket://host:port); default: start the board's emulator")
+    p.add_argument("--serial", choices=("socket", "pty"), default="socket",
+                   help="how to reach the emulator's UART (default: socket)")
+    p.add_argument("--builder", choices=("platformio", "gcc"), help="firmware build (default: platformio when available)")
+
+
+def register(sub) -> None:
+    v = sub.add_parser("verify", help="run generated code and TFLM on the same inputs; compare every tensor")
+    v.add_argument("model")
+    v.add_argument("--board", default="host", help="where to run the generated code (default: host)")
+    v.add_argument("--input", action="append", metavar="FILE", help=".npy/.npz input set(s); repeatable")
+    v.add_argument("--random", type=int, default=0, metavar="N", help="also run N random inputs")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("-v", "--verbose", action="store_true", help="list every differing tensor")
+    board_options(v)
+    v.add_argument("--json", action="store_true", help="board runs: machine-readable report")
+    v.add_argument("--trace", action="store_true",
+                   help="board runs: debug firmware that sends every intermediate tensor back for comparison")
+    v.set_defaults(fn=cmd_verify)
+
+    r = sub.add_parser("run", help="run a model on a board (or the host build); print outputs and cost")
+    r.add_argument("model")
+    r.add_argument("--board", default="host", help="board to run on (default: host); see `micro boards`")
+    r.add_argument("--input", action="append", metavar="FILE", help=".npy/.npz input set(s); repeatable")
+    r.add_argument("--random", type=int, default=0, metavar="N", help="also run N random inputs")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("-o", "--output", help="save the outputs (.npy for one, else .npz)")
+    r.add_argument("--json", action="store_true", help="machine-readable output")
+    board_options(r)
+    r.set_defaults(fn=cmd_run)
