@@ -29,7 +29,7 @@ def row(path: Path) -> dict | None:
         c = compile_model(model)
     except UnsupportedModelError:
         return None
-    baseline = compile_model(model, plan_options=dict(reorder=False, overlap=False, time_limit=0.0))
+    baseline = compile_model(model, plan_options=dict(reorder=False, overlap=False, restarts=0))
     tflm = tflm_arena_bytes(path.read_bytes(), model)
     return dict(model=path.stem, arena=c.plan.arena_bytes, lower_bound=c.plan.lower_bound_bytes,
                 greedy_no_overlap=baseline.plan.arena_bytes, tflm_tensors=tflm["head"], tflm_total=tflm["total"])

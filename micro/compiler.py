@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from micro.arena import ArenaPlan, plan_arena
+from micro.dtypes import FLOAT_DTYPES
 from micro.errors import UnsupportedModelError
 from micro.ir import Graph, Model
+from micro.lowered import Lowered
 from micro.ops import check_op, module_for
-from micro.ops.base import Lowered
 from micro.passes import run_passes
 
 ACTIVATION_DTYPES = ("int8", "int16", "int32")
@@ -43,7 +44,7 @@ def support_problems(model: Model) -> list[str]:
         used = {i for op in g.ops for i in (*op.inputs, *op.outputs) if i is not None} | set(g.inputs) | set(
             g.outputs)
         floats = [g.tensors[i] for i in sorted(used)
-                  if not g.tensors[i].is_const and g.tensors[i].dtype in ("float32", "float16", "float64")]
+                  if not g.tensors[i].is_const and g.tensors[i].dtype in FLOAT_DTYPES]
         if floats:
             t = floats[0]
             problems.append(

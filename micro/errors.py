@@ -16,11 +16,7 @@ class UnsupportedModelError(MicroError):
         self.problems = problems
         lines = [f"{model_name}: {len(problems)} problem(s) stop compilation:"]
         lines += [f"  - {p}" for p in problems]
-        lines.append(
-            "Nothing was generated. Supported ops: see `micro ops`; "
-            "re-export the model with int8 (or int16-activation) full-integer quantization "
-            "and supported ops only."
-        )
+        lines.append("Nothing was generated. `micro ops` lists the ops micro supports, with their types.")
         super().__init__("\n".join(lines))
 
 

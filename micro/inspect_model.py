@@ -5,8 +5,8 @@ from __future__ import annotations
 from micro.compiler import compile_model, support_problems
 from micro.errors import UnsupportedModelError
 from micro.ir import Model
+from micro.lowered import KernelCall
 from micro.ops import module_for
-from micro.ops.base import KernelCall
 
 
 def _shape(g, t_idx):

@@ -10,16 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# TFLite tensor types micro knows by name.
-DTYPE_BYTES = {
-    "int8": 1, "uint8": 1, "bool": 1, "int16": 2, "uint16": 2, "float16": 2,
-    "int32": 4, "uint32": 4, "float32": 4, "int64": 8, "float64": 8, "int4": 1,
-}
-C_TYPES = {
-    "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t",
-    "int32": "int32_t", "uint32": "uint32_t", "int64": "int64_t", "bool": "uint8_t",
-    "float32": "float",
-}
+from micro.dtypes import C_TYPES, DTYPE_BYTES
 
 
 @dataclass

@@ -6,6 +6,8 @@ import subprocess
 import pytest
 
 from micro.codegen import emit_c, write_c
+from micro.codegen.kernel_header import HEADER_NAME, kernel_header
+from micro.kernels import KERNELS
 from micro.compiler import compile_model
 from micro.frontend import load_model
 
@@ -55,7 +57,8 @@ def test_generated_c_compiles_strict(tmp_path, name, cc):
 def test_all_kernels_compile_strict_for_cortex_m4(tmp_path):
     cc = need_tool("arm-none-eabi-gcc")
     kernels = ROOT / "micro" / "kernels_c"
+    (tmp_path / HEADER_NAME).write_text(kernel_header(list(KERNELS)))
     for src in sorted(kernels.glob("*.c")):
-        res = subprocess.run([cc, *STRICT, *M4, "-I", str(kernels), "-c", str(src), "-o",
+        res = subprocess.run([cc, *STRICT, *M4, "-I", str(tmp_path), "-I", str(kernels), "-c", str(src), "-o",
                               str(tmp_path / (src.stem + ".o"))], capture_output=True, text=True)
         assert res.returncode == 0, f"{src.name}:\n{res.stderr}"

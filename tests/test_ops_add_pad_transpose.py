@@ -14,10 +14,8 @@
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +23,7 @@ import pytest
 
 from micro.frontend import load_model
 from micro.frontend import read_model
+from micro.kernels.add import ADD_INT8
 from micro.ops import add
 from micro.ops.add import broadcast_layout
 from micro.ops.transpose import transpose_layout
@@ -32,11 +31,10 @@ from micro.testing.tflite_builder import ModelBuilder, add_layer, pad_layer, tra
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 from micro.verify.compare import verify_bytes, verify_file  # noqa: E402
+from support.kernel_bindings import build_kernel_library  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNELS = ROOT / "micro" / "kernels_c"
 MODELS = Path(os.environ.get("MICRO_SHARED", ROOT.parent / "shared")).resolve() / "models"
-STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]
 CORPUS = sorted(p for pat in ("add__*.tflite", "pad__*.tflite", "transpose__*.tflite")
                 for p in (MODELS / "ops").glob(pat))
 REAL = ["mlperf_tiny_ic_resnet8_quant", "mlperf_tiny_ic_resnet_large_int8",
@@ -157,21 +155,7 @@ def test_real_model_add_layer(g, op):
 
 @pytest.fixture(scope="module")
 def add_lib(tmp_path_factory):
-    so = tmp_path_factory.mktemp("add_lib") / "libmnadd.so"
-    subprocess.run(["gcc", *STRICT, "-fPIC", "-shared", "-I", str(KERNELS), str(KERNELS / "mn_add_int8.c"),
-                    "-o", str(so)], check=True, capture_output=True, text=True)
-    return ctypes.CDLL(str(so))
-
-
-def _call_add(lib, params: dict, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    fields = [(k, ctypes.POINTER(ctypes.c_int32) if v is None or isinstance(v, np.ndarray)
-               else ctypes.c_int32) for k, v in params.items()]
-    cls = type("P", (ctypes.Structure,), {"_fields_": fields})
-    keep = {k: np.ascontiguousarray(v, dtype=np.int32) for k, v in params.items() if isinstance(v, np.ndarray)}
-    s = cls(**{k: keep[k].ctypes.data_as(ctypes.POINTER(ctypes.c_int32)) if k in keep
-               else None if v is None else int(v) for k, v in params.items()})
-    vp = ctypes.c_void_p
-    lib.mn_add_int8(ctypes.byref(s), vp(a.ctypes.data), vp(b.ctypes.data), vp(out.ctypes.data))
+    return build_kernel_library(tmp_path_factory.mktemp("add_lib"), [ADD_INT8])
 
 
 @pytest.mark.parametrize("shapes", [((1, 6, 6, 3), (1, 6, 6, 3)), ((33,), (1, 33)), ((1, 5, 5, 7), (7,)),
@@ -187,10 +171,10 @@ def test_add_in_place(add_lib, shapes):
     a = rng.integers(-128, 127, size=g.t(op.inputs[0]).size, endpoint=True, dtype=np.int8)
     b = rng.integers(-128, 127, size=g.t(op.inputs[1]).size, endpoint=True, dtype=np.int8)
     ref = np.zeros(y_size, dtype=np.int8)
-    _call_add(add_lib, call.params, a, b, ref)
+    add_lib.run(ADD_INT8, call.params, a, b, ref)
     for pos in call.overlap_ok:
         ins = [a.copy(), b.copy()]
-        _call_add(add_lib, call.params, ins[0], ins[1], ins[pos])
+        add_lib.run(ADD_INT8, call.params, ins[0], ins[1], ins[pos])
         assert np.array_equal(ins[pos], ref)
 
 

@@ -13,10 +13,7 @@ lowering and the C code without the rest of the pipeline:
 
 from __future__ import annotations
 
-import ctypes
 import glob
-import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -24,74 +21,36 @@ import pytest
 
 from micro.frontend.tflite_reader import read_model
 from micro.ops import conv_2d, depthwise_conv_2d
-from micro.ops.base import compute_padding
+from micro.geometry import compute_padding
+from micro.kernels.conv_2d import CONV_2D_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
 
 from micro.testing.tflite_builder import ModelBuilder
 from conftest import MODELS, need_tool
+from support.kernel_bindings import build_kernel_library
 
 from tflite_micro.python.tflite_micro import runtime as rt  # noqa: E402  (the oracle)
 
-KERNELS = Path(__file__).resolve().parents[1] / "micro" / "kernels_c"
 MODULES = {"CONV_2D": conv_2d, "DEPTHWISE_CONV_2D": depthwise_conv_2d}
-STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]
 
 
 # --------------------------------------------------------------------------- kernel library
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    gcc = need_tool("gcc")
-    out = tmp_path_factory.mktemp("conv_lib")
-    srcs = [KERNELS / "mn_conv_2d_int8.c", KERNELS / "mn_depthwise_conv_2d_int8.c"]
-    so = out / "libmnconv.so"
-    # MN_SANITIZE=1 (with LD_PRELOAD=$(gcc -print-file-name=libasan.so)) checks every
-    # memory access and the absence of signed overflow.
-    extra = (["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-             if os.environ.get("MN_SANITIZE") else [])
-    subprocess.run([gcc, *STRICT, *extra, "-fPIC", "-shared", "-I", str(KERNELS), *map(str, srcs),
-                    "-o", str(so)], check=True, capture_output=True, text=True)
-    return ctypes.CDLL(str(so))
-
-
-def _struct(params: dict):
-    fields = []
-    for k, v in params.items():
-        if v is None:  # absent optional array: NULL
-            fields.append((k, ctypes.POINTER(ctypes.c_int32)))
-        elif isinstance(v, np.ndarray):
-            assert v.dtype == np.int32, (k, v.dtype)
-            fields.append((k, ctypes.POINTER(ctypes.c_int32)))
-        else:
-            fields.append((k, ctypes.c_int32))
-    cls = type("P", (ctypes.Structure,), {"_fields_": fields})
-    keep = []
-    values = {}
-    for k, v in params.items():
-        if isinstance(v, np.ndarray):
-            arr = np.ascontiguousarray(v, dtype=np.int32)
-            keep.append(arr)
-            values[k] = arr.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))
-        elif v is not None:
-            values[k] = int(v)
-    return cls(**values), keep
+    need_tool("gcc")
+    return build_kernel_library(tmp_path_factory.mktemp("conv_lib"), [CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8])
 
 
 def run_kernel(lib, g, op, x: np.ndarray) -> np.ndarray:
     mod = MODULES[op.kind]
     assert mod.check(op, g) == []
     call = mod.lower(op, g)
-    s, keep = _struct(call.params)
     w = np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8)
     b_t = g.t(call.inputs[2])
     b = None if b_t is None else np.ascontiguousarray(b_t.data, dtype=np.int32)
-    y_t = g.t(op.outputs[0])
-    y = np.zeros(y_t.shape, dtype=np.int8)
-    x = np.ascontiguousarray(x, dtype=np.int8)
-    getattr(lib, call.func)(ctypes.byref(s), x.ctypes.data_as(ctypes.c_void_p),
-                            w.ctypes.data_as(ctypes.c_void_p),
-                            None if b is None else b.ctypes.data_as(ctypes.c_void_p),
-                            y.ctypes.data_as(ctypes.c_void_p))
-    del keep
+    y = np.zeros(g.t(op.outputs[0]).shape, dtype=np.int8)
+    lib.call(call, np.ascontiguousarray(x, dtype=np.int8), w, b, y)
     return y
 
 
@@ -236,7 +195,7 @@ def test_per_tensor_broadcast_and_no_bias(lib):
     g = read_model(buf, "m").main
     call = conv_2d.lower(g.ops[0], g)
     assert call.inputs[2] is None
-    assert call.params["mult"].size == 6 and len(set(call.params["mult"].tolist())) == 1
+    assert call.params["rq"]["mult"].size == 6 and len(set(call.params["rq"]["mult"].tolist())) == 1
     _compare_single_op(lib, buf, [r.integers(-128, 128, size=(2, 9, 7, 4)).astype(np.int8)])
 
 

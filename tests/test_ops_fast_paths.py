@@ -14,17 +14,16 @@
 
 from __future__ import annotations
 
-import ctypes
-import os
-import subprocess
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from micro.frontend import read_model
-from micro.ops import add, conv_2d
-from micro.ops.base import compute_padding
+from micro.geometry import compute_padding, raster_gap
+from micro.kernels.add import ADD_INT8
+from micro.kernels.conv_2d import CONV_2D_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.ops import add, conv_2d, depthwise_conv_2d
+from micro.ops.window import requant_rows
 from micro.testing.tflite_builder import add_layer
 
 from conftest import need_tool
@@ -32,22 +31,15 @@ from conftest import need_tool
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 import test_ops_conv as tc  # noqa: E402  (single-op builders and the TFLM comparison)
 from micro.verify.compare import verify_bytes  # noqa: E402
+from support.kernel_bindings import build_kernel_library  # noqa: E402
 
-KERNELS = Path(__file__).resolve().parents[1] / "micro" / "kernels_c"
-STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O3"]
 
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    gcc = need_tool("gcc")
-    so = tmp_path_factory.mktemp("fast_lib") / "libmnfast.so"
-    srcs = [KERNELS / "mn_conv_2d_int8.c", KERNELS / "mn_depthwise_conv_2d_int8.c"]
-    # MN_SANITIZE=1 (with LD_PRELOAD=$(gcc -print-file-name=libasan.so)), as in test_ops_conv.
-    extra = (["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-             if os.environ.get("MN_SANITIZE") else [])
-    subprocess.run([gcc, *STRICT, *extra, "-fPIC", "-shared", "-I", str(KERNELS), *map(str, srcs),
-                    "-o", str(so)], check=True, capture_output=True, text=True)
-    return ctypes.CDLL(str(so))
+    need_tool("gcc")
+    return build_kernel_library(tmp_path_factory.mktemp("fast_lib"), [CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8],
+                                opt="-O3")
 
 
 def _conv_case(r, kind, in_hw, in_c, out_c, k, stride=(1, 1), padding="SAME", act="NONE",
@@ -141,7 +133,7 @@ def test_fast_requantization_matches_tflm_formula():
     xs += [int(v) for v in r.integers(-5000, 5000, size=300)]
     mults = [0, 1 << 30, (1 << 31) - 1] + [int(v) for v in r.integers(1 << 30, 1 << 31, size=20)]
     shifts = list(range(-31, 1))
-    rnd, scale = (a.tolist() for a in conv_2d.requant_rows(np.array(shifts)))
+    rnd, scale = (a.tolist() for a in requant_rows(np.array(shifts)))
     consts = list(zip(shifts, rnd, scale))
     for mult in mults:
         for s, rd, sc in consts:
@@ -152,7 +144,7 @@ def test_fast_requantization_matches_tflm_formula():
         for q in range(1, 200):
             for x in (q, -q, q << 5, -(q << 5)):
                 assert _fast(x, 1 << 30, rd, sc) == _mbqm(x, 1 << 30, s)
-    assert conv_2d.requant_rows(np.array([-3, 1])) == (None, None)
+    assert requant_rows(np.array([-3, 1])) == (None, None)
 
 
 # --------------------------------------------------------------------------- ADD tables
@@ -174,13 +166,8 @@ def test_add_tables(shapes, act):
 
 
 def test_add_tables_in_place(tmp_path):
-    gcc = need_tool("gcc")
-    so = tmp_path / "libmnadd.so"
-    subprocess.run([gcc, *STRICT, "-fPIC", "-shared", "-I", str(KERNELS), str(KERNELS / "mn_add_int8.c"),
-                    "-o", str(so)], check=True, capture_output=True, text=True)
-    add_lib = ctypes.CDLL(str(so))
-    import test_ops_add_pad_transpose as ta
-
+    need_tool("gcc")
+    add_lib = build_kernel_library(tmp_path, [ADD_INT8], opt="-O3")
     r = np.random.default_rng(3)
     g = read_model(add_layer(r, (1, 16, 16, 8), (1, 16, 16, 8), act="RELU"), "ip").main
     call = add.lower(g.ops[0], g)
@@ -188,14 +175,14 @@ def test_add_tables_in_place(tmp_path):
     a = r.integers(-128, 128, size=2048, dtype=np.int8)
     b = r.integers(-128, 128, size=2048, dtype=np.int8)
     ref = np.zeros(2048, np.int8)
-    ta._call_add(add_lib, call.params, a, b, ref)
+    add_lib.run(ADD_INT8, call.params, a, b, ref)
     no_tables = dict(call.params, input1_table=None, input2_table=None)
     plain = np.zeros(2048, np.int8)
-    ta._call_add(add_lib, no_tables, a, b, plain)
+    add_lib.run(ADD_INT8, no_tables, a, b, plain)
     assert np.array_equal(ref, plain)
     for pos in (0, 1):
         ins = [a.copy(), b.copy()]
-        ta._call_add(add_lib, call.params, ins[0], ins[1], ins[pos])
+        add_lib.run(ADD_INT8, call.params, ins[0], ins[1], ins[pos])
         assert np.array_equal(ins[pos], ref)
 
 
@@ -205,39 +192,30 @@ def _overlap_case(lib, kind, in_hw, in_c, out_c, k, stride, padding, groups=1, m
     """Run the kernel with its output starting raster_gap() bytes before its input in one
     buffer (the tightest overlap the planner may choose) and compare with a separate output.
     Every case below overlaps (gap < input size)."""
-    from micro.ops import depthwise_conv_2d
-    from micro.ops.base import raster_gap
-
     r = np.random.default_rng(seed)
     buf, xs = _conv_case(r, kind, in_hw, in_c, out_c, k, stride, padding, mult=mult, groups=groups)
     g = read_model(buf, "m").main
     (op,) = g.ops
     mod = conv_2d if kind == "CONV_2D" else depthwise_conv_2d
     call = mod.lower(op, g)
-    s, keep = tc._struct(call.params)
     w = np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8)
     bias = np.ascontiguousarray(g.t(call.inputs[2]).data, dtype=np.int32)
     y_t = g.t(op.outputs[0])
-    prm = call.params
+    win = call.params["win"]
     _, pad_top = compute_padding(padding, in_hw[0], k[0], stride[0])
     _, pad_left = compute_padding(padding, in_hw[1], k[1], stride[1])
-    gap = raster_gap(1, in_hw[0], in_hw[1], in_c, prm["out_h"], prm["out_w"], prm["out_c"],
+    gap = raster_gap(1, in_hw[0], in_hw[1], in_c, win["out_h"], win["out_w"], win["out_c"],
                      stride[0], stride[1], pad_top, pad_left)
-    vp = ctypes.c_void_p
-    fn = getattr(lib, call.func)
     for extra in (0, 5, 13):  # the planner may start the output further before the input
         d = gap + extra
         assert d < int(np.prod(xs[0].shape))
         for x in xs:
             want = np.zeros(y_t.size, np.int8)
-            fn(ctypes.byref(s), vp(x.ctypes.data), vp(w.ctypes.data), vp(bias.ctypes.data),
-               vp(want.ctypes.data))
+            lib.call(call, x, w, bias, want)
             arena = np.zeros(max(d + x.size, y_t.size) + 16, np.int8)
             arena[d:d + x.size] = x.ravel()
-            fn(ctypes.byref(s), vp(arena.ctypes.data + d), vp(w.ctypes.data), vp(bias.ctypes.data),
-               vp(arena.ctypes.data))
+            lib.call(call, arena.ctypes.data + d, w, bias, arena)
             assert np.array_equal(arena[:y_t.size], want), (kind, in_hw, in_c, out_c, k, stride, d)
-    del keep
 
 
 @pytest.mark.parametrize("case", [

@@ -2,11 +2,11 @@
 
 The planner may place an op's output across its dying input (micro/arena) when the kernel declares
 it (KernelCall.overlap_gap / overlap_gap_reverse). The kernels pick the mode at run time from the
-pointers (mn_kernels.h):
+pointers (contracts: micro/kernels/window.py, micro/kernels/pad.py):
 
 - forward: output at or before the input -> output pixels (PAD: innermost rows) in ascending order;
 - reverse: output after the input -> descending order, so the output may start
-  D_rev = micro.ops.base.window_overlap_gaps(...)["overlap_gap_reverse"][0] bytes (PAD:
+  D_rev = micro.ops.window.window_overlap_gaps(...)["overlap_gap_reverse"][0] bytes (PAD:
   micro.ops.pad.reverse_overlap_gap) after the input, not only before it.
 
 For CONV_2D, DEPTHWISE_CONV_2D, AVERAGE/MAX_POOL_2D and PAD/PADV2 single-op models, each kernel
@@ -19,8 +19,6 @@ forward order) must get every case wrong: the reverse order is what makes those 
 
 from __future__ import annotations
 
-import ctypes
-import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,34 +27,32 @@ import numpy as np
 import pytest
 
 from micro.frontend import read_model
+from micro.codegen.kernel_header import HEADER_NAME, KERNELS_DIR, kernel_header, kernel_sources
+from micro.geometry import compute_padding, forward_gap, reverse_gap
+from micro.kernels.abi import Kernel
+from micro.kernels.conv_2d import CONV_2D_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.kernels.pad import PAD_INT8
+from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
 from micro.ops import conv_2d, depthwise_conv_2d, pad, pooling
-from micro.ops.base import compute_padding, forward_gap, reverse_gap, window_overlap_gaps
+from micro.ops.window import window_overlap_gaps
 from micro.testing.tflite_builder import ModelBuilder, pad_layer
 
 from conftest import need_tool
+from support.kernel_bindings import STRICT, KernelLibrary, build_kernel_library
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 import test_ops_conv as tc  # noqa: E402  (model builder, params struct, TFLM interpreter)
 from test_ops_pooling_softmax_mean import pool_model  # noqa: E402
 
-KERNELS = Path(__file__).resolve().parents[1] / "micro" / "kernels_c"
-SOURCES = ["mn_conv_2d_int8.c", "mn_depthwise_conv_2d_int8.c", "mn_pooling_int8.c", "mn_pad_int8.c"]
-STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]
+KERNELS = [CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, AVERAGE_POOL_INT8, MAX_POOL_INT8, PAD_INT8]
 ARM = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
 EXTRAS = (0, 1, 5, 13)  # bytes beyond the minimum gap
-VP = ctypes.c_void_p
 
 
-def _build(out_dir: Path, defines=()) -> ctypes.CDLL:
-    gcc = need_tool("gcc")
-    so = out_dir / f"libmnoverlap{''.join(defines)}.so"
-    # MN_SANITIZE=1 (with LD_PRELOAD=$(gcc -print-file-name=libasan.so)), as in test_ops_conv.
-    extra = (["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-             if os.environ.get("MN_SANITIZE") else [])
-    subprocess.run([gcc, *STRICT, *extra, *[f"-D{d}" for d in defines], "-fPIC", "-shared", "-I",
-                    str(KERNELS), *[str(KERNELS / s) for s in SOURCES], "-o", str(so)],
-                   check=True, capture_output=True, text=True)
-    return ctypes.CDLL(str(so))
+def _build(out_dir: Path, defines=()) -> KernelLibrary:
+    need_tool("gcc")
+    return build_kernel_library(out_dir, KERNELS, defines)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +73,7 @@ class Case:
 
     name: str
     buf: bytes
-    func: str
+    kernel: Kernel
     params: dict
     extra_args: list  # numpy arrays (or None) passed between the data input and the output
     in_size: int
@@ -121,7 +117,7 @@ def _conv_like(name, kind, x_shape, out_c, k, stride=(1, 1), padding="SAME", dil
     filt = np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8)
     b = np.ascontiguousarray(g.t(call.inputs[2]).data, dtype=np.int32)
     xs = [r.integers(-128, 128, size=x_shape).astype(np.int8) for _ in range(2)]
-    return Case(name, buf, call.func, call.params, [filt, b], int(np.prod(x_shape)),
+    return Case(name, buf, call.kernel, call.params, [filt, b], int(np.prod(x_shape)),
                 g.t(op.outputs[0]).size, gaps["overlap_gap"][0], gaps["overlap_gap_reverse"][0],
                 inputs=[[x] for x in xs])
 
@@ -135,7 +131,7 @@ def _pool(name, kind, x_shape, fh, fw, sh, sw, padding, act="NONE", seed=0) -> C
     call = pooling.lower(op, g)
     gaps = window_overlap_gaps(op, g, fh, fw)
     xs = [r.integers(-128, 128, size=x_shape).astype(np.int8) for _ in range(2)]
-    return Case(name, buf, call.func, call.params, [], int(np.prod(x_shape)),
+    return Case(name, buf, call.kernel, call.params, [], int(np.prod(x_shape)),
                 g.t(op.outputs[0]).size, gaps["overlap_gap"][0], gaps["overlap_gap_reverse"][0],
                 inputs=[[x] for x in xs])
 
@@ -201,7 +197,7 @@ def _pad(name, x_shape, paddings, seed=0, v2=None) -> Case:
     last_write = (np.arange(src.size, dtype=np.int64) + 1) * row_out - 1
     tight_fwd, tight_rev = pad_tight_gaps(x_shape, y_shape, pads)
     xs = [r.integers(-128, 128, size=x_shape).astype(np.int8) for _ in range(2)]
-    return Case(name, buf, call.func, call.params, [value], int(np.prod(x_shape)), int(np.prod(y_shape)),
+    return Case(name, buf, call.kernel, call.params, [value], int(np.prod(x_shape)), int(np.prod(y_shape)),
                 forward_gap(last_write, first_read), pad.reverse_overlap_gap(x_shape, y_shape, pads),
                 tight_rev=tight_rev, tight_fwd=tight_fwd,
                 inputs=[[x] if value is None else [x, value] for x in xs])
@@ -260,10 +256,7 @@ def family(request):
 # --------------------------------------------------------------------------- running
 
 def _call(lib, case: Case, in_ptr: int, out_ptr: int) -> None:
-    s, keep = tc._struct(case.params)
-    args = [VP(in_ptr)] + [None if a is None else VP(a.ctypes.data) for a in case.extra_args] + [VP(out_ptr)]
-    getattr(lib, case.func)(ctypes.byref(s), *args)
-    del keep
+    lib.run(case.kernel, case.params, in_ptr, *case.extra_args, out_ptr)
 
 
 def _set_runtime_inputs(case: Case, model_inputs) -> None:
@@ -380,7 +373,7 @@ def test_random_conv_layers_overlap(lib, kind, seed):
     b_t = g.t(call.inputs[2])
     bias = None if b_t is None else np.ascontiguousarray(b_t.data, dtype=np.int32)
     xs = [r.integers(-128, 128, size=x_shape).astype(np.int8) for _ in range(2)]
-    case = Case(f"random{seed}", buf, call.func, call.params,
+    case = Case(f"random{seed}", buf, call.kernel, call.params,
                 [np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8), bias],
                 int(np.prod(x_shape)), g.t(op.outputs[0]).size, gaps["overlap_gap"][0], gaps["overlap_gap_reverse"][0],
                 inputs=[[x] for x in xs])
@@ -402,7 +395,11 @@ def test_pad_tight_reverse_gap_is_smaller():
 def test_strict_compile(tmp_path, compiler, defines):
     cc = need_tool(compiler)
     flags = STRICT + (ARM if compiler.startswith("arm") else [])
-    for src in SOURCES:
-        res = subprocess.run([cc, *flags, *[f"-D{d}" for d in defines], "-I", str(KERNELS), "-c",
-                              str(KERNELS / src), "-o", str(tmp_path / "k.o")], capture_output=True, text=True)
+    (tmp_path / HEADER_NAME).write_text(kernel_header(KERNELS))
+    for src in kernel_sources(KERNELS):
+        if not src.endswith(".c"):
+            continue
+        res = subprocess.run([cc, *flags, "-O2", *[f"-D{d}" for d in defines], "-I", str(tmp_path), "-I",
+                              str(KERNELS_DIR), "-c", str(KERNELS_DIR / src), "-o", str(tmp_path / "k.o")],
+                             capture_output=True, text=True)
         assert res.returncode == 0 and not res.stderr.strip(), (src, res.stderr)

@@ -14,24 +14,21 @@ Whole pipeline against TFLM (verify_bytes) on synthetic single-op models:
 
 from __future__ import annotations
 
-import ctypes
-import subprocess
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from micro.frontend import read_model
 from micro.ops import mean as mean_op
 from micro.ops import softmax as softmax_op
-from micro.ops.base import compute_padding
+from micro.geometry import compute_padding
+from micro.kernels.mean import MEAN_INT8
+from micro.kernels.softmax import SOFTMAX_INT8
 from micro.testing.tflite_builder import ModelBuilder
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 from micro.verify.compare import verify_bytes  # noqa: E402
+from support.kernel_bindings import build_kernel_library  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-KERNELS = ROOT / "micro" / "kernels_c"
 
 
 def _exact(buf: bytes, name: str, inputs=None, random: int = 3, seed: int = 0):
@@ -164,35 +161,9 @@ def test_mean_variants(shape, axes, keep, quant):
 
 # --------------------------------------------------------------------------- in place
 
-_CT = {np.dtype(np.int32): ctypes.c_int32}
-
-
 @pytest.fixture(scope="module")
 def kernel_lib(tmp_path_factory):
-    out = tmp_path_factory.mktemp("kernels") / "libpsm.so"
-    srcs = [str(KERNELS / s) for s in ("mn_softmax_int8.c", "mn_mean_int8.c")]
-    subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-shared", "-fPIC",
-                    "-I", str(KERNELS), *srcs, "-o", str(out)], check=True)
-    return ctypes.CDLL(str(out))
-
-
-def _params_struct(params: dict):
-    fields, keep = [], []
-    for k, v in params.items():
-        fields.append((k, ctypes.POINTER(_CT[v.dtype]) if isinstance(v, np.ndarray) else ctypes.c_int32))
-    s = type("Params", (ctypes.Structure,), {"_fields_": fields})()
-    for k, v in params.items():
-        if isinstance(v, np.ndarray):
-            arr = np.ascontiguousarray(v)
-            keep.append(arr)
-            setattr(s, k, arr.ctypes.data_as(ctypes.POINTER(_CT[arr.dtype])))
-        else:
-            setattr(s, k, int(v))
-    return s, keep
-
-
-def _ptr(a: np.ndarray):
-    return a.ctypes.data_as(ctypes.c_void_p)
+    return build_kernel_library(tmp_path_factory.mktemp("kernels"), [SOFTMAX_INT8, MEAN_INT8])
 
 
 def test_inplace_softmax_and_mean(kernel_lib):
@@ -201,22 +172,20 @@ def test_inplace_softmax_and_mean(kernel_lib):
     g = read_model(softmax_model((5, 37), 0.7, 0.05, 2), "m").main
     call = softmax_op.lower(g.ops[0], g)
     assert call.overlap_ok == (0,)
-    s, keep = _params_struct(call.params)
     x = rng.integers(-128, 128, size=(5, 37)).astype(np.int8)
     ref = np.zeros_like(x)
-    kernel_lib.mn_softmax_int8(ctypes.byref(s), _ptr(x), _ptr(ref))
+    kernel_lib.call(call, x, ref)
     buf = x.copy()
-    kernel_lib.mn_softmax_int8(ctypes.byref(s), _ptr(buf), _ptr(buf))
+    kernel_lib.call(call, buf, buf)
     assert np.array_equal(buf, ref)
     # MEAN in place: the output starts at the input's address.
     g = read_model(mean_model((2, 6, 5, 3), (1, 2), True, (0.02, 5), (0.01, -7)), "m").main
     call = mean_op.lower(g.ops[0], g)
     assert call.overlap_ok == (0,)
-    s, keep2 = _params_struct(call.params)
     x = rng.integers(-128, 128, size=(2, 6, 5, 3)).astype(np.int8)
     scratch = np.zeros(call.scratch_bytes // 4, np.int32)
     ref = np.zeros(g.t(g.ops[0].outputs[0]).size, np.int8)
-    kernel_lib.mn_mean_int8(ctypes.byref(s), _ptr(x), _ptr(ref), _ptr(scratch))
+    kernel_lib.call(call, x, ref, scratch)
     buf = x.copy().ravel()
-    kernel_lib.mn_mean_int8(ctypes.byref(s), _ptr(buf), _ptr(buf), _ptr(scratch))
+    kernel_lib.call(call, buf, buf, scratch)
     assert np.array_equal(buf[:ref.size], ref)

@@ -16,7 +16,7 @@ def test_a_wrong_constant_is_caught_and_named():
     path = MODELS / "mlperf_tiny_kws_ref_model.tflite"
     compiled = compile_model(load_model(path))
     third = compiled.lowered[2]
-    third.call.params["output_offset"] += 1  # sabotage one op
+    third.call.params["rq"]["output_offset"] += 1  # sabotage one op (a conv/depthwise)
     sets = [random_inputs(compiled.graph, np.random.default_rng(0))]
     report = verify_compiled(compiled, path.read_bytes(), sets)
     assert not report.ok

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from micro.ir import Graph
-from micro.ops.base import Alias, KernelCall, Lowered
+from micro.lowered import Alias, KernelCall, Lowered
 
 
 @dataclass

@@ -11,7 +11,7 @@ import sys
 
 from micro.arena.lifetimes import alias_roots
 from micro.ir import Graph
-from micro.ops.base import KernelCall, Lowered
+from micro.lowered import KernelCall, Lowered
 
 
 def _op_buffers(g: Graph, lowered: list[Lowered]):

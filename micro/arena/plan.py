@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from micro.arena.greedy import align_up, overlap_index
 from micro.arena.lifetimes import Buffer, Overlap, buffers_for, lower_bound, overlaps_for
 from micro.arena.order import best_order
-from micro.arena.search import search_placement
+from micro.arena.search import DEFAULT_RESTARTS, search_placement
 from micro.ir import Graph
-from micro.ops.base import Lowered
+from micro.lowered import Lowered
 
 ALIGNMENT = 4
 ARENA_ROUNDING = 8
@@ -55,7 +55,7 @@ def check_plan(buffers: list[Buffer], overlaps: list[Overlap]) -> None:
                                  f"{b.name} [{b.offset}, +{b.size}) are live together")
 
 
-def plan_arena(g: Graph, lowered: list[Lowered], time_limit: float = 0.5,
+def plan_arena(g: Graph, lowered: list[Lowered], restarts: int = DEFAULT_RESTARTS,
                reorder: bool = True, overlap: bool = True) -> tuple[ArenaPlan, list[Lowered]]:
     """Choose the execution order and offsets. Returns the plan and the ops in execution order."""
     if reorder and len(lowered) > 1:
@@ -64,7 +64,7 @@ def plan_arena(g: Graph, lowered: list[Lowered], time_limit: float = 0.5,
     buffers, tensor_buffer = buffers_for(g, lowered)
     overlaps = overlaps_for(g, lowered, buffers, tensor_buffer) if overlap else []
     bound = align_up(lower_bound(buffers, overlaps), ALIGNMENT)
-    total = search_placement(buffers, overlap_index(overlaps), bound, ALIGNMENT, time_limit)
+    total = search_placement(buffers, overlap_index(overlaps), bound, ALIGNMENT, restarts)
     # The generated arena is a union with uint64_t (8-byte aligned), so its size rounds up to 8.
     total = align_up(total, ARENA_ROUNDING)
     plan = ArenaPlan(buffers, tensor_buffer, total, bound, overlaps, [low.op.index for low in lowered])

@@ -1,16 +1,19 @@
 """Search for better offsets than one greedy pass: several orderings, then random restarts.
 
 Every candidate is a first-fit placement (micro.arena.greedy.place_in_order) in some buffer
-order; the best arena wins. Stops at the lower bound or when the time limit is reached.
+order; the best arena wins. Stops at the lower bound or after a fixed number of random restarts: a
+work budget, not a time limit, so the plan (and the generated C) is the same on any machine under any
+load.
 """
 
 from __future__ import annotations
 
 import random
-import time
 
 from micro.arena.greedy import place_in_order
 from micro.arena.lifetimes import Buffer
+
+DEFAULT_RESTARTS = 400  # random placements tried after the heuristic orders (when above the lower bound)
 
 
 def _heuristic_orders(buffers: list[Buffer]) -> list[list[int]]:
@@ -26,7 +29,7 @@ def _heuristic_orders(buffers: list[Buffer]) -> list[list[int]]:
 
 
 def search_placement(buffers: list[Buffer], overlaps: dict[tuple[int, int], int], lower_bound: int,
-                     alignment: int = 4, time_limit: float = 0.5, seed: int = 0) -> int:
+                     alignment: int = 4, restarts: int = DEFAULT_RESTARTS, seed: int = 0) -> int:
     """Place `buffers` (offsets set in place); return the arena size."""
     best_size, best_offsets = None, None
 
@@ -39,9 +42,10 @@ def search_placement(buffers: list[Buffer], overlaps: dict[tuple[int, int], int]
     for order in _heuristic_orders(buffers):
         consider(order)
     rng = random.Random(seed)
-    deadline = time.perf_counter() + time_limit
     base = _heuristic_orders(buffers)[0]
-    while best_size > lower_bound and time.perf_counter() < deadline and len(buffers) > 1:
+    for _ in range(restarts if len(buffers) > 1 else 0):
+        if best_size <= lower_bound:
+            break
         # perturb the size order: jitter each key, biased toward keeping large buffers first
         noise = {i: buffers[i].size * (0.6 + 0.8 * rng.random()) for i in base}
         consider(sorted(base, key=lambda i: -noise[i]))

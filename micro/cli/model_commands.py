@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from micro.arena.report import plan_dict, plan_png, plan_table
+from micro.arena.search import DEFAULT_RESTARTS
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
 from micro.deploy.build import resolve_metadata
@@ -58,7 +59,7 @@ def cmd_inspect(args) -> int:
 def cmd_plan(args) -> int:
 
     model = load_model(args.model)
-    compiled = compile_model(model, plan_options=dict(time_limit=args.time_limit))
+    compiled = compile_model(model, plan_options=dict(restarts=args.restarts))
     tflm = None
     if not args.no_oracle:
         if oracle_available():
@@ -99,7 +100,9 @@ def register(sub) -> None:
     pl.add_argument("--json", action="store_true", help="print the plan as JSON")
     pl.add_argument("--png", help="where to write the picture (default: <model>_plan.png)")
     pl.add_argument("--no-png", action="store_true", help="do not write the picture")
-    pl.add_argument("--time-limit", type=float, default=0.5, help="seconds for the placement search")
+    pl.add_argument("--restarts", type=int, default=DEFAULT_RESTARTS,
+                    help=f"random placements the search tries above the lower bound (default {DEFAULT_RESTARTS}; "
+                         "a work budget, so the plan is the same on every machine)")
     pl.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare")
     pl.set_defaults(fn=cmd_plan)
 

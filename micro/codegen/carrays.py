@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-CTYPE = {np.dtype(np.int8): "int8_t", np.dtype(np.uint8): "uint8_t", np.dtype(np.int16): "int16_t",
-         np.dtype(np.uint16): "uint16_t", np.dtype(np.int32): "int32_t", np.dtype(np.uint32): "uint32_t",
-         np.dtype(np.int64): "int64_t", np.dtype(np.float32): "float", np.dtype(np.bool_): "uint8_t"}
-
 PER_LINE = 24
-
-
-def ctype_of(arr: np.ndarray) -> str:
-    try:
-        return CTYPE[arr.dtype]
-    except KeyError:
-        raise TypeError(f"no C type for numpy dtype {arr.dtype}") from None
 
 
 def _literal(v, dtype: np.dtype) -> str:

@@ -1,4 +1,8 @@
-"""Render the compiled model to C: <name>.h, <name>.c, <name>_weights.c and the kernels it calls."""
+"""Render the compiled model to C: <name>.h (the API), <name>.c (the straight-line invoke),
+<name>_weights.c (constants), mn_kernels.h (the kernels' declarations) and the kernel sources it calls.
+
+Names are micro's own (micro.codegen.names); every string taken from the model goes through
+micro.codegen.escape before it reaches a file."""
 
 from __future__ import annotations
 
@@ -6,26 +10,26 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import numpy as np
 
 from micro import __version__
-from micro.codegen.carrays import ctype_of, initializer
+from micro.codegen.carrays import initializer
+from micro.codegen.escape import c_comment
+from micro.codegen.kernel_header import HEADER_NAME, KERNELS_DIR, kernel_header, kernel_sources
+from micro.codegen.header_context import io_context, metadata_context
+from micro.codegen.names import Names
+from micro.codegen.params import params_c
+from micro.codegen.templates import render
 from micro.compiler import Compiled
-from micro.ir import Tensor
-from micro.ops.base import Alias, KernelCall
-
-KERNELS_DIR = Path(__file__).resolve().parent.parent / "kernels_c"
-COMMON_KERNEL_FILES = ("mn_kernels.h", "mn_fixedpoint.h", "mn_dsp.h")
-
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+from micro.dtypes import c_type_of_array
+from micro.ir import Graph
+from micro.kernels.abi import Kernel
+from micro.lowered import Alias, KernelCall
 
 
 @dataclass
 class GeneratedFiles:
-    """File name -> contents for generated files, plus kernel sources to copy."""
+    """File name -> contents for generated files, plus the kernel sources (in micro/kernels_c) to copy."""
 
     files: dict[str, str]
     kernel_files: list[str] = field(default_factory=list)
@@ -34,160 +38,116 @@ class GeneratedFiles:
     def c_sources(self) -> list[str]:
         return [f for f in list(self.files) + self.kernel_files if f.endswith(".c")]
 
-
-class _Refs:
-    """C expressions for tensor storage: weight arrays or arena offsets."""
-
-    def __init__(self, compiled: Compiled):
-        self.c = compiled
-        self.name = compiled.name
-
-    def symbol(self, t: Tensor) -> str:
-        return f"{self.name}_w{t.index}"
-
-    def ref(self, t_idx: int | None) -> str:
-        if t_idx is None:
-            return "0"
-        t = self.c.graph.tensors[t_idx]
-        if t.is_const:
-            return self.symbol(t)
-        return f"(({t.ctype} *)A({self.c.plan.tensor_offset(t_idx)}))"
+    def sources(self) -> dict[str, str]:
+        """Every file of the program as text: the generated ones and the kernel sources."""
+        out = dict(self.files)
+        for fname in self.kernel_files:
+            out[fname] = (KERNELS_DIR / fname).read_text()
+        return out
 
 
-def _io(compiled: Compiled, refs: _Refs, kind: str, tensors: list[int]) -> list[dict]:
+def tensor_comment(g: Graph, t_idx: int) -> str:
+    """`t7 'name' int8[1,16]` with the model's name escaped for a C comment."""
+    t = g.tensors[t_idx]
+    return f"t{t_idx} '{c_comment(t.name)}' {t.dtype}[{','.join(map(str, t.shape))}]"
+
+
+def _shapes(g: Graph, tensors) -> str:
+    return ", ".join(f"{g.tensors[t].dtype}[{','.join(map(str, g.tensors[t].shape))}]" for t in tensors
+                     if t is not None)
+
+
+def _buffers(compiled: Compiled, names: Names) -> list[dict]:
+    g, plan = compiled.graph, compiled.plan
     out = []
-    for pos, t_idx in enumerate(tensors):
-        t = compiled.graph.tensors[t_idx]
-        q = t.quant
-        out.append(dict(
-            kind=kind, pos=pos, macro=f"{compiled.name.upper()}_{kind.upper()}{pos}", tensor_name=t.name,
-            dtype=t.dtype, shape=list(t.shape), dims=list(t.shape) or [1], elements=t.size, nbytes=t.nbytes,
-            ctype=t.ctype, ref=refs.ref(t_idx),
-            scale=None if q is None else repr(q.s), zero_point=None if q is None else q.zp,
-            helpers=q is not None and q.scale.size == 1 and t.dtype in _QRANGES,
-            qmin=_QRANGES.get(t.dtype, (0, 0))[0], qmax=_QRANGES.get(t.dtype, (0, 0))[1],
-            lname=f"{kind}{pos}", norm=None))
+    for t_idx in sorted(plan.tensor_buffer, key=lambda t: (plan.tensor_offset(t), t)):
+        t = g.tensors[t_idx]
+        off = plan.tensor_offset(t_idx)
+        out.append(dict(macro=names.buffer(t_idx), ctype=t.ctype, offset=off,
+                        comment=f"{tensor_comment(g, t_idx)}, bytes [{off}, {off + t.nbytes})"))
     return out
 
 
-_QRANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
-
-
-def c_string(text: str) -> str:
-    """A C string literal for any text: printable ASCII as is, everything else (UTF-8 bytes included) as
-    three-digit octal escapes; '?' escaped so no trigraph can form."""
+def _scratch(compiled: Compiled, names: Names) -> list[dict]:
     out = []
-    for b in text.encode("utf-8"):
-        ch = chr(b)
-        if ch in '"\\?':
-            out.append("\\" + ch)
-        elif 32 <= b < 127:
-            out.append(ch)
-        else:
-            out.append(f"\\{b:03o}")
-    return '"' + "".join(out) + '"'
-
-
-def _c_float(v: float) -> str:
-    r = repr(float(np.float32(v)))
-    return (r if ("." in r or "e" in r or "n" in r) else r + ".0") + "f"
-
-
-def _metadata_context(compiled: Compiled, metadata, inputs: list[dict], outputs: list[dict]) -> dict:
-    """Model metadata (micro.frontend.metadata.ModelMetadata or None) for the templates."""
-    info = {"strings": [], "labels": None}
-    if metadata is None:
-        return info
-    for key, macro in (("name", "MODEL_NAME"), ("description", "MODEL_DESCRIPTION"), ("version", "MODEL_VERSION"),
-                       ("author", "MODEL_AUTHOR"), ("license", "MODEL_LICENSE"),
-                       ("min_runtime_version", "MIN_RUNTIME_VERSION")):
-        value = " ".join(str(getattr(metadata, key, "") or "").split())
-        if value:
-            info["strings"].append(dict(macro=macro, value=c_string(value)))
-    lab = metadata.labels
-    if lab is not None:
-        k, labels = lab
-        if not 0 <= k < len(outputs):
-            raise ValueError(f"labels are for output {k}, but the model has {len(outputs)} output(s)")
-        info["labels"] = dict(output=k, count=len(labels), cstrings=[c_string(x) for x in labels],
-                              source=getattr(metadata, "labels_source", "") or "the model's metadata")
-    for io, tm in zip(inputs, getattr(metadata, "inputs", [])):
-        if tm.mean and tm.std and io["helpers"]:
-            n = max(len(tm.mean), len(tm.std))
-            mean = tm.mean if len(tm.mean) == n else tm.mean * n
-            std = tm.std if len(tm.std) == n else tm.std * n
-            io["norm"] = dict(channels=n, mean=[_c_float(x) for x in mean], std=[_c_float(x) for x in std])
-    return info
-
-
-def _weights(compiled: Compiled, refs: _Refs) -> list[dict]:
-    used = sorted({t for low in compiled.lowered if isinstance(low.call, KernelCall)
-                   for t in low.call.inputs if t is not None and compiled.graph.tensors[t].is_const})
-    out = []
-    for t_idx in used:
-        t = compiled.graph.tensors[t_idx]
-        data = np.ascontiguousarray(t.data)
-        out.append(dict(index=t_idx, tensor_name=t.name, dtype=t.dtype, shape=list(t.shape),
-                        ctype=ctype_of(data), symbol=refs.symbol(t), length=max(1, data.size),
-                        body=initializer(data)))
+    for low in compiled.lowered:
+        if isinstance(low.call, KernelCall) and low.call.scratch_bytes:
+            off = compiled.plan.scratch_offset(low.op.index)
+            out.append(dict(macro=names.scratch(low.op), offset=off,
+                            comment=f"scratch of {names.op(low.op)}, bytes [{off}, {off + low.call.scratch_bytes})"))
     return out
 
 
-def _call(compiled: Compiled, refs: _Refs, low) -> dict:
-    op, call = low.op, low.call
-    traced = [dict(index=t, ref=refs.ref(t), nbytes=compiled.graph.tensors[t].nbytes) for t in op.outputs]
-    base = dict(op_index=op.index, kind=op.kind, traced=traced, params_type=None, arrays=[], fields=[])
+def _weights(compiled: Compiled, names: Names) -> list[dict]:
+    g = compiled.graph
+    out = []
+    for t_idx, symbol in sorted(names.weights.items(), key=lambda kv: kv[1]):
+        data = np.ascontiguousarray(g.tensors[t_idx].data)
+        out.append(dict(symbol=symbol, ctype=c_type_of_array(data), length=max(1, data.size),
+                        comment=tensor_comment(g, t_idx), body=initializer(data)))
+    return out
+
+
+def _ref(compiled: Compiled, names: Names, t_idx: int | None) -> str:
+    if t_idx is None:
+        return "0"
+    return names.weights.get(t_idx) or names.buffer(t_idx)
+
+
+def _call(compiled: Compiled, names: Names, low) -> dict:
+    g, op, call = compiled.graph, low.op, low.call
+    opn = names.op(op)
+    head = f"op #{op.index} {op.kind} ({opn})"
+    traced = [dict(index=t, ref=names.buffer(t), nbytes=g.tensors[t].nbytes) for t in op.outputs]
+    base = dict(op_index=op.index, traced=traced, arrays=[], params=None)
     if isinstance(call, Alias):
-        base.update(statement="", comment=f": view of tensor {call.src}, no code")
+        base.update(statement="", comment=f"{head}: {names.buffer(call.dst)} is a view of "
+                                          f"{names.buffer(call.src)}, no code")
         return base
-    psym = f"op{op.index}_params"
-    arrays, fields = [], []
-    for key, value in call.params.items():
-        if isinstance(value, np.ndarray):
-            sym = f"op{op.index}_{key}"
-            arrays.append(dict(symbol=sym, ctype=ctype_of(value), length=max(1, value.size),
-                               body=initializer(value)))
-            fields.append(dict(name=key, value=sym))
-        elif value is None:  # absent optional array
-            fields.append(dict(name=key, value="0"))
-        else:
-            v = int(value)
-            fields.append(dict(name=key, value="(-2147483647 - 1)" if v == -(2**31) else str(v)))
-    args = ([f"&{psym}"] if call.params_type else []) + [refs.ref(t) for t in call.inputs] + [
-        refs.ref(t) for t in call.outputs]
+    args = [f"&{names.params(op)}"] if call.kernel.params else []
+    args += [_ref(compiled, names, t) for t in (*call.inputs, *call.outputs)]
     if call.scratch_bytes:
-        args.append(f"A({compiled.plan.scratch_offset(op.index)})")
-    base.update(params_type=call.params_type, params_symbol=psym, arrays=arrays, fields=fields,
-                statement=f"{call.func}({', '.join(args)});", comment="")
+        args.append(names.scratch(op))
+    if call.kernel.params:
+        arrays, init = params_c(call.kernel.params, call.params, opn)
+        base.update(arrays=arrays, params=dict(type=call.kernel.params.name, symbol=names.params(op), init=init))
+    out_name = c_comment(g.tensors[op.outputs[0]].name) if op.outputs else ""
+    base.update(statement=f"{call.func}({', '.join(args)});",
+                comment=f"{head} '{out_name}': {_shapes(g, call.inputs)} -> {_shapes(g, call.outputs)}")
     return base
+
+
+def used_kernels(compiled: Compiled) -> list[Kernel]:
+    out: list[Kernel] = []
+    for low in compiled.lowered:
+        if isinstance(low.call, KernelCall) and low.call.kernel not in out:
+            out.append(low.call.kernel)
+    return out
 
 
 def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) -> GeneratedFiles:
     """metadata: a micro.frontend.metadata.ModelMetadata (its strings, labels and input normalization go
     into the header), or None."""
-    refs = _Refs(compiled)
+    names = Names(compiled.name, compiled.graph, compiled.lowered)
     name = compiled.name
-    calls = [_call(compiled, refs, low) for low in compiled.lowered]
+    kernels = used_kernels(compiled)
+    inputs = io_context(compiled, names, "input", compiled.graph.inputs)
+    outputs = io_context(compiled, names, "output", compiled.graph.outputs)
     ctx = dict(
-        version=__version__, source=source_name or f"{name}.tflite", sha256=compiled.model.source_sha256 or "-",
-        name=name, NAME=name.upper(), ops=compiled.lowered, macs=compiled.macs,
-        arena_bytes=compiled.plan.arena_bytes, lower_bound_bytes=compiled.plan.lower_bound_bytes,
-        weight_bytes=compiled.weight_bytes, weights=_weights(compiled, refs), calls=calls,
-        inputs=_io(compiled, refs, "input", compiled.graph.inputs),
-        outputs=_io(compiled, refs, "output", compiled.graph.outputs))
-    ctx["meta"] = _metadata_context(compiled, metadata, ctx["inputs"], ctx["outputs"])
+        version=__version__, source_comment=c_comment(source_name or f"{name}.tflite"),
+        sha256=compiled.model.source_sha256 or "-", name=name, NAME=name.upper(), op_count=len(compiled.lowered),
+        macs=compiled.macs, arena_bytes=compiled.plan.arena_bytes, lower_bound_bytes=compiled.plan.lower_bound_bytes,
+        weight_bytes=compiled.weight_bytes, weights=_weights(compiled, names),
+        buffers=_buffers(compiled, names), scratch=_scratch(compiled, names),
+        calls=[_call(compiled, names, low) for low in compiled.lowered], inputs=inputs, outputs=outputs,
+        meta=metadata_context(metadata, inputs, outputs))
     files = {
-        f"{name}.h": _ENV.get_template("model.h.j2").render(ctx),
-        f"{name}.c": _ENV.get_template("model.c.j2").render(ctx),
-        f"{name}_weights.c": _ENV.get_template("weights.c.j2").render(ctx),
+        f"{name}.h": render("model.h.j2", ctx),
+        f"{name}.c": render("model.c.j2", ctx),
+        f"{name}_weights.c": render("weights.c.j2", ctx),
+        HEADER_NAME: kernel_header(kernels),
     }
-    kernels = list(COMMON_KERNEL_FILES)
-    for low in compiled.lowered:
-        if isinstance(low.call, KernelCall):
-            for src in (low.call.source, *low.call.extra_sources):
-                if src not in kernels:
-                    kernels.append(src)
-    return GeneratedFiles(files, kernels)
+    return GeneratedFiles(files, kernel_sources(kernels))
 
 
 def write_c(generated: GeneratedFiles, out_dir: str | Path) -> list[Path]:

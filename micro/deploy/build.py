@@ -429,7 +429,7 @@ def _measure_code(generated, selection: KernelSelection, board: Board) -> tuple[
 def estimate_budget(compiled, board: Board | str, framework: str, generated=None,
                     selection: KernelSelection | None = None) -> Budget:
     from micro.codegen import emit_c
-    from micro.ops.base import KernelCall
+    from micro.lowered import KernelCall
     board = get_board(board) if isinstance(board, str) else board
     generated = generated or emit_c(compiled)
     selection = selection or select_kernels(generated.kernel_files, board)

@@ -42,6 +42,9 @@ import numpy as np
 
 from micro import __version__
 from micro.deploy.boards import Board, get_board
+from micro.codegen.escape import c_comment
+from micro.codegen.header_context import model_io
+from micro.dtypes import QRANGE
 from micro.errors import MicroError
 
 from micro.deploy.firmware import TEMPLATES_DIR as TEMPLATES  # noqa: E402 - firmware_templates/, wherever installed
@@ -242,13 +245,12 @@ def quantize_like_c(x: np.ndarray, scale: float, zero_point: int, qmin: int, qma
 def sample_inputs(compiled, sample: list[np.ndarray] | None = None, seed: int = 0) -> list[np.ndarray]:
     """The quantized sample each input gets in the Classify example: `sample` (real values are quantized as
     the device would) or a fixed pseudo-random pattern."""
-    from micro.codegen.emit import _QRANGES
     g = compiled.graph
     rng = np.random.default_rng(seed)
     out = []
     for k, t_idx in enumerate(g.inputs):
         t = g.tensors[t_idx]
-        lo, hi = _QRANGES.get(t.dtype, (-128, 127))
+        lo, hi = QRANGE.get(t.dtype, (-128, 127))
         if sample is not None:
             x = np.asarray(sample[k])
             if x.size != t.size:
@@ -269,11 +271,11 @@ def _sample_header(compiled, ios: list[dict], samples: list[np.ndarray], note: s
         if io["helpers"]:
             real = np.float32(t.quant.s) * (q.ravel().astype(np.float32) - np.float32(t.quant.zp))
             body = _c_array(real.astype(np.float32), _float_literal, 8)
-            rows.append(dict(pos=io["pos"], lname=io["lname"], tensor_name=t.name, dtype=t.dtype, shape=list(t.shape),
+            rows.append(dict(pos=io["pos"], lname=io["lname"], tensor_name=c_comment(t.name), dtype=t.dtype, shape=list(t.shape),
                              real=True, ctype="float", count=t.size, body=body))
         else:
             body = _c_array(q.ravel().tolist(), lambda v: str(int(v)), 16)
-            rows.append(dict(pos=io["pos"], lname=io["lname"], tensor_name=t.name, dtype=t.dtype, shape=list(t.shape),
+            rows.append(dict(pos=io["pos"], lname=io["lname"], tensor_name=c_comment(t.name), dtype=t.dtype, shape=list(t.shape),
                              real=False, ctype=io["ctype"], count=t.size, body=body))
     return _ENV.get_template("sample_input.h.j2").render(name=compiled.name, samples=rows, sample_note=note)
 
@@ -298,14 +300,11 @@ def arduino_library(compiled, board: Board | str, metadata, info: LibraryInfo, g
                     sample_note: str | None = None) -> ArduinoLibrary:
     from micro.deploy.build import select_kernels
     from micro.codegen import emit_c
-    from micro.codegen.emit import _io, _Refs
     board = get_board(board) if isinstance(board, str) else board
     source_name = source_name or f"{compiled.name}.tflite"
     generated = generated or emit_c(compiled, source_name, metadata)
     selection = selection or select_kernels(generated.kernel_files, board)
-    refs = _Refs(compiled)
-    inputs = _io(compiled, refs, "input", compiled.graph.inputs)
-    outputs = _io(compiled, refs, "output", compiled.graph.outputs)
+    inputs, outputs = model_io(compiled)
     lab = getattr(metadata, "labels", None)
     top = outputs[lab[0]] if lab else outputs[0]
     ctx = dict(name=compiled.name, NAME=compiled.name.upper(), lib=info, micro_version=__version__,

@@ -133,8 +133,8 @@ def load_model(path: str | Path) -> Model:
 
 
 def c_identifier(stem: str) -> str:
-    """A model name usable as a C identifier prefix."""
-    out = "".join(c if c.isalnum() else "_" for c in stem)
+    """A model name usable as a C identifier prefix: ASCII letters, digits and '_' only."""
+    out = "".join(c if (c.isascii() and c.isalnum()) else "_" for c in stem)
     if not out or out[0].isdigit():
         out = "m_" + out
     return out

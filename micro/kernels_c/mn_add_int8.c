@@ -4,7 +4,7 @@
  * 64-bit product plus a sign-dependent rounding constant and one shift, the same integers
  * as TFLM's MultiplyByQuantizedMultiplierSmallerThanOneExp. */
 #include "mn_fixedpoint.h"
-#include "mn_kernels.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/add.py */
 
 /* Output rescale: MultiplyByQuantizedMultiplierSmallerThanOneExp(x, mult, shift) with
  * shift <= 0 is floor((x * mult + (x < 0 ? round_neg : round_pos)) / 2^rshift),

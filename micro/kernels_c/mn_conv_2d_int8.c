@@ -13,9 +13,9 @@
  * The int32 sums (+ bias) of the block are then requantized a pixel's channel chunk at a
  * time (TFLM's MultiplyByQuantizedMultiplier, double rounding: mn_conv_requant_row).
  * Output pixels are written in raster order, a block after all of its reads, so the output
- * may overlap the input as micro.ops.base.raster_gap allows (see mn_kernels.h). An output
+ * may overlap the input as micro.geometry.raster_gap allows (contracts: micro/kernels/window.py). An output
  * that overlaps the input from above (output > input) gets the mirrored order instead:
- * batches, then blocks of pixels in descending order (reverse contract, mn_kernels.h).
+ * batches, then blocks of pixels in descending order (reverse contract, micro/kernels/window.py).
  * Overlapping blocks that would re-read their windows after requantizing some outputs (groups,
  * or several tap chunks and channel chunks) keep their results in the col buffer until the
  * block's last read (the tap chunks shrink to make room).
@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "mn_fixedpoint.h"
-#include "mn_kernels.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/conv_2d.py */
 
 /* Arm DSP extension (Cortex-M4/M7/M33...): the dot products use SMLAD (two 16 x 16 products
  * plus an accumulator; its sum wraps exactly like the int32 additions of the portable loop, so
@@ -52,8 +52,8 @@ static void mn_conv_requant_row(const int32_t *MN_RESTRICT acc, const mn_conv_2d
                                 int32_t c0, int32_t n,
                                 uint32_t *MN_RESTRICT tmp, int8_t *MN_RESTRICT out)
 {
-    mn_requant_row_int8(acc, p->mult + c0, p->shift + c0, p->rq_round ? p->rq_round + c0 : 0,
-                        p->rq_scale ? p->rq_scale + c0 : 0, p->output_offset, p->act_min, p->act_max,
+    mn_requant_row_int8(acc, p->rq.mult + c0, p->rq.shift + c0, p->rq.rq_round ? p->rq.rq_round + c0 : 0,
+                        p->rq.rq_scale ? p->rq.rq_scale + c0 : 0, p->rq.output_offset, p->rq.act_min, p->rq.act_max,
                         n, tmp, out);
 }
 
@@ -255,11 +255,11 @@ static void mn_conv_im2col(const mn_conv_2d_params_t *p, const int8_t *in_batch,
                            int32_t ox, int32_t ch0, int32_t k0, int32_t k1, int16_t *col,
                            int32_t kcp)
 {
-    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, fic = p->filter_in_c;
-    const int32_t k_h = p->k_h, k_w = p->k_w, dil_h = p->dil_h, dil_w = p->dil_w;
-    const int32_t offset = p->input_offset;
-    const int32_t in_y0 = oy * p->stride_h - p->pad_h;
-    const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+    const int32_t in_h = p->win.in_h, in_w = p->win.in_w, in_c = p->win.in_c, fic = p->filter_in_c;
+    const int32_t k_h = p->win.k_h, k_w = p->win.k_w, dil_h = p->win.dil_h, dil_w = p->win.dil_w;
+    const int32_t offset = p->rq.input_offset;
+    const int32_t in_y0 = oy * p->win.stride_h - p->win.pad_h;
+    const int32_t in_x0 = ox * p->win.stride_w - p->win.pad_w;
     const int32_t row_len = k_w * fic;
     int32_t fx0 = 0, fx1 = k_w, fy, fx;
     /* Taps [fx0, fx1) along x fall inside the image (same for every tap row). */
@@ -304,12 +304,12 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
                      const int32_t *bias, int8_t *output)
 {
     /* Local copies: int8 output stores may alias *p as far as the compiler knows. */
-    const int32_t in_c = p->in_c, out_w = p->out_w, out_c = p->out_c, fic = p->filter_in_c;
+    const int32_t in_c = p->win.in_c, out_w = p->win.out_w, out_c = p->win.out_c, fic = p->filter_in_c;
     const int32_t groups = in_c / fic;
     const int32_t per_group = out_c / groups;
-    const int32_t kk = p->k_h * p->k_w * fic;
-    const int32_t pixels = p->out_h * out_w;
-    const int32_t in_batch_size = p->in_h * p->in_w * in_c;
+    const int32_t kk = p->win.k_h * p->win.k_w * fic;
+    const int32_t pixels = p->win.out_h * out_w;
+    const int32_t in_batch_size = p->win.in_h * p->win.in_w * in_c;
     /* Output overlapping the input (in-place planning): pixels in ascending blocks, or in
      * descending blocks when the output starts after the input (reverse contract). A block
      * re-reads its input windows after requantizing some of its outputs when groups > 1 or
@@ -318,8 +318,8 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
      * bytes), copied out after the block's last read; without room (out_c > 352),
      * single-pixel blocks, which re-read only the written pixel's own window. */
     const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
-    const uintptr_t in_hi = in_lo + (uintptr_t)p->batches * in_batch_size;
-    const uintptr_t out_hi = out_lo + (uintptr_t)p->batches * pixels * out_c;
+    const uintptr_t in_hi = in_lo + (uintptr_t)p->win.batches * in_batch_size;
+    const uintptr_t out_hi = out_lo + (uintptr_t)p->win.batches * pixels * out_c;
     const int overlap = out_lo < in_hi && in_lo < out_hi;
 #ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the reverse order is needed */
     const int reverse = 0;
@@ -346,8 +346,8 @@ void mn_conv_2d_int8(const mn_conv_2d_params_t *p, const int8_t *input, const in
     int8_t tail[MN_CONV_TAIL];
     int32_t bi, qb, g, oc, ocb, i, j, k0;
 
-    for (bi = 0; bi < p->batches; ++bi) {
-        const int32_t b = reverse ? p->batches - 1 - bi : bi;
+    for (bi = 0; bi < p->win.batches; ++bi) {
+        const int32_t b = reverse ? p->win.batches - 1 - bi : bi;
         const int8_t *in_batch = input + b * in_batch_size;
         int8_t *out_batch = output + b * pixels * out_c;
         for (qb = 0; qb < n_blocks; ++qb) {

@@ -13,7 +13,7 @@
  * Requantization: TFLM's MultiplyByQuantizedMultiplier (double rounding), a block of channels
  * at a time (see mn_dw_requant_row). */
 #include "mn_fixedpoint.h"
-#include "mn_kernels.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/depthwise_conv_2d.py */
 
 #define MN_DW_CB 16 /* channels per block */
 #define MN_DW_MAX_TAPS 64 /* k_h * k_w up to this take the paired-tap path */
@@ -71,8 +71,8 @@ static void mn_dw_requant_row(const int32_t *MN_RESTRICT acc, const mn_depthwise
                               int32_t c0, int32_t n,
                               uint32_t *MN_RESTRICT tmp, int8_t *MN_RESTRICT out)
 {
-    mn_requant_row_int8(acc, p->mult + c0, p->shift + c0, p->rq_round ? p->rq_round + c0 : 0,
-                        p->rq_scale ? p->rq_scale + c0 : 0, p->output_offset, p->act_min, p->act_max,
+    mn_requant_row_int8(acc, p->rq.mult + c0, p->rq.shift + c0, p->rq.rq_round ? p->rq.rq_round + c0 : 0,
+                        p->rq.rq_scale ? p->rq.rq_scale + c0 : 0, p->rq.output_offset, p->rq.act_min, p->rq.act_max,
                         n, tmp, out);
 }
 
@@ -103,12 +103,12 @@ static void mn_depthwise_conv_2d_valid_taps(int32_t origin, int32_t dil, int32_t
 static int mn_dw_paired(const mn_depthwise_conv_2d_params_t *p, const int8_t *filter,
                         const int32_t *bias_blk, int8_t *output, const int8_t *input, int32_t c0)
 {
-    const int32_t in_h = p->in_h, in_w = p->in_w, ch = p->in_c;
-    const int32_t out_h = p->out_h, out_w = p->out_w, k_h = p->k_h, k_w = p->k_w;
-    const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
-    const int32_t dil_h = p->dil_h, dil_w = p->dil_w, pad_h = p->pad_h, pad_w = p->pad_w;
+    const int32_t in_h = p->win.in_h, in_w = p->win.in_w, ch = p->win.in_c;
+    const int32_t out_h = p->win.out_h, out_w = p->win.out_w, k_h = p->win.k_h, k_w = p->win.k_w;
+    const int32_t stride_h = p->win.stride_h, stride_w = p->win.stride_w;
+    const int32_t dil_h = p->win.dil_h, dil_w = p->win.dil_w, pad_h = p->win.pad_h, pad_w = p->win.pad_w;
     const int32_t n_taps = k_h * k_w;
-    const int32_t batches = p->batches;
+    const int32_t batches = p->win.batches;
 #if defined(MN_DW_DSP)
     /* Taps in pairs (an odd last tap pairs with a zero weight and the zero point vector):
      * wp[t][j] = [w(2t) w(2t+1)] of channel c0 + j as int16 halves (low half first). */
@@ -134,12 +134,12 @@ static int mn_dw_paired(const mn_depthwise_conv_2d_params_t *p, const int8_t *fi
             }
             sum += w;
         }
-        folded = (int64_t)bias_blk[j] + (int64_t)p->input_offset * sum;
+        folded = (int64_t)bias_blk[j] + (int64_t)p->rq.input_offset * sum;
         if (folded < INT32_MIN || folded > INT32_MAX) {
             return 0;
         }
         fbias[j] = (int32_t)folded;
-        zp_vec[j] = (int8_t)(-p->input_offset);
+        zp_vec[j] = (int8_t)(-p->rq.input_offset);
     }
 #if defined(MN_DW_DSP)
     for (t = 0; t < n_pairs; ++t) {
@@ -230,12 +230,12 @@ static int mn_dw_paired(const mn_depthwise_conv_2d_params_t *p, const int8_t *fi
 static void mn_dw_block_full(const mn_depthwise_conv_2d_params_t *p, const int8_t *input,
                              const int8_t *filter, const int32_t *bias, int8_t *output, int32_t c0)
 {
-    const int32_t in_h = p->in_h, in_w = p->in_w, ch = p->in_c;
-    const int32_t out_h = p->out_h, out_w = p->out_w, k_h = p->k_h, k_w = p->k_w;
-    const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
-    const int32_t dil_h = p->dil_h, dil_w = p->dil_w, pad_h = p->pad_h, pad_w = p->pad_w;
-    const int32_t input_offset = p->input_offset;
-    const int32_t batches = p->batches;
+    const int32_t in_h = p->win.in_h, in_w = p->win.in_w, ch = p->win.in_c;
+    const int32_t out_h = p->win.out_h, out_w = p->win.out_w, k_h = p->win.k_h, k_w = p->win.k_w;
+    const int32_t stride_h = p->win.stride_h, stride_w = p->win.stride_w;
+    const int32_t dil_h = p->win.dil_h, dil_w = p->win.dil_w, pad_h = p->win.pad_h, pad_w = p->win.pad_w;
+    const int32_t input_offset = p->rq.input_offset;
+    const int32_t batches = p->win.batches;
     int32_t bias_blk[MN_DW_CB];
     uint32_t tmp[MN_DW_CB];
     int32_t b, oy, ox, fy, fx, j;
@@ -297,12 +297,12 @@ static void mn_dw_block_any(const mn_depthwise_conv_2d_params_t *p, const int8_t
                             const int8_t *filter, const int32_t *bias, int8_t *output,
                             int32_t oc0, int32_t oc1)
 {
-    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c;
-    const int32_t out_h = p->out_h, out_w = p->out_w, k_h = p->k_h, k_w = p->k_w;
+    const int32_t in_h = p->win.in_h, in_w = p->win.in_w, in_c = p->win.in_c, out_c = p->win.out_c;
+    const int32_t out_h = p->win.out_h, out_w = p->win.out_w, k_h = p->win.k_h, k_w = p->win.k_w;
     const int32_t depth_mult = p->depth_mult;
-    const int32_t stride_h = p->stride_h, stride_w = p->stride_w;
-    const int32_t dil_h = p->dil_h, dil_w = p->dil_w, pad_h = p->pad_h, pad_w = p->pad_w;
-    const int32_t input_offset = p->input_offset;
+    const int32_t stride_h = p->win.stride_h, stride_w = p->win.stride_w;
+    const int32_t dil_h = p->win.dil_h, dil_w = p->win.dil_w, pad_h = p->win.pad_h, pad_w = p->win.pad_w;
+    const int32_t input_offset = p->rq.input_offset;
     const int32_t n = oc1 - oc0;
     int32_t bias_blk[MN_DW_CB];
     uint32_t tmp[MN_DW_CB];
@@ -313,7 +313,7 @@ static void mn_dw_block_any(const mn_depthwise_conv_2d_params_t *p, const int8_t
         bias_blk[j] = bias ? bias[oc0 + j] : 0;
         ic_of[j] = (oc0 + j) / depth_mult;
     }
-    for (b = 0; b < p->batches; ++b) {
+    for (b = 0; b < p->win.batches; ++b) {
         const int8_t *in_b = input + b * in_h * in_w * in_c;
         int8_t *out_b = output + b * out_h * out_w * out_c + oc0;
         for (oy = 0; oy < out_h; ++oy) {
@@ -372,9 +372,9 @@ static void mn_dw_pixel_block(const mn_depthwise_conv_2d_params_t *p, const int8
                               int32_t fx1, const int8_t *filter, const int32_t *bias, int32_t oc0,
                               int32_t n, int8_t *o)
 {
-    const int32_t in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, k_w = p->k_w;
-    const int32_t dil_h = p->dil_h, dil_w = p->dil_w, depth_mult = p->depth_mult;
-    const int32_t input_offset = p->input_offset;
+    const int32_t in_w = p->win.in_w, in_c = p->win.in_c, out_c = p->win.out_c, k_w = p->win.k_w;
+    const int32_t dil_h = p->win.dil_h, dil_w = p->win.dil_w, depth_mult = p->depth_mult;
+    const int32_t input_offset = p->rq.input_offset;
     int32_t acc[MN_DW_CB];
     uint32_t tmp[MN_DW_CB];
     int32_t fy, fx, j;
@@ -448,23 +448,23 @@ static void mn_dw_pixel_block(const mn_depthwise_conv_2d_params_t *p, const int8
 static void mn_dw_raster(const mn_depthwise_conv_2d_params_t *p, const int8_t *input,
                          const int8_t *filter, const int32_t *bias, int8_t *output, int reverse)
 {
-    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c;
-    const int32_t out_h = p->out_h, out_w = p->out_w, out_c = p->out_c, k_h = p->k_h, k_w = p->k_w;
+    const int32_t in_h = p->win.in_h, in_w = p->win.in_w, in_c = p->win.in_c;
+    const int32_t out_h = p->win.out_h, out_w = p->win.out_w, out_c = p->win.out_c, k_h = p->win.k_h, k_w = p->win.k_w;
     int32_t bi, yi, xi, c0;
-    for (bi = 0; bi < p->batches; ++bi) {
-        const int32_t b = reverse ? p->batches - 1 - bi : bi;
+    for (bi = 0; bi < p->win.batches; ++bi) {
+        const int32_t b = reverse ? p->win.batches - 1 - bi : bi;
         const int8_t *in_b = input + b * in_h * in_w * in_c;
         int8_t *out_b = output + b * out_h * out_w * out_c;
         for (yi = 0; yi < out_h; ++yi) {
             const int32_t oy = reverse ? out_h - 1 - yi : yi;
-            const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+            const int32_t in_y0 = oy * p->win.stride_h - p->win.pad_h;
             int32_t fy0, fy1;
-            mn_depthwise_conv_2d_valid_taps(in_y0, p->dil_h, k_h, in_h, &fy0, &fy1);
+            mn_depthwise_conv_2d_valid_taps(in_y0, p->win.dil_h, k_h, in_h, &fy0, &fy1);
             for (xi = 0; xi < out_w; ++xi) {
                 const int32_t ox = reverse ? out_w - 1 - xi : xi;
-                const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+                const int32_t in_x0 = ox * p->win.stride_w - p->win.pad_w;
                 int32_t fx0, fx1;
-                mn_depthwise_conv_2d_valid_taps(in_x0, p->dil_w, k_w, in_w, &fx0, &fx1);
+                mn_depthwise_conv_2d_valid_taps(in_x0, p->win.dil_w, k_w, in_w, &fx0, &fx1);
                 for (c0 = 0; c0 < out_c; c0 += MN_DW_CB) {
                     mn_dw_pixel_block(p, in_b, in_y0, in_x0, fy0, fy1, fx0, fx1, filter, bias, c0,
                                       MN_MIN(MN_DW_CB, out_c - c0), out_b + (oy * out_w + ox) * out_c);
@@ -477,10 +477,10 @@ static void mn_dw_raster(const mn_depthwise_conv_2d_params_t *p, const int8_t *i
 void mn_depthwise_conv_2d_int8(const mn_depthwise_conv_2d_params_t *p, const int8_t *input,
                                const int8_t *filter, const int32_t *bias, int8_t *output)
 {
-    const int32_t out_c = p->out_c;
+    const int32_t out_c = p->win.out_c;
     const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
-    const uintptr_t in_hi = in_lo + (uintptr_t)p->batches * p->in_h * p->in_w * p->in_c;
-    const uintptr_t out_hi = out_lo + (uintptr_t)p->batches * p->out_h * p->out_w * out_c;
+    const uintptr_t in_hi = in_lo + (uintptr_t)p->win.batches * p->win.in_h * p->win.in_w * p->win.in_c;
+    const uintptr_t out_hi = out_lo + (uintptr_t)p->win.batches * p->win.out_h * p->win.out_w * out_c;
     int32_t c0 = 0;
     if (out_lo < in_hi && in_lo < out_hi) {
 #ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the descending order is needed */

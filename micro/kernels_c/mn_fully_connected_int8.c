@@ -1,6 +1,6 @@
 /* FULLY_CONNECTED int8 reference kernel (bit-exact with TFLM). */
 #include "mn_fixedpoint.h"
-#include "mn_kernels.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/fully_connected.py */
 
 #include "mn_dsp.h"
 

@@ -1,7 +1,7 @@
 /* MEAN int8 reference kernel (bit-exact with TFLM reduce_common.cc EvalIntegerMean,
  * i.e. reference_ops::QuantizedMeanOrSum with compute_sum = false). */
 #include "mn_fixedpoint.h"
-#include "mn_kernels.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/mean.py */
 
 #define MN_MEAN_MAX_DIMS 8
 

@@ -2,11 +2,11 @@
  * is written once, a whole innermost row at a time, in order. When the output overlaps the
  * input (in-place planning), each row's input data is moved first (memmove) and its padding
  * written after, rows in ascending order when the output starts before the input and in
- * descending order when it starts at or after it (forward / reverse contracts, mn_kernels.h). */
+ * descending order when it starts at or after it (forward / reverse contracts: micro/kernels/pad.py). */
 #include <string.h>
 
 #include "mn_fixedpoint.h"
-#include "mn_kernels.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/pad.py */
 
 /* Overlapping output: rows in ascending (reverse == 0) or descending order, each row's data
  * moved (memmove) before its padding is written. */

@@ -3,28 +3,28 @@
  * Output pixels go in raster order, each pixel's channels one after the other (a channel is
  * written after its own window reads). When the output overlaps the input and starts after
  * it, pixels go in descending raster order instead (batch, row, column descending), so the
- * output may overlap the input either way (forward / reverse contracts in mn_kernels.h). */
+ * output may overlap the input either way (forward / reverse contracts: micro/kernels/window.py). */
 #include "mn_fixedpoint.h"
-#include "mn_kernels.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/pooling.py */
 
 /* Output pixel (oy, ox) of the batch whose input starts at in_b, written to out_px. */
 static void mn_average_pool_pixel(const mn_pool_params_t *p, const int8_t *in_b, int32_t oy,
                                   int32_t ox, int8_t *out_px)
 {
-    const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+    const int32_t in_y0 = oy * p->win.stride_h - p->win.pad_h;
     const int32_t fy_start = MN_MAX(0, -in_y0);
-    const int32_t fy_end = MN_MIN(p->filter_h, p->in_h - in_y0);
-    const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+    const int32_t fy_end = MN_MIN(p->win.k_h, p->win.in_h - in_y0);
+    const int32_t in_x0 = ox * p->win.stride_w - p->win.pad_w;
     const int32_t fx_start = MN_MAX(0, -in_x0);
-    const int32_t fx_end = MN_MIN(p->filter_w, p->in_w - in_x0);
+    const int32_t fx_end = MN_MIN(p->win.k_w, p->win.in_w - in_x0);
     const int32_t count = (fy_end - fy_start) * (fx_end - fx_start);
     int32_t c, fy, fx;
-    for (c = 0; c < p->depth; ++c) {
+    for (c = 0; c < p->win.in_c; ++c) {
         int32_t acc = 0;
         for (fy = fy_start; fy < fy_end; ++fy) {
-            const int8_t *row = in_b + ((in_y0 + fy) * p->in_w + in_x0) * p->depth + c;
+            const int8_t *row = in_b + ((in_y0 + fy) * p->win.in_w + in_x0) * p->win.in_c + c;
             for (fx = fx_start; fx < fx_end; ++fx) {
-                acc += row[fx * p->depth];
+                acc += row[fx * p->win.in_c];
             }
         }
         /* Round half away from zero; C division truncates like C++. */
@@ -36,19 +36,19 @@ static void mn_average_pool_pixel(const mn_pool_params_t *p, const int8_t *in_b,
 static void mn_max_pool_pixel(const mn_pool_params_t *p, const int8_t *in_b, int32_t oy,
                               int32_t ox, int8_t *out_px)
 {
-    const int32_t in_y0 = oy * p->stride_h - p->pad_h;
+    const int32_t in_y0 = oy * p->win.stride_h - p->win.pad_h;
     const int32_t fy_start = MN_MAX(0, -in_y0);
-    const int32_t fy_end = MN_MIN(p->filter_h, p->in_h - in_y0);
-    const int32_t in_x0 = ox * p->stride_w - p->pad_w;
+    const int32_t fy_end = MN_MIN(p->win.k_h, p->win.in_h - in_y0);
+    const int32_t in_x0 = ox * p->win.stride_w - p->win.pad_w;
     const int32_t fx_start = MN_MAX(0, -in_x0);
-    const int32_t fx_end = MN_MIN(p->filter_w, p->in_w - in_x0);
+    const int32_t fx_end = MN_MIN(p->win.k_w, p->win.in_w - in_x0);
     int32_t c, fy, fx;
-    for (c = 0; c < p->depth; ++c) {
+    for (c = 0; c < p->win.in_c; ++c) {
         int32_t m = -128;
         for (fy = fy_start; fy < fy_end; ++fy) {
-            const int8_t *row = in_b + ((in_y0 + fy) * p->in_w + in_x0) * p->depth + c;
+            const int8_t *row = in_b + ((in_y0 + fy) * p->win.in_w + in_x0) * p->win.in_c + c;
             for (fx = fx_start; fx < fx_end; ++fx) {
-                m = MN_MAX(m, (int32_t)row[fx * p->depth]);
+                m = MN_MAX(m, (int32_t)row[fx * p->win.in_c]);
             }
         }
         out_px[c] = (int8_t)MN_CLAMP(m, p->act_min, p->act_max);
@@ -65,33 +65,33 @@ static int mn_pool_reverse(const mn_pool_params_t *p, const int8_t *input, const
     return 0;
 #else
     const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
-    const uintptr_t in_hi = in_lo + (uintptr_t)p->batches * p->in_h * p->in_w * p->depth;
-    const uintptr_t out_hi = out_lo + (uintptr_t)p->batches * p->out_h * p->out_w * p->depth;
+    const uintptr_t in_hi = in_lo + (uintptr_t)p->win.batches * p->win.in_h * p->win.in_w * p->win.in_c;
+    const uintptr_t out_hi = out_lo + (uintptr_t)p->win.batches * p->win.out_h * p->win.out_w * p->win.in_c;
     return out_lo < in_hi && in_lo < out_hi && out_lo > in_lo;
 #endif
 }
 
 void mn_average_pool_int8(const mn_pool_params_t *p, const int8_t *input, int8_t *output)
 {
-    const int32_t in_size = p->in_h * p->in_w * p->depth;
-    const int32_t out_size = p->out_h * p->out_w * p->depth;
+    const int32_t in_size = p->win.in_h * p->win.in_w * p->win.in_c;
+    const int32_t out_size = p->win.out_h * p->win.out_w * p->win.in_c;
     int32_t b, oy, ox;
     if (mn_pool_reverse(p, input, output)) {
-        for (b = p->batches - 1; b >= 0; --b) {
-            for (oy = p->out_h - 1; oy >= 0; --oy) {
-                for (ox = p->out_w - 1; ox >= 0; --ox) {
+        for (b = p->win.batches - 1; b >= 0; --b) {
+            for (oy = p->win.out_h - 1; oy >= 0; --oy) {
+                for (ox = p->win.out_w - 1; ox >= 0; --ox) {
                     mn_average_pool_pixel(p, input + b * in_size, oy, ox,
-                                          output + b * out_size + (oy * p->out_w + ox) * p->depth);
+                                          output + b * out_size + (oy * p->win.out_w + ox) * p->win.in_c);
                 }
             }
         }
         return;
     }
-    for (b = 0; b < p->batches; ++b) {
-        for (oy = 0; oy < p->out_h; ++oy) {
-            for (ox = 0; ox < p->out_w; ++ox) {
+    for (b = 0; b < p->win.batches; ++b) {
+        for (oy = 0; oy < p->win.out_h; ++oy) {
+            for (ox = 0; ox < p->win.out_w; ++ox) {
                 mn_average_pool_pixel(p, input + b * in_size, oy, ox,
-                                      output + b * out_size + (oy * p->out_w + ox) * p->depth);
+                                      output + b * out_size + (oy * p->win.out_w + ox) * p->win.in_c);
             }
         }
     }
@@ -99,25 +99,25 @@ void mn_average_pool_int8(const mn_pool_params_t *p, const int8_t *input, int8_t
 
 void mn_max_pool_int8(const mn_pool_params_t *p, const int8_t *input, int8_t *output)
 {
-    const int32_t in_size = p->in_h * p->in_w * p->depth;
-    const int32_t out_size = p->out_h * p->out_w * p->depth;
+    const int32_t in_size = p->win.in_h * p->win.in_w * p->win.in_c;
+    const int32_t out_size = p->win.out_h * p->win.out_w * p->win.in_c;
     int32_t b, oy, ox;
     if (mn_pool_reverse(p, input, output)) {
-        for (b = p->batches - 1; b >= 0; --b) {
-            for (oy = p->out_h - 1; oy >= 0; --oy) {
-                for (ox = p->out_w - 1; ox >= 0; --ox) {
+        for (b = p->win.batches - 1; b >= 0; --b) {
+            for (oy = p->win.out_h - 1; oy >= 0; --oy) {
+                for (ox = p->win.out_w - 1; ox >= 0; --ox) {
                     mn_max_pool_pixel(p, input + b * in_size, oy, ox,
-                                      output + b * out_size + (oy * p->out_w + ox) * p->depth);
+                                      output + b * out_size + (oy * p->win.out_w + ox) * p->win.in_c);
                 }
             }
         }
         return;
     }
-    for (b = 0; b < p->batches; ++b) {
-        for (oy = 0; oy < p->out_h; ++oy) {
-            for (ox = 0; ox < p->out_w; ++ox) {
+    for (b = 0; b < p->win.batches; ++b) {
+        for (oy = 0; oy < p->win.out_h; ++oy) {
+            for (ox = 0; ox < p->win.out_w; ++ox) {
                 mn_max_pool_pixel(p, input + b * in_size, oy, ox,
-                                  output + b * out_size + (oy * p->out_w + ox) * p->depth);
+                                  output + b * out_size + (oy * p->win.out_w + ox) * p->win.in_c);
             }
         }
     }

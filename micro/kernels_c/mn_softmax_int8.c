@@ -1,7 +1,7 @@
 /* SOFTMAX int8 -> int8 / int16 reference kernels (bit-exact with TFLM's
  * reference_ops::Softmax, gemmlowp fixed point). */
 #include "mn_fixedpoint.h"
-#include "mn_kernels.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/softmax.py */
 
 #define MN_SOFTMAX_DIFF_BITS 5   /* Q5.26 scaled input differences */
 #define MN_SOFTMAX_ACCUM_BITS 12 /* Q12.19 sum of exps */

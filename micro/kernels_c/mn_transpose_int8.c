@@ -1,7 +1,7 @@
 /* TRANSPOSE int8 reference kernel (same output as TFLM reference_ops::Transpose): the
  * output is written in order, the input read through compile-time strides. */
 #include "mn_fixedpoint.h"
-#include "mn_kernels.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/transpose.py */
 
 void mn_transpose_int8(const mn_transpose_params_t *p, const int8_t *input, int8_t *output)
 {

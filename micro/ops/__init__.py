@@ -1,41 +1,30 @@
-"""Op registry: one module per TFLite op, discovered by its KIND constant."""
+"""Op registry: the explicit list of op modules, one per TFLite op family (see micro.ops.common for what
+a module defines). Adding an op: write micro/ops/<op>.py and list it here."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from types import ModuleType
 
 from micro.ir import Graph, Op
+from micro.ops import (add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax,
+                       transpose)
 
-_REGISTRY: dict[str, ModuleType] | None = None
-
-
-def registry() -> dict[str, ModuleType]:
-    global _REGISTRY
-    if _REGISTRY is None:
-        found = {}
-        for info in pkgutil.iter_modules(__path__):
-            if info.name.startswith("_") or info.name in ("base",):
-                continue
-            mod = importlib.import_module(f"{__name__}.{info.name}")
-            for kind in getattr(mod, "KINDS", (getattr(mod, "KIND", None),)):
-                if kind:
-                    found[kind] = mod
-        _REGISTRY = dict(sorted(found.items()))
-    return _REGISTRY
+OP_MODULES: tuple[ModuleType, ...] = (
+    add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax, transpose,
+)
+REGISTRY: dict[str, ModuleType] = dict(sorted((kind, m) for m in OP_MODULES for kind in m.KINDS))
 
 
 def supported_kinds() -> list[str]:
-    return list(registry())
+    return list(REGISTRY)
 
 
-def module_for(op: Op):
-    return registry().get(op.kind)
+def module_for(op: Op) -> ModuleType | None:
+    return REGISTRY.get(op.kind)
 
 
 def check_op(op: Op, g: Graph) -> list[str]:
     mod = module_for(op)
     if mod is None:
-        return [f"no kernel for {op.kind}"]
+        return [f"{op.kind} is not supported by micro (`micro ops` lists the supported ops)"]
     return mod.check(op, g)

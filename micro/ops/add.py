@@ -4,16 +4,19 @@ Prepare (CalculateOpDataAdd, int8): left_shift = 20;
 twice_max_input_scale = 2 * double(max(float s1, float s2));
 input_i multiplier = double(s_i) / twice_max; output multiplier =
 twice_max / (2^20 * double(s_out)); each through QuantizeMultiplierSmallerThanOneExp.
-Broadcasting is resolved here into collapsed output dims plus per-input strides.
+Broadcasting is resolved here into collapsed output dims plus per-input strides. Kernel: micro.kernels.add.
 """
 
 from __future__ import annotations
 
 from micro.ir import Graph, Op
-from micro.ops.base import KernelCall, fused_activation, int_array, require_int8
+from micro.kernels.abi import int_array
+from micro.kernels.add import ADD_INT8
+from micro.lowered import KernelCall
+from micro.ops.common import activation_problems, fused_activation, per_tensor_problems, require_dtypes
 from micro.quant import activation_range, quantize_multiplier_smaller_than_one_exp
 
-KIND = "ADD"
+KINDS = ("ADD",)
 MAX_RANK = 6  # TFLM BroadcastAdd6DSlow (NdArrayDesc<6>)
 LEFT_SHIFT = 20  # int8 (add_common.cc: 15 for int16)
 
@@ -99,20 +102,14 @@ def _broadcast_problems(s1, s2, s_out) -> list[str]:
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = require_int8(op, g)
+    problems = require_dtypes(op, g)
     if problems:
         return problems
     x1, x2, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
-    for t in (x1, x2, y):
-        if t.quant is None:
-            problems.append(f"tensor {t.index} '{t.name}' is not quantized")
-        elif t.quant.per_channel:
-            problems.append(f"tensor {t.index} '{t.name}' is per-channel quantized; ADD needs per-tensor")
+    problems = per_tensor_problems(g, (x1.index, x2.index, y.index))
     if problems:
         return problems
-    act = fused_activation(op)
-    if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
-        problems.append(f"fused activation {act} is not supported")
+    problems += activation_problems(op)
     for t in (x1, x2):
         if not -128 <= t.quant.zp <= 127:
             problems.append(f"tensor {t.index} '{t.name}' zero point {t.quant.zp} is outside int8")
@@ -147,6 +144,5 @@ def lower(op: Op, g: Graph) -> KernelCall:
     # An input holding as many elements as the output is read in output order, each
     # element before the output element at the same place is written: in place is safe.
     overlap = tuple(i for i, t in enumerate((x1, x2)) if t.size == y.size and not t.is_const)
-    return KernelCall("mn_add_int8", "mn_add_int8.c", "mn_add_params_t", params,
-                      inputs=[op.inputs[0], op.inputs[1]], outputs=[op.outputs[0]],
+    return KernelCall(ADD_INT8, params, inputs=[op.inputs[0], op.inputs[1]], outputs=[op.outputs[0]],
                       macs=y.size, overlap_ok=overlap)

@@ -1,20 +1,22 @@
 """DEPTHWISE_CONV_2D: int8 x int8 (per-channel or per-tensor weights) + int32 bias -> int8.
 
 TFLM depthwise_conv_common.cc (Prepare) + reference_integer_ops::DepthwiseConvPerChannel.
-Output channel oc = ic * depth_multiplier + m reads input channel ic.
+Output channel oc = ic * depth_multiplier + m reads input channel ic. Kernel: micro.kernels.depthwise_conv_2d.
 """
 
 from __future__ import annotations
 
 from micro.ir import Graph, Op
-from micro.ops.conv_2d import bias_index, common_problems, geometry_and_quant
-from micro.ops.base import window_overlap_gaps, KernelCall, opt
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.lowered import KernelCall
+from micro.ops.common import opt
+from micro.ops.window import bias_index, channel_requant, conv_problems, window_geometry, window_overlap_gaps
 
-KIND = "DEPTHWISE_CONV_2D"
+KINDS = ("DEPTHWISE_CONV_2D",)
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = common_problems(op, g, out_channels_axis=3)
+    problems = conv_problems(op, g, out_channels_axis=3)
     if problems:
         return problems
     x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
@@ -30,15 +32,9 @@ def check(op: Op, g: Graph) -> list[str]:
 
 
 def lower(op: Op, g: Graph) -> KernelCall:
-    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    w, y = g.t(op.inputs[1]), g.t(op.outputs[0])
     _, k_h, k_w, out_c = w.shape
-    params = dict(
-        batches=y.shape[0], in_h=x.shape[1], in_w=x.shape[2], in_c=x.shape[3],
-        out_h=y.shape[1], out_w=y.shape[2], out_c=out_c,
-        depth_mult=int(opt(op, "depth_multiplier")), k_h=k_h, k_w=k_w)
-    params.update(geometry_and_quant(op, g, k_h, k_w, out_c))
-    macs = y.size * k_h * k_w
-    return KernelCall("mn_depthwise_conv_2d_int8", "mn_depthwise_conv_2d_int8.c",
-                      "mn_depthwise_conv_2d_params_t", params,
-                      inputs=[op.inputs[0], op.inputs[1], bias_index(op)], outputs=[op.outputs[0]],
-                      macs=macs, **window_overlap_gaps(op, g, k_h, k_w))
+    params = dict(win=window_geometry(op, g, k_h, k_w), depth_mult=int(opt(op, "depth_multiplier")),
+                  rq=channel_requant(op, g, out_c))
+    return KernelCall(DEPTHWISE_CONV_2D_INT8, params, inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
+                      outputs=[op.outputs[0]], macs=y.size * k_h * k_w, **window_overlap_gaps(op, g, k_h, k_w))

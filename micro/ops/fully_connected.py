@@ -1,18 +1,25 @@
-"""FULLY_CONNECTED: int8 x int8 (per-tensor or per-channel weights) + int32 bias -> int8."""
+"""FULLY_CONNECTED: int8 x int8 (per-tensor or per-channel weights) + int32 bias -> int8.
+
+TFLM fully_connected_common.cc (Prepare) + reference_integer_ops::FullyConnected(PerChannel).
+Kernel: micro.kernels.fully_connected.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from micro.ir import Graph, Op, Tensor
-from micro.ops.base import KernelCall, fused_activation, int_array, opt, require_int8
+from micro.kernels.abi import int_array
+from micro.kernels.fully_connected import FULLY_CONNECTED_INT8
+from micro.lowered import KernelCall
+from micro.ops.common import activation_problems, fused_activation, opt, require_dtypes
 from micro.quant import activation_range, per_channel_multipliers, quantize_multiplier
 
-KIND = "FULLY_CONNECTED"
+KINDS = ("FULLY_CONNECTED",)
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = require_int8(op, g, positions=(0, 1))
+    problems = require_dtypes(op, g, positions=(0, 1))
     bias = g.t(op.inputs[2]) if len(op.inputs) > 2 else None
     if bias is not None and bias.dtype != "int32":
         problems.append(f"bias tensor {bias.index} '{bias.name}' is {bias.dtype}, supported: int32")
@@ -21,9 +28,7 @@ def check(op: Op, g: Graph) -> list[str]:
     w = g.t(op.inputs[1])
     if w.quant is None:
         problems.append(f"weights tensor {w.index} '{w.name}' is not quantized")
-    if fused_activation(op) not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
-        problems.append(f"fused activation {fused_activation(op)} is not supported")
-    return problems
+    return problems + activation_problems(op)
 
 
 def lower(op: Op, g: Graph) -> KernelCall:
@@ -46,9 +51,7 @@ def lower(op: Op, g: Graph) -> KernelCall:
         act_min=act_min, act_max=act_max, per_channel=int(w.quant.per_channel),
         mult=int_array(mult), shift=int_array(shift),
         folded_bias=folded_bias(g, w, g.t(bias_idx), -x.quant.zp))
-    return KernelCall("mn_fully_connected_int8", "mn_fully_connected_int8.c",
-                      "mn_fully_connected_params_t", params,
-                      inputs=[op.inputs[0], op.inputs[1], bias_idx], outputs=[op.outputs[0]],
+    return KernelCall(FULLY_CONNECTED_INT8, params, inputs=[op.inputs[0], op.inputs[1], bias_idx], outputs=[op.outputs[0]],
                       macs=batches * in_depth * out_depth)
 
 

@@ -12,6 +12,7 @@ Prepare/Eval facts reproduced here:
 - axes: negative ones wrap, duplicates are dropped (ResolveAxis). TFLM's source sizes its
   resolved-axis array for 2 axes (kMaxNumberOfReducedAxis); the oracle still computes 3-
   and 4-axis means correctly (measured), and so does this kernel (any axis set).
+Kernel: micro.kernels.mean.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from micro.ir import Graph, Op
-from micro.ops.base import KernelCall, int_array, require_int8
+from micro.kernels.abi import int_array
+from micro.kernels.mean import MEAN_INT8
+from micro.lowered import KernelCall
+from micro.ops.common import require_dtypes
 from micro.quant import quantize_multiplier
 
-KIND = "MEAN"
+KINDS = ("MEAN",)
 
 MAX_INPUT_DIMS = 5       # TFLM kMaxNumberOfAxis (temp_index)
 
@@ -40,7 +44,7 @@ def _resolved_axes(op: Op, g: Graph) -> list[int]:
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = require_int8(op, g, positions=(0,))
+    problems = require_dtypes(op, g, positions=(0,))
     if len(op.inputs) < 2 or op.inputs[1] is None:
         return problems + ["missing axis input"]
     axis = g.t(op.inputs[1])
@@ -99,6 +103,5 @@ def lower(op: Op, g: Graph) -> KernelCall:
         num_dims=len(dims_c), out_size=y.size, count=count,
         input_zp=x.quant.zp, output_zp=y.quant.zp, mult=int(mult), shift=int(shift),
         dims=int_array(dims_c), out_strides=int_array(strides_c))
-    return KernelCall("mn_mean_int8", "mn_mean_int8.c", "mn_mean_params_t", params,
-                      inputs=[op.inputs[0]], outputs=[op.outputs[0]],
+    return KernelCall(MEAN_INT8, params, inputs=[op.inputs[0]], outputs=[op.outputs[0]],
                       scratch_bytes=4 * y.size, macs=x.size, overlap_ok=(0,))

@@ -3,15 +3,20 @@
 The paddings tensor must be constant (TFLM requires it). The pad value is the output
 zero point for PAD (and PADV2 without a constant_values input); for PADV2 it is the int8
 constant_values scalar, which TFLM requires to share the output's scale and zero point.
-Zero paddings everywhere make the op a view (Alias).
+Zero paddings everywhere make the op a view (Alias). Kernel: micro.kernels.pad.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from micro.ir import DTYPE_BYTES, Graph, Op
-from micro.ops.base import Alias, KernelCall, forward_gap, int_array, require_int8, reverse_gap
+from micro.dtypes import DTYPE_BYTES
+from micro.geometry import forward_gap, reverse_gap
+from micro.ir import Graph, Op
+from micro.kernels.abi import int_array
+from micro.kernels.pad import PAD_INT8
+from micro.lowered import Alias, KernelCall
+from micro.ops.common import require_dtypes
 
 KINDS = ("PAD", "PADV2")
 MAX_RANK = 5  # reference_ops::PadKernelMaxDimensionCount()
@@ -35,7 +40,7 @@ def _qparams(t) -> tuple[float, int]:
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    problems = require_int8(op, g, positions=(0,))
+    problems = require_dtypes(op, g, positions=(0,))
     pt = g.t(op.inputs[1])
     if pt.dtype not in ("int32",):
         problems.append(f"paddings tensor {pt.index} '{pt.name}' is {pt.dtype}, supported: int32")
@@ -84,8 +89,7 @@ def lower(op: Op, g: Graph) -> KernelCall | Alias:
     params = dict(pad_value=pad_value, in_dims=int_array(in_dims), out_dims=int_array(out_dims),
                   left_pad=int_array(left))
     forward, reverse = overlap_gaps(x.shape, y.shape, pads, DTYPE_BYTES[x.dtype])
-    return KernelCall("mn_pad_int8", "mn_pad_int8.c", "mn_pad_params_t", params,
-                      inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]],
+    return KernelCall(PAD_INT8, params, inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]],
                       overlap_gap={0: forward}, overlap_gap_reverse={0: reverse})
 
 
@@ -108,7 +112,7 @@ def _rows(x_shape, y_shape, pads: np.ndarray, elem_bytes: int):
 
 
 def overlap_gaps(x_shape, y_shape, pads: np.ndarray, elem_bytes: int = 1) -> tuple[int, int]:
-    """(forward D, reverse D) for the PAD kernel's overlap modes (mn_kernels.h): output rows produced
+    """(forward D, reverse D) for the PAD kernel's overlap modes (micro.kernels.pad): output rows produced
     in ascending (output before the input) or descending (output after it) order, each row's input
     moved before its padding is written. The kernel takes the reverse order when the output starts
     at the input itself, so the forward gap is at least 1."""

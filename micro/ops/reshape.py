@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from micro.ir import Graph, Op
-from micro.ops.base import Alias
+from micro.lowered import Alias
 
 KINDS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
 

@@ -7,6 +7,7 @@ Prepare facts reproduced here:
   2^31 - 1) in double, then QuantizeMultiplierGreaterThanOne (requires real > 1);
 - diff_min = -CalculateInputRadius(5, left_shift, 31) = -floor(31 * 2^26 / 2^left_shift).
 int16 input (SoftmaxInt16 with float-generated exp/reciprocal LUTs) is not supported.
+Kernels: micro.kernels.softmax.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import math
 import numpy as np
 
 from micro.ir import Graph, Op
-from micro.ops.base import KernelCall, opt
+from micro.kernels.softmax import SOFTMAX_INT8, SOFTMAX_INT8_INT16
+from micro.lowered import KernelCall
+from micro.ops.common import opt
 from micro.quant import quantize_multiplier
 
-KIND = "SOFTMAX"
+KINDS = ("SOFTMAX",)
 
 SCALED_DIFF_INTEGER_BITS = 5
 
@@ -72,7 +75,5 @@ def lower(op: Op, g: Graph) -> KernelCall:
     params = dict(outer=outer, depth=depth, input_multiplier=mult, input_left_shift=shift,
                   diff_min=diff_min)
     int8_out = y.dtype == "int8"
-    return KernelCall("mn_softmax_int8" if int8_out else "mn_softmax_int8_int16",
-                      "mn_softmax_int8.c", "mn_softmax_params_t", params,
-                      inputs=[op.inputs[0]], outputs=[op.outputs[0]],
+    return KernelCall(SOFTMAX_INT8 if int8_out else SOFTMAX_INT8_INT16, params, inputs=[op.inputs[0]], outputs=[op.outputs[0]],
                       macs=x.size * 2, overlap_ok=(0,) if int8_out else ())

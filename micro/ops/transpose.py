@@ -2,7 +2,7 @@
 
 The permutation must be constant (TFLM requires it). Here it becomes collapsed output
 extents plus the input stride along each; a permutation that keeps the element order
-(only size-1 dims move) is a view (Alias).
+(only size-1 dims move) is a view (Alias). Kernel: micro.kernels.transpose.
 """
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from micro.ir import Graph, Op
-from micro.ops.base import Alias, KernelCall, int_array, require_int8
+from micro.kernels.abi import int_array
+from micro.kernels.transpose import TRANSPOSE_INT8
+from micro.lowered import Alias, KernelCall
+from micro.ops.common import require_dtypes
 
-KIND = "TRANSPOSE"
+KINDS = ("TRANSPOSE",)
 MAX_RANK = 5  # transpose_common.cc: "Transpose op only supports 1D-5D input arrays."
 
 
@@ -48,7 +51,7 @@ def transpose_layout(in_shape, perm, rank=MAX_RANK) -> tuple[list[int], list[int
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    problems = require_int8(op, g, positions=(0,))
+    problems = require_dtypes(op, g, positions=(0,))
     pt = g.t(op.inputs[1])
     if pt.dtype != "int32":
         problems.append(f"perm tensor {pt.index} '{pt.name}' is {pt.dtype}, supported: int32")
@@ -71,5 +74,4 @@ def lower(op: Op, g: Graph) -> KernelCall | Alias:
     if strides[-1] == 1 and all(d == 1 for d in dims[:-1]):
         return Alias(src=op.inputs[0], dst=op.outputs[0])
     params = dict(size=x.size, dims=int_array(dims), in_strides=int_array(strides))
-    return KernelCall("mn_transpose_int8", "mn_transpose_int8.c", "mn_transpose_params_t", params,
-                      inputs=[op.inputs[0]], outputs=[op.outputs[0]])
+    return KernelCall(TRANSPOSE_INT8, params, inputs=[op.inputs[0]], outputs=[op.outputs[0]])

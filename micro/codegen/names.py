@@ -1,0 +1,65 @@
+"""C names for what a model holds, made by micro (never taken from the model): a reader maps each back to
+the model by the op index and tensor index they carry.
+
+- op `conv3`: op #3 of the model, a CONV_2D (short kind name + the op's index in the model);
+- weight `<model>_conv3_filter`: a constant tensor, named by its first user and the kernel argument it
+  feeds (micro.kernels.abi.Arg names: filter, bias, ...);
+- arena buffer `T7_CONV3`: tensor 7, produced by conv3 (`T0_INPUT0` for model input 0);
+- params `conv3_params` and its arrays `conv3_<field path>`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from micro.ir import Graph, Op
+from micro.lowered import Alias, KernelCall, Lowered
+
+SHORT_KINDS = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "dwconv", "FULLY_CONNECTED": "fc",
+               "AVERAGE_POOL_2D": "avgpool", "MAX_POOL_2D": "maxpool"}
+
+
+def op_name(op: Op) -> str:
+    base = SHORT_KINDS.get(op.kind) or re.sub(r"[^a-z0-9]+", "_", op.kind.lower()).strip("_") or "op"
+    return f"{base}{'_' if base[-1].isdigit() else ''}{op.index}"
+
+
+class Names:
+    """Every C name of one compiled model."""
+
+    def __init__(self, model: str, g: Graph, lowered: list[Lowered]):
+        self.model = model
+        self.ops = {low.op.index: op_name(low.op) for low in lowered}
+        self.weights: dict[int, str] = {}
+        self.buffers: dict[int, str] = {}
+        taken: set[str] = set()
+
+        def unique(name: str, t_idx: int) -> str:
+            return name if name not in taken else f"{name}_t{t_idx}"
+
+        for k, t_idx in enumerate(g.inputs):
+            self.buffers[t_idx] = f"T{t_idx}_INPUT{k}"
+        for low in lowered:
+            opn = self.ops[low.op.index]
+            if isinstance(low.call, KernelCall):
+                for arg, t_idx in zip(low.call.kernel.inputs, low.call.inputs):
+                    t = g.t(t_idx)
+                    if t is not None and t.is_const and t_idx not in self.weights:
+                        self.weights[t_idx] = unique(f"{model}_{opn}_{arg.name}", t_idx)
+                        taken.add(self.weights[t_idx])
+            outs = [low.call.dst] if isinstance(low.call, Alias) else low.call.outputs
+            for k, t_idx in enumerate(outs):
+                if t_idx not in self.buffers:
+                    self.buffers[t_idx] = f"T{t_idx}_{opn.upper()}" + (f"_OUT{k}" if len(outs) > 1 else "")
+
+    def op(self, op: Op) -> str:
+        return self.ops[op.index]
+
+    def params(self, op: Op) -> str:
+        return f"{self.ops[op.index]}_params"
+
+    def scratch(self, op: Op) -> str:
+        return f"SCRATCH_{self.ops[op.index].upper()}"
+
+    def buffer(self, t_idx: int) -> str:
+        return self.buffers.setdefault(t_idx, f"T{t_idx}")

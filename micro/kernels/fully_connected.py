@@ -1,0 +1,34 @@
+"""FULLY_CONNECTED kernel: micro/kernels_c/mn_fully_connected_int8.c."""
+
+from __future__ import annotations
+
+from micro.kernels.abi import Arg, Field, Kernel, Struct
+
+I32 = "int32_t"
+
+FULLY_CONNECTED_PARAMS = Struct("mn_fully_connected_params_t", "FULLY_CONNECTED shapes and requantization.", (
+    Field("batches", I32, "rows of the input"),
+    Field("in_depth", I32, "input features"),
+    Field("out_depth", I32, "output units"),
+    Field("input_offset", I32, "-input zero point, in [-127, 128]"),
+    Field("filter_offset", I32, "-filter zero point (0 for TFLite int8)"),
+    Field("output_offset", I32, "output zero point, in [-128, 127]"),
+    Field("act_min", I32, "lower clamp (fused activation)"),
+    Field("act_max", I32, "upper clamp (fused activation)"),
+    Field("per_channel", I32, "0: mult[0]/shift[0] for every unit; 1: mult[o]/shift[o] per unit"),
+    Field("mult", I32, "multipliers (1 or out_depth)", array=True),
+    Field("shift", I32, "shifts (1 or out_depth)", array=True),
+    Field("folded_bias", I32, "[out_depth] bias + input_offset * row sums of the filter, or NULL",
+          array=True, optional=True),
+))
+
+FULLY_CONNECTED_INT8 = Kernel(
+    func="mn_fully_connected_int8", source="mn_fully_connected_int8.c", params=FULLY_CONNECTED_PARAMS,
+    args=(Arg("input", "input", "int8_t", "[batches][in_depth]"),
+          Arg("filter", "input", "int8_t", "[out_depth][in_depth]"),
+          Arg("bias", "input", "int32_t", "[out_depth], or NULL", optional=True),
+          Arg("output", "output", "int8_t", "[batches][out_depth]")),
+    doc="""FULLY_CONNECTED, int8 activations and weights, int32 bias (TFLM reference FullyConnected /
+FullyConnectedPerChannel). folded_bias, when given (computed at compile time for constant filters with
+filter_offset 0), replaces bias and the input offset: the kernel accumulates plain input*filter
+products (the same integer result, fewer operations).""")

@@ -1,0 +1,29 @@
+"""PAD / PADV2 kernel: micro/kernels_c/mn_pad_int8.c."""
+
+from __future__ import annotations
+
+from micro.kernels.abi import Arg, Field, Kernel, Struct
+
+PAD_PARAMS = Struct("mn_pad_params_t", "PAD shapes, right-aligned to 5-D.", (
+    Field("pad_value", "int32_t", "the pad value in [-128, 127] (output zero point for PAD)"),
+    Field("in_dims", "int32_t", "[5] input extents", array=True),
+    Field("out_dims", "int32_t", "[5] output extents = in_dims + left_pad + right pad", array=True),
+    Field("left_pad", "int32_t", "[5] leading paddings (>= 0)", array=True),
+))
+
+PAD_INT8 = Kernel(
+    func="mn_pad_int8", source="mn_pad_int8.c", params=PAD_PARAMS,
+    args=(Arg("input", "input", "int8_t", "in_dims"),
+          Arg("pad_value", "input", "int8_t", "PADV2's run-time constant_values scalar, or NULL", optional=True),
+          Arg("output", "output", "int8_t", "out_dims")),
+    doc="""PAD / PADV2, int8 (TFLM reference_ops::Pad, up to 5-D). The pad value is *pad_value when given
+(read before any output write), else p->pad_value.
+The output may overlap the input. "Row" below is an output innermost row (out_dims[4] bytes) and its
+"window" the one input row it copies, if any. Modes, chosen at run time from the pointers:
+  forward (overlap, output < input): rows in ascending order; each row's input is moved first (memmove),
+    then its padding is written; once any byte of row p is written, no input row before the window of
+    a later row is read.
+  reverse (overlap, output >= input, so also exactly in place): rows in DESCENDING order (memmove first,
+    padding after); once any byte of row p is written, no input beyond the window of an earlier row is
+    read. micro.ops.pad.overlap_gaps keeps each row's output clear of its own input row as well.
+  no overlap: ascending rows, padding and data in address order (memcpy).""")

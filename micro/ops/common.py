@@ -1,0 +1,55 @@
+"""Helpers every op module uses: options, dtype and activation checks.
+
+An op module (one per TFLite op family, listed in micro.ops.OP_MODULES) defines
+
+    KINDS: tuple[str, ...]          the TFLite builtin names it handles
+    check(op, g) -> list[str]       why the op is unsupported ([] when fine)
+    lower(op, g) -> KernelCall | Alias    (micro.lowered; TFLM's Prepare done in Python)
+"""
+
+from __future__ import annotations
+
+from micro.ir import Graph, Op
+
+# The fused activations TFLM's integer kernels implement as a clamp (micro.quant.activation_range).
+CLAMP_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+
+def opt(op: Op, key: str, default=None):
+    return op.options.get(key, default)
+
+
+def fused_activation(op: Op) -> str:
+    return op.options.get("fused_activation_function", "NONE") or "NONE"
+
+
+def activation_problems(op: Op) -> list[str]:
+    act = fused_activation(op)
+    if act not in CLAMP_ACTIVATIONS:
+        return [f"fused activation {act} is not supported (supported: {', '.join(CLAMP_ACTIVATIONS)})"]
+    return []
+
+
+def require_dtypes(op: Op, g: Graph, positions=None, dtypes=("int8",)) -> list[str]:
+    """Problems if any listed input (all inputs when positions is None) or any output is not of the
+    accepted dtypes."""
+    problems = []
+    idxs = [i for i in op.inputs if i is not None] if positions is None else [
+        op.inputs[p] for p in positions if p < len(op.inputs) and op.inputs[p] is not None]
+    for t_idx in list(idxs) + list(op.outputs):
+        t = g.tensors[t_idx]
+        if t.dtype not in dtypes:
+            problems.append(f"tensor {t_idx} '{t.name}' is {t.dtype}, supported: {', '.join(dtypes)}")
+    return problems
+
+
+def per_tensor_problems(g: Graph, tensors) -> list[str]:
+    """Problems unless every tensor has per-tensor quantization."""
+    problems = []
+    for t_idx in tensors:
+        t = g.tensors[t_idx]
+        if t.quant is None:
+            problems.append(f"tensor {t_idx} '{t.name}' is not quantized")
+        elif t.quant.per_channel:
+            problems.append(f"tensor {t_idx} '{t.name}' is per-channel quantized; per-tensor is required")
+    return problems
