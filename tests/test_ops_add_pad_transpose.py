@@ -28,7 +28,8 @@ from micro.frontend import read_model
 from micro.ops import add
 from micro.ops.add import broadcast_layout
 from micro.ops.transpose import transpose_layout
-from micro.testing.tflite_builder import ModelBuilder, add_layer, pad_layer, transpose_layer
+from micro.testing.layers import add_layer, pad_layer, transpose_layer
+from micro.testing.tflite_builder import ModelBuilder
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 from micro.verify.compare import verify_bytes, verify_file  # noqa: E402

@@ -25,7 +25,7 @@ import pytest
 from micro.frontend import read_model
 from micro.ops import add, conv_2d
 from micro.ops.base import compute_padding
-from micro.testing.tflite_builder import add_layer
+from micro.testing.layers import add_layer
 
 from conftest import need_tool
 

@@ -31,7 +31,8 @@ import pytest
 from micro.frontend import read_model
 from micro.ops import conv_2d, depthwise_conv_2d, pad, pooling
 from micro.ops.base import compute_padding, forward_gap, reverse_gap, window_overlap_gaps
-from micro.testing.tflite_builder import ModelBuilder, pad_layer
+from micro.testing.layers import pad_layer
+from micro.testing.tflite_builder import ModelBuilder
 
 from conftest import need_tool
 
