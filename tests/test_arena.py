@@ -7,7 +7,7 @@ from micro.arena.plan import ArenaPlan
 from micro.compiler import compile_model
 from micro.frontend import load_model
 
-from conftest import MODELS
+from support.paths import MODELS
 
 
 @st.composite

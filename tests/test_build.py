@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, MODELS, need_tool
+from support.paths import DATA, MODELS, need_tool
 from micro.deploy import build as B
 from micro.deploy.boards import BOARDS, get_board
 from micro.cli import main

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, MODELS, need_tool
+from support.paths import DATA, MODELS, need_tool
 from micro.deploy.export_arduino import (CATEGORIES, check_library, check_zip, export_arduino, parse_properties,
                                   quantize_like_c)
 from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from micro.ops import supported_kinds
 from micro.testing import layers as tb
 from micro.testing.quantize import RANGE_KINDS, random_range
-from conftest import need_tool
+from support.paths import need_tool
 
 import micro.verify.compare as verify  # noqa: E402  (the oracle is a test requirement)
 

@@ -27,10 +27,11 @@ from micro.ops import add, conv_2d
 from micro.ops.base import compute_padding
 from micro.testing.layers import add_layer
 
-from conftest import need_tool
+from support.op_models import conv_model
+from support.paths import need_tool
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
-import test_ops_conv as tc  # noqa: E402  (single-op builders and the TFLM comparison)
+import test_ops_conv as tc  # noqa: E402  (the ctypes kernel calls and the TFLM comparison)
 from micro.verify.compare import verify_bytes  # noqa: E402
 
 KERNELS = Path(__file__).resolve().parents[1] / "micro" / "kernels_c"
@@ -71,8 +72,8 @@ def _conv_case(r, kind, in_hw, in_c, out_c, k, stride=(1, 1), padding="SAME", ac
     bias = r.integers(-int(spread), int(spread) + 1, size=out_c).astype(np.int32)
     out_h, _ = compute_padding(padding, in_hw[0], k_h, stride[0])
     out_w, _ = compute_padding(padding, in_hw[1], k_w, stride[1])
-    buf = tc.build_model(kind, (1, *in_hw, in_c), (x_scale, x_zp), w, w_scales, axis, bias,
-                         (1, out_h, out_w, out_c), (y_scale, y_zp), opts)
+    buf = conv_model(kind, (1, *in_hw, in_c), (x_scale, x_zp), w, w_scales, axis, bias,
+                     (1, out_h, out_w, out_c), (y_scale, y_zp), opts)
     xs = [r.integers(-128, 128, size=(1, *in_hw, in_c)).astype(np.int8) for _ in range(2)]
     xs += [np.full((1, *in_hw, in_c), v, np.int8) for v in (-128, 127)]
     return buf, xs

@@ -34,11 +34,12 @@ from micro.ops.base import compute_padding, forward_gap, reverse_gap, window_ove
 from micro.testing.layers import pad_layer
 from micro.testing.tflite_builder import ModelBuilder
 
-from conftest import need_tool
+from support.op_models import conv_model, pool_model, random_conv_case
+from support.oracle import tflm_interpreter
+from support.paths import need_tool
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
-import test_ops_conv as tc  # noqa: E402  (model builder, params struct, TFLM interpreter)
-from test_ops_pooling_softmax_mean import pool_model  # noqa: E402
+import test_ops_conv as tc  # noqa: E402  (params struct)
 
 KERNELS = Path(__file__).resolve().parents[1] / "micro" / "kernels_c"
 SOURCES = ["mn_conv_2d_int8.c", "mn_depthwise_conv_2d_int8.c", "mn_pooling_int8.c", "mn_pad_int8.c"]
@@ -111,8 +112,8 @@ def _conv_like(name, kind, x_shape, out_c, k, stride=(1, 1), padding="SAME", dil
     bias = r.integers(-int(spread), int(spread) + 1, size=out_c).astype(np.int32)
     out_h, _ = compute_padding(padding, h, k_h, stride[0], dilation[0])
     out_w, _ = compute_padding(padding, w, k_w, stride[1], dilation[1])
-    buf = tc.build_model(kind, x_shape, (x_scale, x_zp), wt, w_scales, axis, bias,
-                         (n, out_h, out_w, out_c), (y_scale, y_zp), opts)
+    buf = conv_model(kind, x_shape, (x_scale, x_zp), wt, w_scales, axis, bias,
+                     (n, out_h, out_w, out_c), (y_scale, y_zp), opts)
     g = read_model(buf, "m").main
     (op,) = g.ops
     mod = conv_2d if kind == "CONV_2D" else depthwise_conv_2d
@@ -274,7 +275,7 @@ def _set_runtime_inputs(case: Case, model_inputs) -> None:
 
 
 def _tflm(case: Case) -> list[np.ndarray]:
-    it = tc.tflm_interpreter(case.buf)
+    it = tflm_interpreter(case.buf)
     outs = []
     for ins in case.inputs:
         for i, v in enumerate(ins):
@@ -371,7 +372,7 @@ def test_random_conv_layers_overlap(lib, kind, seed):
     """test_ops_conv's random single-op models (batches, dilations, strides, groups, depth
     multipliers, per-tensor weights, multipliers > 1, no bias; their separate outputs are checked
     against TFLM there) at every forward and reverse placement."""
-    buf, x_shape, r = tc.random_case(kind, seed)
+    buf, x_shape, r = random_conv_case(kind, seed)
     g = read_model(buf, "m").main
     (op,) = g.ops
     mod = conv_2d if kind == "CONV_2D" else depthwise_conv_2d
