@@ -1,4 +1,5 @@
-"""Float NHWC reference ops (TFLite padding rules) used to calibrate the test layers' output ranges."""
+"""Float NHWC reference ops and shape rules (TFLite padding, numpy broadcasting) that calibrate the
+output ranges of the test layers (`micro.testing.layers`)."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ def choose_qparams(lo: float, hi: float) -> tuple[float, int]:
 
 
 def quantize(x: np.ndarray, scale: float, zp: int) -> np.ndarray:
+    """Float values -> int8 at (scale, zero point), rounded and saturated."""
     return np.clip(np.round(x / scale) + zp, -128, 127).astype(np.int8)
 
 
