@@ -20,7 +20,7 @@ from micro.frontend import load_model
 from micro.compiler import compile_model
 from micro.verify.compare import random_inputs
 from micro.verify.board import verify_on_board
-from test_models import real_inputs
+from support.datasets import real_inputs
 from test_firmware_qemu import BOARD_MODELS
 M = Path(os.environ.get('MICRO_SHARED', ROOT.parent / 'shared')) / 'models'
 rows=[]

@@ -1,29 +1,8 @@
-import os
-import shutil
-from pathlib import Path
+"""Test session setup. Shared helpers live in tests/support (see its docstring) and are imported as
+`from support.<module> import ...`: pyproject.toml puts tests/ on sys.path (pytest `pythonpath`)."""
 
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MICRO_SHARED", ROOT.parent / "shared")).resolve()
-MODELS = SHARED / "models"
-OPS = MODELS / "ops"
-DATA = SHARED / "data"
-IN_CI = bool(os.environ.get("CI"))
+from support.paths import SHARED
 
 
-def need_tool(name: str) -> str:
-    """The path of a tool the test needs. In CI a missing tool is a failure, not a skip."""
-    path = shutil.which(name)
-    if path is None:
-        if IN_CI:
-            pytest.fail(f"{name} is not installed: .ci/run must install it")
-        pytest.skip(f"{name} is not installed here (apt-get install it; CI installs it)")
-    return path
-
-
-@pytest.fixture(scope="session")
-def shared_models() -> Path:
-    if not MODELS.is_dir():
-        pytest.fail(f"shared models not found at {MODELS}: set MICRO_SHARED to the shared/ folder")
-    return MODELS
+def pytest_report_header() -> str:
+    return f"shared corpus (MICRO_SHARED): {SHARED}"

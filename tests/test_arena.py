@@ -6,8 +6,9 @@ from micro.arena.lifetimes import Buffer, lower_bound
 from micro.arena.plan import ArenaPlan
 from micro.compiler import compile_model
 from micro.frontend import load_model
+from micro.verify.oracle import tflm_arena_bytes
 
-from conftest import MODELS
+from support.paths import MODELS
 
 
 @st.composite
@@ -40,8 +41,6 @@ def test_reshape_output_shares_its_input_buffer():
 
 
 def test_arena_is_at_most_tflm_tensor_arena_on_kws():
-    from micro.verify.oracle import tflm_arena_bytes
-
     path = MODELS / "mlperf_tiny_kws_ref_model.tflite"
     m = load_model(path)
     c = compile_model(m)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, MODELS, need_tool
+from support.paths import DATA, MODELS, need_tool
 from micro.deploy import build as B
 from micro.deploy.boards import BOARDS, get_board
 from micro.cli import main
@@ -116,11 +116,11 @@ def test_mobilenet_v2_does_not_fit_and_says_why():
 
 
 def _too_big_model(tmp_path) -> Path:
-    """A small synthetic model (micro.testing.tflite_builder) whose output alone needs 288 KB of arena."""
-    from micro.testing import tflite_builder as tb
+    """A small synthetic model (micro.testing.layers) whose output alone needs 288 KB of arena."""
+    from micro.testing.layers import conv_layer
     rng = np.random.default_rng(0)
     path = tmp_path / "too_big.tflite"
-    path.write_bytes(tb.conv_layer(rng, h=192, w=192, cin=4, cout=8, kh=1, kw=1))
+    path.write_bytes(conv_layer(rng, h=192, w=192, cin=4, cout=8, kh=1, kw=1))
     return path
 
 
@@ -296,9 +296,9 @@ def test_elf_sections_of_an_object_file(tmp_path):
 
 def _model_with_metadata(tmp_path) -> Path:
     from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata
-    from micro.testing import tflite_builder as tb
+    from micro.testing.layers import fully_connected_layer
     rng = np.random.default_rng(1)
-    data = tb.fully_connected_layer(rng, in_depth=16, units=3)
+    data = fully_connected_layer(rng, in_depth=16, units=3)
     fb = build_metadata(name="Traffic light", description="red, amber or green", version="1.2.0", author="A. Person",
                         license="MIT", inputs=[TensorMeta(name="rgb", content="image", color_space="rgb",
                                                           mean=[127.5, 127.0, 126.0], std=[128.0],

@@ -8,9 +8,10 @@ import numpy as np
 
 from micro.cli import main
 
-from conftest import MODELS
+from support.corpus import shared_model
+from support.op_models import NEVER_SUPPORTED_OPS, never_supported_model
 
-KWS = str(MODELS / "mlperf_tiny_kws_ref_model.tflite")
+KWS = str(shared_model("mlperf_tiny_kws_ref_model"))
 
 
 def test_compile_writes_c_and_prints_arena(tmp_path, capsys):
@@ -33,15 +34,21 @@ def test_inspect_table_and_json(capsys):
     assert len(info["ops"]) == 13
 
 
-def test_inspect_shows_unsupported_ops_without_failing(capsys):
-    assert main(["inspect", str(MODELS / "tflm_keyword_scrambled.tflite"), "--no-oracle"]) == 0
+def _never_supported(tmp_path):
+    path = tmp_path / "never_supported.tflite"
+    path.write_bytes(never_supported_model())
+    return str(path)
+
+
+def test_inspect_shows_unsupported_ops_without_failing(tmp_path, capsys):
+    assert main(["inspect", _never_supported(tmp_path), "--no-oracle"]) == 0
     assert "NOT SUPPORTED" in capsys.readouterr().out
 
 
 def test_compile_unsupported_model_fails_cleanly(tmp_path, capsys):
-    assert main(["compile", str(MODELS / "tflm_keyword_scrambled.tflite"), "-o", str(tmp_path / "o")]) == 2
+    assert main(["compile", _never_supported(tmp_path), "-o", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "SVDF" in err and "op #1" in err
+    assert NEVER_SUPPORTED_OPS[0] in err and "op #1" in err
     assert not (tmp_path / "o").exists()
 
 

@@ -16,7 +16,7 @@ from micro.frontend import read_model
 from micro.testing.tflite_builder import ModelBuilder
 from micro.verify.compare import verify_compiled
 
-from conftest import need_tool
+from support.paths import need_tool
 
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O1"]
 

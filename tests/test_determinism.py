@@ -10,7 +10,7 @@ from micro.codegen import emit_c
 from micro.compiler import compile_model, support_problems
 from micro.frontend import load_model
 
-from conftest import MODELS
+from support.paths import MODELS
 
 
 def _burn(seconds: float) -> None:

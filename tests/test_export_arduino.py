@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, MODELS, need_tool
+from support.paths import DATA, MODELS, need_tool
 from micro.deploy.export_arduino import (CATEGORIES, check_library, check_zip, export_arduino, parse_properties,
                                   quantize_like_c)
 from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata
@@ -46,10 +46,10 @@ def kws_lib(tmp_path_factory):
 
 
 def _metadata_model(tmp_path) -> Path:
-    """A model built with micro.testing.tflite_builder carrying TFLite metadata and a packed label file."""
-    from micro.testing import tflite_builder as tb
+    """A model built with micro.testing.layers carrying TFLite metadata and a packed label file."""
+    from micro.testing.layers import fully_connected_layer
     rng = np.random.default_rng(7)
-    data = tb.fully_connected_layer(rng, in_depth=24, units=5)
+    data = fully_connected_layer(rng, in_depth=24, units=5)
     fb = build_metadata(name="Fruit classifier", description="Five fruits from 24 features.", version="2.1.0",
                         author="Test Author <test@example.com>", license="Apache-2.0",
                         inputs=[TensorMeta(name="features", content="feature", mean=[0.5], std=[2.0])],

@@ -19,7 +19,7 @@ from micro.deploy.protocol import FaultyPort, ProtocolError
 from micro.deploy.qemu import QemuError, run_selftest
 from micro.verify.compare import random_inputs
 
-from conftest import MODELS, need_tool
+from support.paths import MODELS, need_tool
 
 BOARD = "mps2_an386"
 # Every model of the compiler-core list that fits the board. mobilenet_v2 (3.5 MB of weights, 2.4 MB arena)
@@ -175,7 +175,7 @@ def test_cli_boards_run_and_verify(tmp_path):
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in LARGE else n
                                   for n in BOARD_MODELS])
 def test_model_bit_exact_on_the_board(name):
-    from test_models import real_inputs
+    from support.datasets import real_inputs
 
     c = _compiled(name)
     sets = _sets(c, 1, 99) if name in LARGE else real_inputs(name)[:2] + _sets(c, 2, 99)

@@ -4,12 +4,15 @@ import pytest
 from micro.compiler import compile_model
 from micro.errors import ModelError, UnsupportedModelError
 from micro.frontend import load_model, read_model
+from micro.testing.tflite_builder import ModelBuilder
 
-from conftest import MODELS
+from support.corpus import corpus_models
+from support.op_models import NEVER_SUPPORTED_OPS, never_supported_model
+from support.paths import MODELS
 
 
 def test_every_shared_model_parses():
-    for path in sorted(MODELS.glob("*.tflite")):
+    for path in corpus_models("*.tflite", folder=MODELS):
         m = load_model(path)
         assert m.subgraphs and m.main.ops, path.name
         assert len(m.source_sha256) == 64
@@ -42,20 +45,19 @@ def test_not_a_model_is_a_clear_error(tmp_path):
 
 
 def test_unsupported_ops_are_all_listed_with_index_and_version():
-    m = load_model(MODELS / "tflm_keyword_scrambled.tflite")
+    m = read_model(never_supported_model(), "never_supported")
     with pytest.raises(UnsupportedModelError) as err:
         compile_model(m)
     text = str(err.value)
-    svdf = [op for op in m.main.ops if op.kind == "SVDF"]
-    assert len(svdf) == 7
-    for op in svdf:
-        assert f"op #{op.index} SVDF (version {op.version})" in text
-    assert "QUANTIZE" in text and "Nothing was generated" in text
+    unsupported = [op for op in m.main.ops if op.kind in NEVER_SUPPORTED_OPS]
+    assert [op.kind for op in unsupported] == list(NEVER_SUPPORTED_OPS)
+    assert sorted({op.version for op in unsupported}) == [1, 2]
+    for op in unsupported:
+        assert f"op #{op.index} {op.kind} (version {op.version})" in text
+    assert "RESHAPE" not in text and "Nothing was generated" in text
 
 
 def test_float_model_is_rejected_before_generation():
-    from micro.testing.tflite_builder import ModelBuilder
-
     b = ModelBuilder()
     x = b.tensor("x", (1, 4), "float32")
     y = b.tensor("y", (1, 4), "float32")

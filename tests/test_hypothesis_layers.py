@@ -1,6 +1,6 @@
 """Property-based tests: random converter-like int8 single-op models, bit-exact against TFLM.
 
-Each example builds one model with micro.testing.tflite_builder (small shapes, scales chosen as
+Each example builds one model with micro.testing.layers (small shapes, scales chosen as
 the TFLite converter would) and runs micro's full pipeline through
 `micro.verify.compare.verify_bytes` (compile -> host gcc -> compare every tensor with the TFLM
 oracle on random full-range inputs). An op is tested only once its module is in micro/ops
@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from micro.ops import supported_kinds
-from micro.testing import tflite_builder as tb
-from conftest import need_tool
+from micro.testing import layers as tb
+from micro.testing.quantize import RANGE_KINDS, random_range
+from support.paths import need_tool
 
 import micro.verify.compare as verify  # noqa: E402  (the oracle is a test requirement)
 
@@ -33,7 +34,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, data
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 ACTS = st.sampled_from(["NONE", "RELU", "RELU6", "RELU_N1_TO_1"])
-RANGES = st.sampled_from(tb.RANGE_KINDS)
+RANGES = st.sampled_from(RANGE_KINDS)
 # Output scale multiplier: 1 is the converter's choice; the others stress saturation and large multipliers.
 OUT_MULT = st.sampled_from([1.0, 0.25, 0.02, 3.0])
 SEEDS = st.integers(0, 2**16)
@@ -53,7 +54,7 @@ def _host_compiler():
 
 def check(make, seed: int, range_kind: str, params: dict, name: str) -> None:
     rng = np.random.default_rng(seed)
-    in_range = tb.random_range(rng, range_kind)
+    in_range = random_range(rng, range_kind)
     data = make(rng, in_range=in_range, **params)
     report = verify.verify_bytes(data, name=name, random=3, seed=0)
     assert report.ok, f"{name} seed={seed} range={range_kind} in_range={in_range} params={params}: {report}"
@@ -140,7 +141,7 @@ def broadcast_pair(draw, max_rank=4):
 @st.composite
 def add_params(draw):
     a, b = draw(broadcast_pair())
-    return dict(shape_a=a, shape_b=b, act=draw(ACTS), range_b=tb.random_range(
+    return dict(shape_a=a, shape_b=b, act=draw(ACTS), range_b=random_range(
         np.random.default_rng(draw(SEEDS)), draw(RANGES)), const_b=draw(st.booleans()),
                 out_scale_mult=draw(OUT_MULT))
 

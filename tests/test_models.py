@@ -1,66 +1,67 @@
-"""Whole shared models: every tensor bit-exact with TFLM on real and random inputs."""
+"""Whole shared models: every tensor bit-exact with TFLM on real and random inputs.
+
+The MUST_PASS models (support.corpus) must compile and verify; every other shared model must verify
+too once micro supports all its ops (single subgraph), and until then fail with the unsupported-op
+error. That error itself is tested on a synthetic model whose custom ops micro never supports."""
 
 import numpy as np
 import pytest
 
+from micro.codegen import emit_c
 from micro.compiler import compile_model
 from micro.errors import UnsupportedModelError
-from micro.frontend import load_model
+from micro.frontend import load_model, read_model
+from micro.ops import supported_kinds
 from micro.verify.compare import random_inputs, verify_compiled
+from micro.verify.host import HostModel
 
-from conftest import MODELS
-import datasets
+from support import datasets
+from support.corpus import LARGE, MUST_PASS, corpus_models, shared_model, shared_models
+from support.op_models import NEVER_SUPPORTED_OPS, never_supported_model
+from support.paths import MODELS
 
-MUST_PASS = [
-    "mlperf_tiny_kws_ref_model", "mlperf_tiny_ic_resnet8_quant", "mlperf_tiny_ic_resnet_large_int8",
-    "mlperf_tiny_sww_ref_model", "mlzoo_ds_cnn_s_int8", "mlzoo_micronet_vww2_50x50_int8",
-    "tflm_micro_speech_quantized", "tflm_hello_world_int8", "tflm_person_detect", "tflm_simple_add_int8",
-    "tflm_xtensa_mobilenet_v2_int8_1x3x224x224",
-]
-LARGE = {"tflm_xtensa_mobilenet_v2_int8_1x3x224x224", "mlperf_tiny_ic_resnet_large_int8"}
 RANDOM_SETS = 20
+OTHERS = [p for p in corpus_models("*.tflite", folder=MODELS) if p.stem not in MUST_PASS]
 
 
-def real_inputs(name: str) -> list[list[np.ndarray]]:
-    if name == "tflm_person_detect":
-        return list(datasets.person_detect_inputs().values())
-    if name == "mlperf_tiny_sww_ref_model":
-        return datasets.sww_inputs()
-    if name == "tflm_micro_speech_quantized":
-        return [[datasets.micro_speech_features(w)] for w in ("yes_1000ms.wav", "no_1000ms.wav")]
-    return []
-
-
-def _verify(name: str, random_sets: int):
-    path = MODELS / f"{name}.tflite"
+def _verify(path, random_sets: int):
     compiled = compile_model(load_model(path))
     rng = np.random.default_rng(1234)
-    sets = real_inputs(name) + [random_inputs(compiled.graph, rng) for _ in range(random_sets)]
+    sets = datasets.real_inputs(path.stem) + [random_inputs(compiled.graph, rng) for _ in range(random_sets)]
     return verify_compiled(compiled, path.read_bytes(), sets)
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in LARGE else n
-                                  for n in MUST_PASS])
-def test_model_bit_exact(name):
-    report = _verify(name, RANDOM_SETS)
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.stem in LARGE else p
+                                  for p in shared_models(MUST_PASS)], ids=lambda p: p.stem)
+def test_model_bit_exact(path):
+    report = _verify(path, RANDOM_SETS)
     assert report.ok, report.summary()
     assert report.inputs_run >= RANDOM_SETS
 
 
-def test_other_shared_models_fail_with_the_unsupported_op_error():
-    others = sorted(p for p in MODELS.glob("*.tflite") if p.stem not in MUST_PASS)
-    assert others
-    for path in others:
-        with pytest.raises(UnsupportedModelError) as err:
-            compile_model(load_model(path))
-        assert "op #" in str(err.value) or "subgraph" in str(err.value), path.name
+@pytest.mark.parametrize("path", OTHERS, ids=lambda p: p.stem)
+def test_other_shared_model_is_bit_exact_once_its_ops_are_supported(path):
+    model = load_model(path)
+    if len(model.subgraphs) == 1 and {op.kind for op in model.main.ops} <= set(supported_kinds()):
+        report = _verify(path, 3)
+        assert report.ok, report.summary()
+        return
+    with pytest.raises(UnsupportedModelError) as err:
+        compile_model(model)
+    assert "op #" in str(err.value) or "subgraph" in str(err.value), path.name
+
+
+def test_unsupported_ops_fail_with_the_unsupported_op_error():
+    with pytest.raises(UnsupportedModelError) as err:
+        compile_model(read_model(never_supported_model(), "never_supported"))
+    text = str(err.value)
+    for index, kind in enumerate(NEVER_SUPPORTED_OPS, start=1):
+        assert f"op #{index} {kind}" in text
+    assert "op #0" not in text
 
 
 def test_person_detect_classifies_the_shared_images():
-    from micro.codegen import emit_c
-    from micro.verify.host import HostModel
-
-    compiled = compile_model(load_model(MODELS / "tflm_person_detect.tflite"))
+    compiled = compile_model(load_model(shared_model("tflm_person_detect")))
     host = HostModel(compiled, emit_c(compiled))
     imgs = datasets.person_detect_inputs()
     (person,), _ = host.run(imgs["person"])
@@ -70,10 +71,7 @@ def test_person_detect_classifies_the_shared_images():
 
 
 def test_micro_speech_hears_yes_and_no():
-    from micro.codegen import emit_c
-    from micro.verify.host import HostModel
-
-    compiled = compile_model(load_model(MODELS / "tflm_micro_speech_quantized.tflite"))
+    compiled = compile_model(load_model(shared_model("tflm_micro_speech_quantized")))
     host = HostModel(compiled, emit_c(compiled))
     for wav, label in (("yes_1000ms.wav", "yes"), ("no_1000ms.wav", "no")):
         (scores,), _ = host.run([datasets.micro_speech_features(wav)])

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 from pathlib import Path
 
 import numpy as np
@@ -27,16 +26,16 @@ from micro.kernels.add import ADD_INT8
 from micro.ops import add
 from micro.ops.add import broadcast_layout
 from micro.ops.transpose import transpose_layout
-from micro.testing.tflite_builder import ModelBuilder, add_layer, pad_layer, transpose_layer
+from micro.testing.layers import add_layer, pad_layer, transpose_layer
+from micro.testing.tflite_builder import ModelBuilder
+
+from support.corpus import corpus_models, shared_model, shared_models
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 from micro.verify.compare import verify_bytes, verify_file  # noqa: E402
 from support.kernel_bindings import build_kernel_library  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-MODELS = Path(os.environ.get("MICRO_SHARED", ROOT.parent / "shared")).resolve() / "models"
-CORPUS = sorted(p for pat in ("add__*.tflite", "pad__*.tflite", "transpose__*.tflite")
-                for p in (MODELS / "ops").glob(pat))
+CORPUS = corpus_models("add__*.tflite", "pad__*.tflite", "transpose__*.tflite")
 REAL = ["mlperf_tiny_ic_resnet8_quant", "mlperf_tiny_ic_resnet_large_int8",
         "mlzoo_micronet_vww2_50x50_int8", "mlzoo_rnnoise_int8",
         "tflm_xtensa_mobilenet_v2_int8_1x3x224x224"]
@@ -49,9 +48,8 @@ def _exact(buf: bytes, name: str, random: int = 3, seed: int = 0, inputs=None):
 
 # --------------------------------------------------------------------------- corpus
 
-@pytest.mark.parametrize("path", CORPUS + [MODELS / "tflm_simple_add_int8.tflite"], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", CORPUS + [shared_model("tflm_simple_add_int8")], ids=lambda p: p.stem)
 def test_corpus_model(path):
-    assert path.exists(), f"{path} missing: set MICRO_SHARED"
     report = verify_file(path, random=5)
     assert report.ok, report.summary()
 
@@ -107,10 +105,7 @@ def _qargs(t):
 
 def _real_layers(kind: str):
     out = []
-    for name in REAL:
-        path = MODELS / f"{name}.tflite"
-        if not path.exists():
-            continue
+    for name, path in zip(REAL, shared_models(REAL)):
         g = load_model(path).main
         seen = set()
         for op in g.ops:

@@ -24,12 +24,13 @@ from micro.kernels.conv_2d import CONV_2D_INT8
 from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
 from micro.ops import add, conv_2d, depthwise_conv_2d
 from micro.ops.window import requant_rows
-from micro.testing.tflite_builder import add_layer
+from micro.testing.layers import add_layer
 
-from conftest import need_tool
+from support.op_models import conv_model
+from support.paths import need_tool
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
-import test_ops_conv as tc  # noqa: E402  (single-op builders and the TFLM comparison)
+from support.conv_checks import compare_conv_op  # noqa: E402
 from micro.verify.compare import verify_bytes  # noqa: E402
 from support.kernel_bindings import build_kernel_library  # noqa: E402
 
@@ -63,8 +64,8 @@ def _conv_case(r, kind, in_hw, in_c, out_c, k, stride=(1, 1), padding="SAME", ac
     bias = r.integers(-int(spread), int(spread) + 1, size=out_c).astype(np.int32)
     out_h, _ = compute_padding(padding, in_hw[0], k_h, stride[0])
     out_w, _ = compute_padding(padding, in_hw[1], k_w, stride[1])
-    buf = tc.build_model(kind, (1, *in_hw, in_c), (x_scale, x_zp), w, w_scales, axis, bias,
-                         (1, out_h, out_w, out_c), (y_scale, y_zp), opts)
+    buf = conv_model(kind, (1, *in_hw, in_c), (x_scale, x_zp), w, w_scales, axis, bias,
+                     (1, out_h, out_w, out_c), (y_scale, y_zp), opts)
     xs = [r.integers(-128, 128, size=(1, *in_hw, in_c)).astype(np.int8) for _ in range(2)]
     xs += [np.full((1, *in_hw, in_c), v, np.int8) for v in (-128, 127)]
     return buf, xs
@@ -80,13 +81,13 @@ def test_conv_block_edges(lib, in_c, k, out_c):
         if padding == "VALID" and (in_hw[0] < k[0] or in_hw[1] < k[1]):
             continue
         buf, xs = _conv_case(r, "CONV_2D", in_hw, in_c, out_c, k, stride, padding, act="RELU")
-        tc._compare_single_op(lib, buf, xs)
+        compare_conv_op(lib, buf, xs)
 
 
 def test_grouped_conv(lib):
     r = np.random.default_rng(5)
     buf, xs = _conv_case(r, "CONV_2D", (6, 5), 12, 9, (3, 3), groups=3)
-    tc._compare_single_op(lib, buf, xs)
+    compare_conv_op(lib, buf, xs)
 
 
 @pytest.mark.parametrize("in_c,k,mult", [(16, (3, 3), 1), (64, (3, 3), 1), (33, (3, 3), 1),
@@ -94,7 +95,7 @@ def test_grouped_conv(lib):
 def test_depthwise_paths(lib, in_c, k, mult):
     r = np.random.default_rng(in_c + 100 * k[0] + mult)
     buf, xs = _conv_case(r, "DEPTHWISE_CONV_2D", (9, 9), in_c, in_c * mult, k, mult=mult)
-    tc._compare_single_op(lib, buf, xs)
+    compare_conv_op(lib, buf, xs)
 
 
 def test_depthwise_minus_128_weight_falls_back(lib):
@@ -104,7 +105,7 @@ def test_depthwise_minus_128_weight_falls_back(lib):
         w[0, 1, 1, 3] = -128  # one channel of the first 16-channel block
 
     buf, xs = _conv_case(r, "DEPTHWISE_CONV_2D", (6, 6), 32, 32, (3, 3), w_fix=fix)
-    tc._compare_single_op(lib, buf, xs)
+    compare_conv_op(lib, buf, xs)
 
 
 # --------------------------------------------------------------------------- requantization

@@ -36,14 +36,15 @@ from micro.kernels.pad import PAD_INT8
 from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
 from micro.ops import conv_2d, depthwise_conv_2d, pad, pooling
 from micro.ops.window import window_overlap_gaps
-from micro.testing.tflite_builder import ModelBuilder, pad_layer
+from micro.testing.layers import pad_layer
+from micro.testing.tflite_builder import ModelBuilder
 
-from conftest import need_tool
 from support.kernel_bindings import STRICT, KernelLibrary, build_kernel_library
+from support.op_models import conv_model, pool_model, random_conv_case
+from support.oracle import tflm_interpreter
+from support.paths import need_tool
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
-import test_ops_conv as tc  # noqa: E402  (model builder, params struct, TFLM interpreter)
-from test_ops_pooling_softmax_mean import pool_model  # noqa: E402
 
 KERNELS = [CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, AVERAGE_POOL_INT8, MAX_POOL_INT8, PAD_INT8]
 ARM = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
@@ -106,8 +107,8 @@ def _conv_like(name, kind, x_shape, out_c, k, stride=(1, 1), padding="SAME", dil
     bias = r.integers(-int(spread), int(spread) + 1, size=out_c).astype(np.int32)
     out_h, _ = compute_padding(padding, h, k_h, stride[0], dilation[0])
     out_w, _ = compute_padding(padding, w, k_w, stride[1], dilation[1])
-    buf = tc.build_model(kind, x_shape, (x_scale, x_zp), wt, w_scales, axis, bias,
-                         (n, out_h, out_w, out_c), (y_scale, y_zp), opts)
+    buf = conv_model(kind, x_shape, (x_scale, x_zp), wt, w_scales, axis, bias,
+                     (n, out_h, out_w, out_c), (y_scale, y_zp), opts)
     g = read_model(buf, "m").main
     (op,) = g.ops
     mod = conv_2d if kind == "CONV_2D" else depthwise_conv_2d
@@ -266,7 +267,7 @@ def _set_runtime_inputs(case: Case, model_inputs) -> None:
 
 
 def _tflm(case: Case) -> list[np.ndarray]:
-    it = tc.tflm_interpreter(case.buf)
+    it = tflm_interpreter(case.buf)
     outs = []
     for ins in case.inputs:
         for i, v in enumerate(ins):
@@ -363,7 +364,7 @@ def test_random_conv_layers_overlap(lib, kind, seed):
     """test_ops_conv's random single-op models (batches, dilations, strides, groups, depth
     multipliers, per-tensor weights, multipliers > 1, no bias; their separate outputs are checked
     against TFLM there) at every forward and reverse placement."""
-    buf, x_shape, r = tc.random_case(kind, seed)
+    buf, x_shape, r = random_conv_case(kind, seed)
     g = read_model(buf, "m").main
     (op,) = g.ops
     mod = conv_2d if kind == "CONV_2D" else depthwise_conv_2d

@@ -25,6 +25,8 @@ from micro.kernels.mean import MEAN_INT8
 from micro.kernels.softmax import SOFTMAX_INT8
 from micro.testing.tflite_builder import ModelBuilder
 
+from support.op_models import pool_model
+
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 from micro.verify.compare import verify_bytes  # noqa: E402
 from support.kernel_bindings import build_kernel_library  # noqa: E402
@@ -46,18 +48,6 @@ def softmax_model(shape, beta=1.0, scale=0.0235, zp=0, out="int8") -> bytes:
     else:
         y = b.tensor("output", shape, "int16", scale=1.0 / 65536.0, zero_point=-32768)
     b.op("SOFTMAX", [x], [y], {"beta": float(beta)})
-    return b.finish()
-
-
-def pool_model(kind, in_shape, fh, fw, sh, sw, padding, act="NONE", scale=0.05, zp=-3) -> bytes:
-    n, h, w, c = in_shape
-    oh, _ = compute_padding(padding, h, fh, sh)
-    ow, _ = compute_padding(padding, w, fw, sw)
-    b = ModelBuilder()
-    x = b.tensor("input", in_shape, "int8", scale=scale, zero_point=zp)
-    y = b.tensor("output", (n, oh, ow, c), "int8", scale=scale, zero_point=zp)
-    b.op(kind, [x], [y], {"padding": padding, "stride_h": sh, "stride_w": sw, "filter_height": fh,
-                          "filter_width": fw, "fused_activation_function": act})
     return b.finish()
 
 

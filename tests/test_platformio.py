@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, need_tool
+from support.paths import ROOT, need_tool
 from micro.deploy.boards import BOARDS
 from micro.deploy import platformio as P
 

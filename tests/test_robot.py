@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, need_tool
+from support.paths import ROOT, need_tool
 
 import robot  # noqa: E402  (robotframework: a test requirement)
 from robot.api import ExecutionResult  # noqa: E402

@@ -1,4 +1,5 @@
-"""The test-model builder writes flatbuffers that TFLM and micro's frontend both read as intended."""
+"""The test-model builder and layer generators (micro.testing) write flatbuffers that TFLM and micro's frontend
+both read as intended."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import pytest
 import tflite
 
 from micro.frontend import read_model
-from micro.testing import tflite_builder as tb
+from micro.testing import layers
+from micro.testing.float_ops import conv2d_float
+from micro.testing.quantize import choose_qparams
 from micro.testing.tflite_builder import ModelBuilder
+from micro.testing.tflite_options import options_class_name
 
 from tflite_micro.python.tflite_micro import runtime  # noqa: E402  (the oracle)
 
@@ -101,7 +105,7 @@ def test_conv_runs_in_tflm_and_matches_a_numpy_reference():
     xf = (xq.astype(np.float64) + 3) * np.float32(0.05)
     wf = ref["w"].astype(np.float64) * ref["wsc"].reshape(-1, 1, 1, 1)
     bf = g.tensors[2].data * g.tensors[2].quant.scale.astype(np.float64)
-    yf = tb.conv2d_float(xf, wf, bf, (2, 1), (1, 1), "SAME")
+    yf = conv2d_float(xf, wf, bf, (2, 1), (1, 1), "SAME")
     yq = np.clip(np.round(np.clip(yf, 0, 6) / np.float32(0.1)) + 7, -128, 127)
     assert np.abs(out.astype(np.int64) - yq).max() <= 1
 
@@ -145,7 +149,7 @@ def test_vector_and_float_options():
     ("STRIDED_SLICE", {"shrink_axis_mask": 3}, "StridedSliceOptions"),
 ])
 def test_options_tables(kind, options, expected):
-    assert tb.options_class_name(kind) == expected
+    assert options_class_name(kind) == expected
     b = ModelBuilder()
     x = b.tensor("x", (2, 3), "int8", scale=0.1, zero_point=0)
     y = b.tensor("y", (2, 3), "int8", scale=0.1, zero_point=0)
@@ -214,23 +218,23 @@ def test_large_and_custom_op_codes():
 # ---- layer generators ----------------------------------------------------------------------
 
 LAYERS = {
-    "conv": lambda r: tb.conv_layer(r, 1, 7, 6, 3, 5, 3, 2, (2, 1), 1, "SAME", "RELU", True, True),
-    "conv_pt_nobias": lambda r: tb.conv_layer(r, 2, 6, 6, 2, 3, 3, 3, 1, 2, "VALID", "NONE", False, False),
-    "depthwise": lambda r: tb.depthwise_layer(r, 1, 6, 7, 3, 2, 3, 3, 2, 1, "SAME", "RELU6"),
-    "depthwise_pt": lambda r: tb.depthwise_layer(r, 1, 5, 5, 4, 1, 2, 2, 1, 2, "VALID", "NONE", False, False),
-    "fc": lambda r: tb.fully_connected_layer(r, 3, 12, 5, "RELU", True, True),
-    "fc_pt_nobias": lambda r: tb.fully_connected_layer(r, 2, 8, 7, "NONE", False, False),
-    "fc_3d_keep": lambda r: tb.fully_connected_layer(r, in_shape=(2, 3, 8), units=4, keep_num_dims=True),
-    "avg_pool": lambda r: tb.pool_layer(r, "AVERAGE_POOL_2D", 1, 7, 7, 3, 3, 3, 2, "SAME"),
-    "max_pool": lambda r: tb.pool_layer(r, "MAX_POOL_2D", 1, 6, 5, 2, 2, 3, (2, 1), "VALID"),
-    "softmax": lambda r: tb.softmax_layer(r, (2, 3, 7), beta=0.7),
-    "add": lambda r: tb.add_layer(r, (1, 4, 1, 3), (1, 1, 5, 3), "RELU"),
-    "add_const": lambda r: tb.add_layer(r, (1, 3, 3, 4), (4,), const_b=True),
-    "pad": lambda r: tb.pad_layer(r, (1, 3, 4, 2), ((0, 0), (1, 2), (0, 3), (0, 0))),
-    "mean": lambda r: tb.mean_layer(r, (1, 4, 5, 3), (1, 2), True),
-    "mean_nokeep": lambda r: tb.mean_layer(r, (2, 6, 3), (-1,), False),
-    "transpose": lambda r: tb.transpose_layer(r, (2, 3, 1, 4, 2), (4, 2, 0, 3, 1)),
-    "reshape": lambda r: tb.reshape_layer(r, (1, 2, 3, 4), (6, 4)),
+    "conv": lambda r: layers.conv_layer(r, 1, 7, 6, 3, 5, 3, 2, (2, 1), 1, "SAME", "RELU", True, True),
+    "conv_pt_nobias": lambda r: layers.conv_layer(r, 2, 6, 6, 2, 3, 3, 3, 1, 2, "VALID", "NONE", False, False),
+    "depthwise": lambda r: layers.depthwise_layer(r, 1, 6, 7, 3, 2, 3, 3, 2, 1, "SAME", "RELU6"),
+    "depthwise_pt": lambda r: layers.depthwise_layer(r, 1, 5, 5, 4, 1, 2, 2, 1, 2, "VALID", "NONE", False, False),
+    "fc": lambda r: layers.fully_connected_layer(r, 3, 12, 5, "RELU", True, True),
+    "fc_pt_nobias": lambda r: layers.fully_connected_layer(r, 2, 8, 7, "NONE", False, False),
+    "fc_3d_keep": lambda r: layers.fully_connected_layer(r, in_shape=(2, 3, 8), units=4, keep_num_dims=True),
+    "avg_pool": lambda r: layers.pool_layer(r, "AVERAGE_POOL_2D", 1, 7, 7, 3, 3, 3, 2, "SAME"),
+    "max_pool": lambda r: layers.pool_layer(r, "MAX_POOL_2D", 1, 6, 5, 2, 2, 3, (2, 1), "VALID"),
+    "softmax": lambda r: layers.softmax_layer(r, (2, 3, 7), beta=0.7),
+    "add": lambda r: layers.add_layer(r, (1, 4, 1, 3), (1, 1, 5, 3), "RELU"),
+    "add_const": lambda r: layers.add_layer(r, (1, 3, 3, 4), (4,), const_b=True),
+    "pad": lambda r: layers.pad_layer(r, (1, 3, 4, 2), ((0, 0), (1, 2), (0, 3), (0, 0))),
+    "mean": lambda r: layers.mean_layer(r, (1, 4, 5, 3), (1, 2), True),
+    "mean_nokeep": lambda r: layers.mean_layer(r, (2, 6, 3), (-1,), False),
+    "transpose": lambda r: layers.transpose_layer(r, (2, 3, 1, 4, 2), (4, 2, 0, 3, 1)),
+    "reshape": lambda r: layers.reshape_layer(r, (1, 2, 3, 4), (6, 4)),
 }
 
 
@@ -264,11 +268,11 @@ def test_layers_are_deterministic():
 
 
 UNFUSED = {
-    "conv": lambda r: tb.conv_layer(r, 1, 7, 6, 3, 5, 3, 2, (2, 1), 1, "SAME", "NONE", True, True),
-    "conv_pt": lambda r: tb.conv_layer(r, 1, 7, 6, 3, 5, 3, 2, 1, 1, "VALID", "NONE", False, True),
-    "depthwise": lambda r: tb.depthwise_layer(r, 1, 6, 7, 3, 2, 3, 3, 2, 1, "SAME", "NONE"),
-    "fc": lambda r: tb.fully_connected_layer(r, 3, 12, 5, "NONE", True, True),
-    "add": lambda r: tb.add_layer(r, (1, 4, 1, 3), (1, 1, 5, 3), "NONE"),
+    "conv": lambda r: layers.conv_layer(r, 1, 7, 6, 3, 5, 3, 2, (2, 1), 1, "SAME", "NONE", True, True),
+    "conv_pt": lambda r: layers.conv_layer(r, 1, 7, 6, 3, 5, 3, 2, 1, 1, "VALID", "NONE", False, True),
+    "depthwise": lambda r: layers.depthwise_layer(r, 1, 6, 7, 3, 2, 3, 3, 2, 1, "SAME", "NONE"),
+    "fc": lambda r: layers.fully_connected_layer(r, 3, 12, 5, "NONE", True, True),
+    "add": lambda r: layers.add_layer(r, (1, 4, 1, 3), (1, 1, 5, 3), "NONE"),
 }
 
 
@@ -285,7 +289,7 @@ def test_calibrated_outputs_are_not_saturated(name):
 
 
 def test_softmax_and_same_scale_ops_follow_the_converter():
-    g = read_model(tb.softmax_layer(np.random.default_rng(0))).main
+    g = read_model(layers.softmax_layer(np.random.default_rng(0))).main
     y = g.tensors[g.outputs[0]]
     assert y.quant.s == np.float32(1 / 256) and y.quant.zp == -128
     for name in ("avg_pool", "max_pool", "pad", "transpose", "reshape"):
@@ -295,11 +299,11 @@ def test_softmax_and_same_scale_ops_follow_the_converter():
 
 
 def test_choose_qparams():
-    s, z = tb.choose_qparams(-1.0, 3.0)
+    s, z = choose_qparams(-1.0, 3.0)
     assert s == pytest.approx(4 / 255) and z == round(-128 + 1 / s)
-    s, z = tb.choose_qparams(0.0, 2.0)
+    s, z = choose_qparams(0.0, 2.0)
     assert z == -128
-    s, z = tb.choose_qparams(-2.0, 0.0)
+    s, z = choose_qparams(-2.0, 0.0)
     assert z == 127
-    s, z = tb.choose_qparams(0.5, 2.0)  # range widened to include 0
+    s, z = choose_qparams(0.5, 2.0)  # range widened to include 0
     assert z == -128 and s == pytest.approx(2 / 255)

@@ -9,7 +9,7 @@ from micro.frontend import load_model
 from micro.verify.compare import random_inputs, verify_bytes, verify_compiled
 from micro.testing.tflite_builder import ModelBuilder
 
-from conftest import MODELS
+from support.paths import MODELS
 
 
 def test_a_wrong_constant_is_caught_and_named():

@@ -1,12 +1,13 @@
-"""Real test inputs from ../shared/data, turned into model input tensors."""
+"""Real test inputs from the shared data (MICRO_SHARED/data), turned into model input tensors."""
 
 from __future__ import annotations
 
 import wave
 
 import numpy as np
+from tflite_micro.python.tflite_micro import runtime
 
-from conftest import DATA, MODELS
+from support.paths import DATA, MODELS
 
 MICRO_SPEECH_LABELS = ["silence", "unknown", "yes", "no"]
 
@@ -46,8 +47,6 @@ def wav_int16(path) -> np.ndarray:
 
 def micro_speech_features(wav_name: str) -> np.ndarray:
     """49x40 int8 features: TFLM's audio preprocessor (run in the oracle) over 30 ms windows every 20 ms."""
-    from tflite_micro.python.tflite_micro import runtime
-
     audio = wav_int16(DATA / "tflm_micro_speech" / wav_name)
     pre = runtime.Interpreter.from_bytes((MODELS / "tflm_audio_preprocessor_int8.tflite").read_bytes(),
                                          arena_size=1 << 16)
@@ -57,3 +56,14 @@ def micro_speech_features(wav_name: str) -> np.ndarray:
         pre.invoke()
         frames.append(pre.get_output(0).reshape(40))
     return np.stack(frames[:49]).astype(np.int8).reshape(1, 1960)
+
+
+def real_inputs(name: str) -> list[list[np.ndarray]]:
+    """The real input sets the shared data has for a shared model (by file stem); [] when it has none."""
+    if name == "tflm_person_detect":
+        return list(person_detect_inputs().values())
+    if name == "mlperf_tiny_sww_ref_model":
+        return sww_inputs()
+    if name == "tflm_micro_speech_quantized":
+        return [[micro_speech_features(w)] for w in ("yes_1000ms.wav", "no_1000ms.wav")]
+    return []
