@@ -5,6 +5,9 @@ An op module (one per TFLite op family, listed in micro.ops.OP_MODULES) defines
     KINDS: tuple[str, ...]          the TFLite builtin names it handles
     check(op, g) -> list[str]       why the op is unsupported ([] when fine)
     lower(op, g) -> KernelCall | Alias    (micro.lowered; TFLM's Prepare done in Python)
+and optionally
+    fold(op, g) -> list[np.ndarray] | None   the outputs, computed at compile time, when every input is
+                                    constant (micro.passes.fold_constants); None: not foldable
 """
 
 from __future__ import annotations

@@ -1,14 +1,11 @@
-"""Graph passes: each is one pure function Graph -> Graph in a file of its own."""
+"""Graph passes: each is one pure function Graph -> Graph in a file of its own, run in PIPELINE order."""
 
-from micro.passes.fold_constant_views import fold_constant_views
+from micro.passes.fold_constants import fold_constants
 
-PIPELINE = (fold_constant_views,)
+PIPELINE = (fold_constants,)
 
 
 def run_passes(g):
     for p in PIPELINE:
         g = p(g)
     return g
-
-
-__all__ = ["PIPELINE", "run_passes", "fold_constant_views"]
