@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 
+from platformio.device.list.util import list_serial_ports  # pylint: disable=import-error
 from SCons.Script import (COMMAND_LINE_TARGETS, AlwaysBuild, Builder, Default,  # pylint: disable=import-error
                           DefaultEnvironment)
 
@@ -136,7 +137,6 @@ elif upload_protocol == "bossac":
     upload_source = target_bin
 
     def _enter_bootloader(target, source, env):  # pylint: disable=unused-argument
-        from platformio.device.list.util import list_serial_ports  # pylint: disable=import-error
         env.AutodetectUploadPort()
         before = list_serial_ports()
         if board.get("upload.use_1200bps_touch", False):
