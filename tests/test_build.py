@@ -81,6 +81,22 @@ def test_board_files_are_data_with_every_key(tmp_path):
         get_board("uno")
 
 
+def test_a_new_board_is_one_data_file(tmp_path):
+    """A board file (here a copy of mps2_an386 under another name, with its firmware_templates/ folder) is all
+    firmware sources and an offline PlatformIO project need: the board manifest is made from it."""
+    from micro.deploy.firmware_sources import firmware_project
+    from micro.deploy.pio_project import generate_project
+    (tmp_path / "my_m4.toml").write_text((BOARDS_DIR / "mps2_an386.toml").read_text().replace(
+        'name = "mps2_an386"', 'name = "my_m4"'))
+    board = load_board(tmp_path / "my_m4.toml")
+    fw = firmware_project(compile_model(load_model(KWS)), board)
+    assert "board_board.c" in fw.sources and f"LENGTH = 0x{board.flash_bytes:X}" in fw.linker_script
+    generate_project(tmp_path / "p", board, fw.sources, linker_script=fw.linker_script)
+    manifest = json.loads((tmp_path / "p" / "boards" / "my_m4.json").read_text())
+    assert manifest["micro"]["board"] == "my_m4" and manifest["upload"]["maximum_size"] == board.flash_bytes
+    assert "board = my_m4" in (tmp_path / "p" / "platformio.ini").read_text()
+
+
 def test_package_data_ships_the_board_files():
     from conftest import ROOT
     assert '"deploy/boards/*.toml"' in (ROOT / "pyproject.toml").read_text()

@@ -19,7 +19,8 @@ from micro.deploy.boards import BOARDS
 from micro.deploy.elf import elf_sections
 from micro.deploy.pio_build import build_project
 from micro.deploy.pio_core import PLATFORMIO_VERSION, SCONS_VERSION, PlatformIOError, seed_core_dir
-from micro.deploy.pio_project import PLATFORM_DIR, PLATFORM_NAME, elf_path, generate_project, registry_needs
+from micro.deploy.pio_project import (PLATFORM_DIR, PLATFORM_NAME, board_manifest, elf_path, generate_project,
+                                      registry_needs)
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "pio_hello"
 
@@ -62,7 +63,7 @@ def _run_qemu(elf: Path) -> tuple[int, str]:
 # ---------------------------------------------------------------------------------------------
 # The shipped platform
 
-def test_platform_manifest_and_class_name():
+def test_platform_manifest_and_class_name(tmp_path, monkeypatch):
     manifest = json.loads((PLATFORM_DIR / "platform.json").read_text())
     assert manifest["name"] == PLATFORM_NAME
     assert manifest["packages"] == {}, "the offline platform must not depend on registry packages"
@@ -71,14 +72,24 @@ def test_platform_manifest_and_class_name():
     assert f"class {PLATFORM_NAME.capitalize()}Platform(" in src
     import platformio  # noqa: F401  (a runtime dependency)
     from platformio.platform.factory import PlatformFactory
-    platform = PlatformFactory.new(str(PLATFORM_DIR))
-    assert set(platform.get_boards()) >= {"mps2_an386", "nano33ble"}
+    from platformio.project.config import ProjectConfig
+    # a generated project carries its board's manifest (boards/<board>.json), where PlatformIO finds it
+    for name in ("mps2_an386", "nano33ble"):
+        project = tmp_path / name
+        generate_project(project, name, sources={"a.c": "int a;\n"}, linker_script="x\n")
+        monkeypatch.chdir(project)
+        ProjectConfig.get_instance(str(project / "platformio.ini"))
+        platform = PlatformFactory.new(str(PLATFORM_DIR))
+        assert set(platform.get_boards()) == {name}
+        assert platform.board_config(name).get("build.cpu") == BOARDS[name].cpu
 
 
 @pytest.mark.parametrize("name", sorted(BOARDS))
-def test_board_manifest_matches_board_record(name):
+def test_board_manifest_matches_board_record(name, tmp_path):
     board = BOARDS[name]
-    manifest = json.loads((PLATFORM_DIR / "boards" / f"{name}.json").read_text())
+    generate_project(tmp_path / "p", name, sources={"a.c": "int a;\n"}, linker_script="x\n")
+    manifest = json.loads((tmp_path / "p" / "boards" / f"{name}.json").read_text())
+    assert manifest == board_manifest(board)
     build, upload = manifest["build"], manifest["upload"]
     assert build["cpu"] == board.cpu
     assert f"-mcpu={build['cpu']}" in board.cflags
@@ -90,14 +101,15 @@ def test_board_manifest_matches_board_record(name):
     assert int(upload["flash_origin"], 16) == board.flash_origin
     assert int(upload["ram_origin"], 16) == board.ram_origin
     assert manifest["micro"]["board"] == name
+    assert manifest["build"]["extra_flags"].startswith(f"-DMICRO_BOARD_{name.upper()}")
 
 
 def test_package_data_ships_the_platform():
     text = (ROOT / "pyproject.toml").read_text()
-    for rel in ("platform.json", "platform.py", "boards/mps2_an386.json", "builder/main.py"):
+    for rel in ("platform.json", "platform.py", "builder/main.py"):
         assert (PLATFORM_DIR / rel).is_file()
     for pattern in ("deploy/platformio_platform/*.json", "deploy/platformio_platform/*.py",
-                    "deploy/platformio_platform/boards/*.json", "deploy/platformio_platform/builder/*.py"):
+                    "deploy/platformio_platform/builder/*.py", "deploy/boards/*.toml"):
         assert pattern in text
     deps = re.search(r"dependencies = \[(.*?)\]", text, re.S).group(1)
     assert f'"platformio=={PLATFORMIO_VERSION}"' in deps and f'"scons=={SCONS_VERSION}"' in deps

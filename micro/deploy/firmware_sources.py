@@ -67,7 +67,8 @@ class FirmwareProject:
             h.update(k.encode() + b"\0" + self.sources[k].encode() + b"\0")
         h.update(self.linker_script.encode())
         h.update(repr(sorted(self.defines.items())).encode())
-        h.update(" ".join((builder, OPT, *FIRMWARE_CFLAGS, *self.board.cflags)).encode())
+        h.update(" ".join((builder, OPT, *FIRMWARE_CFLAGS)).encode())
+        h.update(repr(self.board).encode())   # every key of the board file (flags, PlatformIO manifest, ...)
         return h.hexdigest()[:20]
 
     def write(self, out_dir: str | os.PathLike) -> Path:

@@ -2,9 +2,10 @@
 project would need PlatformIO's registry.
 
 micro ships a local bare-metal dev-platform (``micro/deploy/platformio_platform/``: platform.json, platform.py,
-boards/<board>.json, builder/main.py) that compiles with the system ``arm-none-eabi-gcc`` from PATH. A
-generated project references it as ``platform = symlink://<abs path>``, so PlatformIO never needs its
-registry: no platform, toolchain, framework or library is downloaded. A registry platform (with a framework,
+builder/main.py) that compiles with the system ``arm-none-eabi-gcc`` from PATH. A generated project references
+it as ``platform = symlink://<abs path>`` and carries its board's manifest in ``boards/`` (made from the board
+file, micro/deploy/boards/<board>.toml), so PlatformIO never needs its registry: no platform, toolchain,
+framework or library is downloaded. A registry platform (with a framework,
 e.g. framework = arduino on nordicnrf52) can be written too; micro.deploy.pio_build refuses to build it
 offline.
 
@@ -12,6 +13,7 @@ Public API::
 
     generate_project(project_dir, board, sources, include_dirs=(), defines=(), linker_script=None,
                      build_flags=(), libs=None, opt="-O2", ...) -> Path       # platformio.ini
+    board_manifest(board) -> dict         PlatformIO's boards/<board>.json, from the board file
     registry_needs(project_dir, env_name="micro") -> list[str]               # [] = fully local
     read_ini(project_dir) -> ConfigParser;  elf_path(project_dir, env_name) -> Path
 
@@ -21,6 +23,7 @@ Project layout written by generate_project::
     <project_dir>/src/...           sources (files copied; only changed files are rewritten)
     <project_dir>/lib/<name>/...    optional libraries (built as static archives, found by LDF through #include)
     <project_dir>/firmware.ld       the linker script (board_build.ldscript = $PROJECT_DIR/firmware.ld)
+    <project_dir>/boards/<board>.json   PlatformIO's board manifest (local platform; boards_dir's default)
     <project_dir>/.pio-core/        project-local PlatformIO core dir (seeded by micro.deploy.pio_core)
     <project_dir>/.pio/build/micro/firmware.elf, firmware.bin, firmware.map   after a build
 """
@@ -45,6 +48,31 @@ LDSCRIPT_NAME = "firmware.ld"
 
 Content = Union[str, bytes, os.PathLike]
 SourceSpec = Union[Mapping[str, Content], Iterable[os.PathLike]]
+
+
+def board_manifest(board: Board) -> dict:
+    """PlatformIO's board manifest for micro's offline platform: CPU, FPU and memory map from the board record,
+    the rest from its [platformio_manifest] table. The builder (platformio_platform/builder/main.py) reads
+    build.cpu, build.fpu and build.float_abi; F_CPU and build.extra_flags become defines."""
+    m = board.platformio_manifest
+    if not m:
+        raise PlatformIOError(f"board '{board.name}' has no [platformio_manifest] in its board file "
+                              "(micro/deploy/boards/): no offline PlatformIO build for it")
+
+    def flag(prefix: str, default: str) -> str:
+        return next((f[len(prefix):] for f in board.cflags if f.startswith(prefix)), default)
+
+    return {
+        "build": {"cpu": board.cpu, "fpu": flag("-mfpu=", ""), "float_abi": flag("-mfloat-abi=", "soft"),
+                  "f_cpu": m["f_cpu"], "mcu": m["mcu"], "extra_flags": m["extra_flags"]},
+        "frameworks": [],
+        "name": m["name"],
+        "upload": {"flash_origin": f"0x{board.flash_origin:08X}", "maximum_size": board.flash_bytes,
+                   "ram_origin": f"0x{board.ram_origin:08X}", "maximum_ram_size": board.ram_bytes, **m["upload"]},
+        "micro": {"board": board.name, "emulator": board.emulator},
+        "url": m["url"],
+        "vendor": m["vendor"],
+    }
 
 
 def _materialise(dest_root: Path, files: SourceSpec) -> set[Path]:
@@ -138,10 +166,8 @@ def generate_project(project_dir: os.PathLike, board: Board | str, sources: Sour
         if not (PLATFORM_DIR / "platform.json").is_file():
             raise PlatformIOError(f"micro's PlatformIO platform is missing from the package ({PLATFORM_DIR})")
         pio_board = board.name
-        if not (PLATFORM_DIR / "boards" / f"{pio_board}.json").is_file():
-            known = sorted(p.stem for p in (PLATFORM_DIR / "boards").glob("*.json"))
-            raise PlatformIOError(f"board '{board.name}' has no PlatformIO board manifest in {PLATFORM_DIR}/boards "
-                                  f"(known: {', '.join(known)})")
+        write_if_changed(project / "boards" / f"{pio_board}.json",
+                         (json.dumps(board_manifest(board), indent=2) + "\n").encode())
         platform_spec = f"symlink://{PLATFORM_DIR}"
         if framework:
             raise PlatformIOError(

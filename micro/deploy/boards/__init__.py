@@ -2,8 +2,8 @@
 
 A board is data only: CPU flags, memory map, serial line, emulator, and per framework the flash/RAM the
 firmware needs besides the model and the stack it reserves (see nano33ble.toml for every key). Adding a board
-is one TOML file here plus its board-support folder `firmware_templates/<template_dir>/` (and, for offline
-PlatformIO builds, a board manifest in micro/deploy/platformio_platform/boards/).
+is one TOML file here plus its board-support folder `firmware_templates/<template_dir>/`; PlatformIO's board
+manifest for offline builds is made from the file (micro.deploy.pio_project.board_manifest).
 
 Public API::
 
@@ -58,6 +58,9 @@ class Board:
     arduino_fqbn: str | None = None          # arduino-cli board id, e.g. "arduino:mbed_nano:nano33ble"
     bootloader_bytes: int = 0     # flash below flash_origin kept by a bootloader
     defines: tuple[str, ...] = ()  # "NAME" or "NAME=VALUE" for every firmware build
+    # [platformio_manifest]: what PlatformIO's board manifest needs beyond the keys above (name, vendor, url,
+    # f_cpu, mcu, extra_flags, upload); empty: no offline PlatformIO builds for this board
+    platformio_manifest: dict = field(default_factory=dict, hash=False)
 
     def framework_reserve(self, framework: str) -> tuple[int, int]:
         """(flash, RAM) bytes the framework/harness itself takes on this board."""
@@ -73,6 +76,7 @@ class Board:
 _KEYS = {f.name for f in fields(Board)}
 _REQUIRED = {f.name for f in fields(Board) if f.default is MISSING and f.default_factory is MISSING}
 _NEEDS_KEYS = {f.name for f in fields(FrameworkNeeds)}
+_MANIFEST_KEYS = {"name", "vendor", "url", "f_cpu", "mcu", "extra_flags", "upload"}
 
 
 def load_board(path: str | Path) -> Board:
@@ -94,6 +98,10 @@ def load_board(path: str | Path) -> Board:
         if set(table) != _NEEDS_KEYS:
             raise BoardError(f"board file {path}: [framework.{fw}] needs exactly {', '.join(sorted(_NEEDS_KEYS))}")
         needs[fw] = FrameworkNeeds(**table)
+    manifest = data.get("platformio_manifest")
+    if manifest is not None and (set(manifest) != _MANIFEST_KEYS or "protocol" not in manifest["upload"]):
+        raise BoardError(f"board file {path}: [platformio_manifest] needs exactly {', '.join(sorted(_MANIFEST_KEYS))} "
+                         "(upload with a protocol)")
     if not data["frameworks"] or set(data["frameworks"]) - set(needs):
         raise BoardError(f"board file {path}: every one of frameworks = {data['frameworks']} needs a [framework.*] table")
     return Board(**dict(data, cflags=tuple(data["cflags"]), frameworks=tuple(data["frameworks"]),

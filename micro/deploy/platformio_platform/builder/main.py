@@ -6,8 +6,9 @@
 # else: startup code and vector table (src/), a linker script (board_build.ldscript),
 # optimisation, warnings and defines (build_flags).
 #
-# Board manifest fields read here (boards/<id>.json, overridable as board_build.* in
-# platformio.ini): build.cpu, build.fpu, build.float_abi, build.toolchain_prefix.
+# Board manifest fields read here (the project's boards/<id>.json, written by micro from the board
+# file; overridable as board_build.* in platformio.ini): build.cpu, build.fpu, build.float_abi,
+# build.toolchain_prefix.
 #
 # Outputs in $BUILD_DIR: firmware.elf, firmware.bin, firmware.map.
 # Targets: (default) build + size; "size"; "upload" (QEMU run for upload.protocol=qemu,
