@@ -184,7 +184,7 @@ def _measure_code(generated: GeneratedFiles, board: Board) -> tuple[int, int] | 
 
 
 def estimate_budget(compiled, board: Board | str, framework: str, generated: GeneratedFiles | None = None) -> Budget:
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     generated = generated or emit_c(compiled)
     g = compiled.graph
     params = sum(int(v.nbytes) for low in compiled.lowered if isinstance(low.call, KernelCall)

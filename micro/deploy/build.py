@@ -67,7 +67,7 @@ def build_model(model_path: str | os.PathLike, board: str | Board, out_dir: str 
                 ignore_budget: bool = False, library_name: str | None = None,
                 log=print) -> BuildResult:
     """The whole of `micro build`: compile, budget, project, build, ELF sizes (printed through `log`)."""
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     framework = check_framework(board, framework)
     path = Path(model_path)
     model_bytes = path.read_bytes()

@@ -154,7 +154,7 @@ def build_firmware(compiled: Compiled, board: Board | str, variant: str = "harne
     missing = toolchain_missing()
     if missing:
         raise FirmwareError(missing)
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     builder = builder or default_builder()
     project = firmware_project(compiled, board, variant, vectors, generated, defines=defines)
     if out_dir is not None:

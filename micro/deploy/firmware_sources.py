@@ -174,7 +174,7 @@ def _linker_script(board: Board, model: str, stack_bytes: int) -> str:
 def firmware_project(compiled: Compiled, board: Board | str, variant: str = "harness",
                      vectors: list[SelfTestVector] | None = None, generated: GeneratedFiles | None = None,
                      stack_bytes: int | None = None, defines: dict[str, str | None] | None = None) -> FirmwareProject:
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     if stack_bytes is None:
         stack_bytes = board.stack_reserve("baremetal")
     if variant not in HARNESS_MAINS:

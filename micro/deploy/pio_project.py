@@ -157,7 +157,7 @@ def generate_project(project_dir: os.PathLike, board: Board | str, sources: Sour
     Files are only rewritten when their content changes, and stale files from an earlier generation
     are removed, so regenerating the same project keeps incremental builds fast.
     """
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     project = Path(project_dir).resolve()
     project.mkdir(parents=True, exist_ok=True)
 

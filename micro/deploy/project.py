@@ -118,7 +118,7 @@ def generate(compiled, model_bytes: bytes, board: Board | str, framework: str | 
              metadata=None, ignore_budget: bool = False, library_name: str | None = None,
              model_file: str | None = None) -> Project:
     """Write the PlatformIO project; raises BudgetError first when the model does not fit (unless told)."""
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     framework = check_framework(board, framework)
     source_name = model_file or f"{compiled.name}.tflite"
     generated = emit_c(compiled, source_name, metadata)

@@ -22,7 +22,8 @@ Public API (used by micro.cli and the Robot keyword library):
     run_on_board(compiled, input_sets, board, port=None, ...) -> list[BoardRun]
 
 Errors: micro.deploy.protocol.ProtocolError / DeviceError, micro.deploy.qemu.QemuError (crash, hang),
-micro.deploy.firmware.FirmwareError (build) -- all MicroError, with what to do next in the message.
+micro.deploy.firmware_sources.FirmwareError (build) -- all MicroError, with what to do next in the message.
+BoardVerifyReport.memory is the firmware's flash and RAM (micro.deploy.elf.FirmwareMemory) when it was built here.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class BoardSession:
                  invoke_timeout: float = 300.0, on_text: Callable[[str], None] | None = None,
                  firmware=None, defines: dict | None = None, trace: bool = False):
         self.compiled = compiled
-        self.board = get_board(board) if isinstance(board, str) else board
+        self.board = get_board(board)
         self.port_url = port
         self.serial = serial
         self.transport = transport
@@ -277,7 +278,7 @@ def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
                     transport: Callable | None = None, builder: str | None = None,
                     host_all_tensors: bool = True, invoke_timeout: float = 300.0,
                     trace: bool = False) -> BoardVerifyReport:
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     t0 = time.monotonic()
     report = BoardVerifyReport(compiled.name, board=board.name, macs=compiled.macs, trace=trace)
     if host_all_tensors:

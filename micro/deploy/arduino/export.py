@@ -84,7 +84,7 @@ def export_arduino(model_path: str | os.PathLike, output: str | os.PathLike | No
                    name: str | None = None, version: str | None = None, author: str | None = None,
                    maintainer: str | None = None, url: str | None = None,
                    sample: str | os.PathLike | None = None, log=print) -> ExportResult:
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     path = Path(model_path)
     model_bytes = path.read_bytes()
     compiled = compile_model(load_model(path))

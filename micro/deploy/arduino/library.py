@@ -129,7 +129,7 @@ class ArduinoLibrary:
 def arduino_library(compiled, board: Board | str, metadata, info: LibraryInfo,
                     generated: GeneratedFiles | None = None, source_name: str | None = None, sample: list[np.ndarray] | None = None,
                     sample_note: str | None = None) -> ArduinoLibrary:
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     source_name = source_name or f"{compiled.name}.tflite"
     generated = generated or emit_c(compiled, source_name, metadata)
     kernels = kernel_report(generated.kernel_files, board)

@@ -8,7 +8,7 @@ manifest for offline builds is made from the file (micro.deploy.pio_project.boar
 Public API::
 
     BOARDS: dict[str, Board]          every board, by name, in file-name order
-    get_board(name) -> Board          MicroError naming the known boards for an unknown one
+    get_board(name) -> Board          MicroError naming the known boards for an unknown one (a Board: itself)
     load_board(path) -> Board         one board file (BoardError for a missing or unknown key)
 """
 
@@ -111,7 +111,10 @@ def load_board(path: str | Path) -> Board:
 BOARDS: dict[str, Board] = {p.stem: load_board(p) for p in sorted(BOARDS_DIR.glob("*.toml"))}
 
 
-def get_board(name: str) -> Board:
+def get_board(name: str | Board) -> Board:
+    """The board called `name` (a Board is returned as it is)."""
+    if isinstance(name, Board):
+        return name
     try:
         return BOARDS[name]
     except KeyError:

@@ -38,7 +38,7 @@ def write_resc(elf: os.PathLike, board, path: os.PathLike, title: str = "", uart
     exposed as a TCP server socket (pyserial URL socket://127.0.0.1:PORT) for host-driven protocol runs.
     """
     from micro.deploy.boards import get_board
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     repl = RENODE_PLATFORMS.get(board.name)
     if repl is None:
         raise ValueError(f"board '{board.name}' has no Renode platform here (known: {', '.join(RENODE_PLATFORMS)})")

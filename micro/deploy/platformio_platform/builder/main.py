@@ -95,7 +95,7 @@ env.Append(
 if "nobuild" not in COMMAND_LINE_TARGETS and not env.get("LDSCRIPT_PATH"):
     sys.stderr.write(
         "Error: no linker script. Set board_build.ldscript = /path/to/script.ld in platformio.ini "
-        "(micro.deploy.platformio.generate_project(..., linker_script=...) does this).\n")
+        "(micro.deploy.pio_project.generate_project(..., linker_script=...) does this).\n")
     env.Exit(1)
 
 #
