@@ -1,5 +1,6 @@
 """Per model on the emulated Cortex-M4 (QEMU mps2-an386): exact instructions per invoke, MACs per
-instruction, flash (code vs weights) and RAM (arena vs the rest) of the harness firmware.
+instruction, flash (code vs weights) and RAM (arena vs the rest) of the harness firmware (the firmware's
+memory as micro.deploy.elf.FirmwareMemory reads it from the ELF, like `micro build` and `micro firmware`).
 
     python benchmarks/board_table.py [model stem ...]
 

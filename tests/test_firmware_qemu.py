@@ -15,8 +15,9 @@ from micro.compiler import compile_model
 from micro.frontend import load_model
 from micro.verify.board import BoardSession, verify_on_board
 from micro.deploy.firmware import build_firmware, selftest_vectors
-from micro.deploy.protocol import FaultyPort, ProtocolError
+from micro.deploy.protocol import ProtocolError
 from micro.deploy.qemu import QemuError, run_selftest
+from micro.testing.faulty_port import FaultyPort
 from micro.verify.compare import random_inputs
 
 from support.paths import MODELS, need_tool
