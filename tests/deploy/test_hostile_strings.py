@@ -9,7 +9,6 @@ import configparser
 import json
 import os
 import re
-import sys
 import zipfile
 from pathlib import Path
 
@@ -29,8 +28,7 @@ from micro.frontend.metadata import AssociatedFile, TensorMeta, resolve_metadata
 from micro.testing import layers as tb
 from micro.testing.metadata_writer import attach_metadata, build_metadata
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from arduino_double.sketch import M4F, compile_only  # noqa: E402
+from arduino_double.sketch import M4F, compile_only
 
 SILENT = dict(log=lambda *_: None)
 NAME = 'Evil */ "model" \\ #1\nsecond line\x01'

@@ -22,7 +22,7 @@ from micro.deploy.pio_core import PLATFORMIO_VERSION, SCONS_VERSION, PlatformIOE
 from micro.deploy.pio_project import (PLATFORM_DIR, PLATFORM_NAME, board_manifest, elf_path, generate_project,
                                       registry_needs)
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "pio_hello"
+FIXTURE = ROOT / "tests" / "fixtures" / "pio_hello"
 
 
 def _need_build():

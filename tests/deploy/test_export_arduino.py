@@ -25,8 +25,7 @@ from micro.deploy.arduino.library_info import CATEGORIES, URL_PLACEHOLDER
 from micro.frontend.metadata import AssociatedFile, TensorMeta
 from micro.testing.metadata_writer import attach_metadata, build_metadata
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from arduino_double.sketch import PtySketch, build_sketch, compile_only  # noqa: E402
+from arduino_double.sketch import PtySketch, build_sketch, compile_only
 
 KWS = MODELS / "mlzoo_ds_cnn_s_int8.tflite"
 KWS_LABELS = DATA / "mlzoo_kws" / "labels.txt"
