@@ -22,10 +22,10 @@ from micro.compiler import compile_model
 from micro.verify.compare import random_inputs
 from micro.verify.board import verify_on_board
 from support.datasets import real_inputs
-from test_firmware_qemu import BOARD_MODELS
+from support.corpus import MUST_PASS
 M = Path(os.environ.get('MICRO_SHARED', ROOT.parent / 'shared')) / 'models'
 rows=[]
-names = sys.argv[1:] or BOARD_MODELS
+names = sys.argv[1:] or MUST_PASS
 for name in names:
     c=compile_model(load_model(M/f'{name}.tflite'))
     rng=np.random.default_rng(99)
