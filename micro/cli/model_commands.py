@@ -65,9 +65,9 @@ def cmd_plan(args) -> int:
             tflm = tflm_arena_bytes(Path(args.model).read_bytes(), model)
     png = args.png or f"{compiled.name}_plan.png"
     if args.json:
-        print(json.dumps(plan_dict(compiled.plan, compiled.graph, tflm), indent=2))
+        print(json.dumps(plan_dict(compiled.plan, compiled.graph, tflm, compiled.state), indent=2))
     else:
-        print(plan_table(compiled.plan, tflm))
+        print(plan_table(compiled.plan, tflm, compiled.state))
     if not args.no_png:
         plan_png(compiled.plan, png, f"{compiled.name}: arena {compiled.plan.arena_bytes} bytes")
         if not args.json:

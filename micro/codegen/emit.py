@@ -68,6 +68,29 @@ def _buffers(compiled: Compiled, names: Names) -> list[dict]:
     return out
 
 
+def _state(compiled: Compiled, names: Names) -> list[dict]:
+    """State buffers: macros into the state region, and how `<name>_reset()` sets each one."""
+    g, state = compiled.graph, compiled.state
+    out = []
+    for b in state.buffers:
+        t_idx = b.tensors[0]
+        out.append(dict(macro=names.buffer(t_idx), ctype=g.tensors[t_idx].ctype, offset=b.offset, size=b.size,
+                        fill=b.fill, initial=None if b.initial is None else names.state_initial(t_idx),
+                        comment=f"{tensor_comment(g, t_idx)}, state bytes [{b.offset}, {b.offset + b.size})"))
+    return out
+
+
+def _state_initial(compiled: Compiled, names: Names) -> list[dict]:
+    """Constant initial values of state buffers that don't start as one repeated byte."""
+    out = []
+    for b in compiled.state.buffers:
+        if b.initial is not None:
+            data = np.ascontiguousarray(b.initial)
+            out.append(dict(symbol=names.state_initial(b.tensors[0]), ctype=c_type_of_array(data),
+                            length=max(1, data.size), body=initializer(data)))
+    return out
+
+
 def _scratch(compiled: Compiled, names: Names) -> list[dict]:
     out = []
     for low in compiled.lowered:
@@ -128,7 +151,7 @@ def used_kernels(compiled: Compiled) -> list[Kernel]:
 def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) -> GeneratedFiles:
     """metadata: a micro.frontend.metadata.ModelMetadata (its strings, labels and input normalization go
     into the header), or None."""
-    names = Names(compiled.name, compiled.graph, compiled.lowered)
+    names = Names.of(compiled)
     name = compiled.name
     kernels = used_kernels(compiled)
     inputs = io_context(compiled, names, "input", compiled.graph.inputs)
@@ -139,6 +162,8 @@ def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) ->
         macs=compiled.macs, arena_bytes=compiled.plan.arena_bytes, lower_bound_bytes=compiled.plan.lower_bound_bytes,
         weight_bytes=compiled.weight_bytes, weights=_weights(compiled, names),
         buffers=_buffers(compiled, names), scratch=_scratch(compiled, names),
+        state_bytes=compiled.state.state_bytes, state=_state(compiled, names),
+        state_initial=_state_initial(compiled, names),
         calls=[_call(compiled, names, low) for low in compiled.lowered], inputs=inputs, outputs=outputs,
         meta=metadata_context(metadata, inputs, outputs))
     files = {
