@@ -69,4 +69,4 @@ def compile_model(model: Model, plan_options: dict | None = None) -> Compiled:
     g = run_passes(model.main)
     lowered = lower_graph(g)
     plan, lowered = plan_arena(g, lowered, **(plan_options or {}))
-    return Compiled(model, g, lowered, plan, plan_state(g))
+    return Compiled(model, g, lowered, plan, plan_state(g, lowered))

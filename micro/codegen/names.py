@@ -5,7 +5,8 @@ the model by the op index and tensor index they carry.
 - weight `<model>_conv3_filter`: a constant tensor, named by its first user and the kernel argument it
   feeds (micro.kernels.abi.Arg names: filter, bias, ...);
 - arena buffer `T7_CONV3`: tensor 7, produced by conv3 (`T0_INPUT0` for model input 0);
-- state buffer `S12_STATE`: tensor 12, kept from one invoke to the next (micro.arena.state);
+- state buffer `S12_STATE`: tensor 12, kept from one invoke to the next (micro.arena.state); `STATE_SVDF4`:
+  op #4's own state;
 - params `conv3_params` and its arrays `conv3_<field path>`.
 """
 
@@ -69,8 +70,8 @@ class Names:
     def scratch(self, op: Op) -> str:
         return f"SCRATCH_{self.ops[op.index].upper()}"
 
-    def state_initial(self, t_idx: int) -> str:
-        return f"state_initial_t{t_idx}"
+    def op_state(self, op: Op) -> str:
+        return f"STATE_{self.ops[op.index].upper()}"
 
     def buffer(self, t_idx: int) -> str:
         return self.buffers.setdefault(t_idx, f"T{t_idx}")

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from micro.arena.state import plan_state
 from micro.codegen import emit_c
 from micro.compiler import compile_model
 from micro.frontend import read_model
+from micro.ir import Graph, Op, Tensor
+from micro.kernels.abi import Arg, Kernel
+from micro.lowered import KernelCall, Lowered
 from micro.testing.tflite_builder import ModelBuilder
 from micro.verify.compare import random_inputs, verify_compiled
 from micro.verify.host import HostModel
@@ -55,3 +59,13 @@ def test_stream_verifies_state_after_every_invoke():
         report = verify_compiled(compiled, buf, sets, stream=stream)
         assert report.ok, report.summary()
         assert report.tensors_compared == 5 * 2  # the ADD output and the state, per invoke
+
+
+def test_a_kernels_own_state_gets_a_state_buffer():
+    kernel = Kernel("mn_f", "f.c", None, (Arg("x", "input", "int8_t", ""), Arg("y", "output", "int8_t", ""),
+                                          Arg("s", "state", "int32_t", "")), "")
+    g = Graph("g", [Tensor(0, "x", (4,), "int8"), Tensor(1, "y", (4,), "int8")], [Op(3, "X", 1, [0], [1])], [0], [1])
+    call = KernelCall(kernel, {}, [0], [1], state_bytes=12, state_initial=bytes(range(12)))
+    plan = plan_state(g, [Lowered(g.ops[0], call)])
+    assert plan.op_offset(3) == 0 and plan.state_bytes == 16
+    assert plan.buffers[0].initial.tolist() == list(range(12))
