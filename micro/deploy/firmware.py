@@ -155,7 +155,8 @@ def build_firmware(compiled: Compiled, board: Board | str, variant: str = "harne
     if missing:
         raise FirmwareError(missing)
     board = get_board(board)
-    builder = builder or default_builder()
+    # PlatformIO needs the board's [platformio_manifest]; boards without one (QEMU-only) build with gcc
+    builder = builder or (default_builder() if board.platformio_manifest else "gcc")
     project = firmware_project(compiled, board, variant, vectors, generated, defines=defines)
     if out_dir is not None:
         final = Path(out_dir).resolve()

@@ -96,12 +96,13 @@ class BoardSession:
 
     def _open(self) -> None:
         if self.port_url is None:
-            if not (self.board.emulator or "").startswith("qemu:"):
+            emulated = self.board.emulated()   # a board QEMU lacks: its code on a stand-in machine
+            if not (emulated.emulator or "").startswith("qemu:"):
                 raise MicroError(f"board '{self.board.name}' has no emulator here: connect the board, flash the "
                                  f"firmware from `micro firmware MODEL --board {self.board.name}` and pass "
                                  "--port /dev/ttyACM0 (or its serial port)")
             if self.firmware is None:
-                self.firmware = build_firmware(self.compiled, self.board, builder=self.builder, defines=self.defines)
+                self.firmware = build_firmware(self.compiled, emulated, builder=self.builder, defines=self.defines)
             self.qemu = Qemu(self.firmware, serial=self.serial, count_instructions=self.count_instructions).start()
             raw = self.qemu.open_serial()
         else:
