@@ -66,6 +66,7 @@ class Board:
     # own flash and RAM sizes (see Board.emulated and nano33ble.toml).
     qemu_stand_in: str | None = None
     const_in_ram: bool = False    # const data is copied to RAM at start (AVR: weights count against RAM too)
+    toolchain_prefix: str = "arm-none-eabi-"   # the board's gcc (the budget measures code with it)
 
     def emulated(self) -> "Board":
         """The board as micro runs it in QEMU: itself, or its build on the qemu_stand_in board's support."""
