@@ -76,7 +76,7 @@ def test_nano33ble_in_emulation_is_its_own_build_on_the_stand_in():
     assert (emu.name, emu.cflags, emu.flash_bytes, emu.ram_bytes) == ("nano33ble", nano.cflags, nano.flash_bytes,
                                                                        nano.ram_bytes)
     assert (emu.template_dir, emu.emulator, emu.flash_origin) == (host.template_dir, host.emulator, 0)
-    assert "stand-in" in nano.runs_here
+    assert nano.qemu_stand_in == "mps2_an386" and host.emulated() is host
 
 
 def test_microbit_refuses_a_model_that_does_not_fit_with_the_numbers():

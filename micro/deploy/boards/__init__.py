@@ -78,14 +78,6 @@ class Board:
                        defines=tuple(dict.fromkeys(self.defines + host.defines)), platformio_manifest={},
                        qemu_stand_in=None)
 
-    @property
-    def runs_here(self) -> str:
-        """How micro runs firmware for this board on this machine: the emulator, or "hardware only"."""
-        emu = self.emulated().emulator or ""
-        if not emu:
-            return "hardware only"
-        return f"{emu}" + (f" (stand-in: {self.qemu_stand_in}'s board support)" if self.qemu_stand_in else "")
-
     def framework_reserve(self, framework: str) -> tuple[int, int]:
         """(flash, RAM) bytes the framework/harness itself takes on this board."""
         needs = self.framework.get(framework)
