@@ -157,7 +157,7 @@ def register(sub) -> None:
     ex.add_argument("--author", help="library.properties author (default: the metadata's, else micro)")
     ex.add_argument("--maintainer", help="library.properties maintainer (default: the author)")
     ex.add_argument("--url", help="library.properties url, the project's page (required by the Arduino "
-                    "specification; without it: a placeholder, https://example.com/)")
+                    "specification; without it no url is written: micro invents none)")
     ex.add_argument("--sample", metavar="FILE.npy", help="input for the Classify example (real values or "
                     "quantized integers; default: a fixed pseudo-random pattern)")
     ex.set_defaults(fn=cmd_export)

@@ -169,7 +169,7 @@ def build_firmware(compiled: Compiled, board: Board | str, variant: str = "harne
         raise FirmwareError(missing)
     board = get_board(board)
     # PlatformIO needs the board's [platformio_manifest]; boards without one (QEMU-only) build with gcc
-    builder = builder or (default_builder() if board.platformio_manifest else "gcc")
+    builder = (builder or default_builder()) if board.platformio_manifest else "gcc"
     project = firmware_project(compiled, board, variant, vectors, generated, defines=defines)
     if out_dir is not None:
         final = Path(out_dir).resolve()
