@@ -116,7 +116,8 @@ def _c_bytes(data: bytes) -> str:
 
 
 def verify_sketch(compiled, header: str, input_sets: list[list[np.ndarray]]) -> str:
-    """MicroVerify.ino: every input set from flash, invoke, print `out K O <hex>` and `us K N`, then `done`."""
+    """MicroVerify.ino: every input set from flash, invoke, print `out K O OFFSET <hex>` (32 bytes a line) and
+    `us K N`, then `done`."""
     name, g = compiled.name, compiled.graph
     decls, runs = [], []
     for k, inputs in enumerate(input_sets):
@@ -142,16 +143,20 @@ def verify_sketch(compiled, header: str, input_sets: list[list[np.ndarray]]) -> 
 static void print_bytes(int k, int o, const uint8_t *p, unsigned int n)
 {{
     static const char hex[] = "0123456789abcdef";
-    Serial.print("out ");
-    Serial.print(k);
-    Serial.print(" ");
-    Serial.print(o);
-    Serial.print(" ");
-    for (unsigned int i = 0; i < n; i++) {{
-        Serial.write(hex[p[i] >> 4]);
-        Serial.write(hex[p[i] & 15]);
+    for (unsigned int at = 0; at < n; at += 32) {{ /* short lines: simavr's console cuts long ones */
+        Serial.print("out ");
+        Serial.print(k);
+        Serial.print(" ");
+        Serial.print(o);
+        Serial.print(" ");
+        Serial.print(at);
+        Serial.print(" ");
+        for (unsigned int i = at; i < n && i < at + 32; i++) {{
+            Serial.write(hex[p[i] >> 4]);
+            Serial.write(hex[p[i] & 15]);
+        }}
+        Serial.print("\\n");
     }}
-    Serial.print("\\n");
 }}
 
 static void run_set(int k)
@@ -244,9 +249,11 @@ def _parse(text: str, compiled, n_sets: int) -> list[AvrRun]:
     outs: dict[tuple[int, int], bytes] = {}
     us: dict[int, int] = {}
     for line in text.splitlines():
-        m = re.match(r"\s*out (\d+) (\d+) ([0-9a-f]*)", line)
+        m = re.match(r"\s*out (\d+) (\d+) (\d+) ([0-9a-f]*)", line)
         if m:
-            outs[int(m.group(1)), int(m.group(2))] = bytes.fromhex(m.group(3))
+            key = (int(m.group(1)), int(m.group(2)))
+            if int(m.group(3)) == len(outs.get(key, b"")):
+                outs[key] = outs.get(key, b"") + bytes.fromhex(m.group(4))
         m = re.match(r"\s*us (\d+) (\d+)", line)
         if m:
             us[int(m.group(1))] = int(m.group(2))
