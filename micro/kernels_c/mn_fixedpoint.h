@@ -26,7 +26,7 @@ static inline int32_t mn_srdhm(int32_t a, int32_t b)
         return INT32_MAX;
     }
     ab = (int64_t)a * (int64_t)b;
-    nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    nudge = ab >= 0 ? ((int32_t)1 << 30) : (1 - ((int32_t)1 << 30));
     return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
 }
 
@@ -63,7 +63,7 @@ static inline int32_t mn_mul_by_qmult_lt1(int32_t x, int32_t mult, int32_t shift
  * the multiplier is reduced to 16 bits and rounded once. */
 static inline int32_t mn_mul_by_qmult_64(int64_t x, int32_t mult, int32_t shift)
 {
-    const int32_t reduced = (mult < 0x7FFF0000) ? ((mult + (1 << 15)) >> 16) : 0x7FFF;
+    const int32_t reduced = (mult < INT32_C(0x7FFF0000)) ? ((mult + ((int32_t)1 << 15)) >> 16) : 0x7FFF;
     const int total_shift = 15 - shift;
     const int64_t round = (int64_t)1 << (total_shift - 1);
     return (int32_t)((x * (int64_t)reduced + round) >> total_shift);
