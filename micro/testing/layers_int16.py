@@ -156,7 +156,7 @@ def batch_matmul_layer(rng: np.random.Generator, lhs_shape=(1, 3, 4), rhs_shape=
     rhs_f = rng.uniform(*rhs_range, size=tuple(rhs_shape))
     a = np.swapaxes(lhs_f, -1, -2) if adj_x else lhs_f
     bm = np.swapaxes(rhs_f, -1, -2) if adj_y else rhs_f
-    ycal = np.matmul(a, bm)
+    ycal = np.stack([np.matmul(sample, bm) for sample in a])
     out_shape = ycal.shape[1:]
     lo, hi = float(ycal.min()), float(ycal.max())
     if dtype == "int16":
