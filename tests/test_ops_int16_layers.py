@@ -220,3 +220,35 @@ def test_batch_matmul_errors():
     b.op("BATCH_MATMUL", [lhs, rhs], [y], {"adj_x": False, "adj_y": False})
     problems = support_problems(read_model(b.finish(), "m"))
     assert problems and "do not broadcast" in problems[0], problems
+
+
+def _mixed_model(kind: str, in_dtypes, out_dtype: str, consts=(), options=None) -> bytes:
+    """One `kind` op over non-constant inputs of in_dtypes (shape 1x4x4x2) plus constant inputs."""
+    b = ModelBuilder()
+    xs = [b.tensor(f"x{i}", (1, 4, 4, 2), d, scale=0.01, zero_point=0) for i, d in enumerate(in_dtypes)]
+    cs = [b.const(f"c{i}", np.asarray(v, np.int32)) for i, v in enumerate(consts)]
+    shape = {"MEAN": (1, 1, 1, 2)}.get(kind, (1, 4, 4, 2))
+    y = b.tensor("y", shape, out_dtype, scale=1 / 256 if kind == "SOFTMAX" else 0.01,
+                 zero_point=-128 if kind == "SOFTMAX" and out_dtype == "int8" else 0)
+    b.op(kind, xs + cs, [y], options or {})
+    b.inputs(xs)
+    b.outputs([y])
+    return b.finish()
+
+
+@pytest.mark.parametrize("kind,ins,out,consts,options", [
+    ("ADD", ("int8", "int16"), "int8", (), {}),
+    ("ADD", ("int16", "int16"), "int8", (), {}),
+    ("SOFTMAX", ("int16",), "int8", (), {"beta": 1.0}),
+    ("MEAN", ("int8",), "int16", ([1, 2],), {"keep_dims": True}),
+    ("PAD", ("int8",), "int16", ([[0, 0], [0, 0], [0, 0], [0, 0]],), {}),
+    ("TRANSPOSE", ("int8",), "int16", ([0, 1, 2, 3],), {}),
+    ("AVERAGE_POOL_2D", ("int8",), "int16", (), {"filter_height": 1, "filter_width": 1, "padding": "VALID"}),
+    ("MAX_POOL_2D", ("int16",), "int8", (), {"filter_height": 1, "filter_width": 1, "padding": "VALID"}),
+])
+def test_mixed_dtypes_are_refused_by_every_module(kind, ins, out, consts, options):
+    """Dtype mixes TFLM refuses (its kernels need input and output of one type): micro refuses them
+    naming the op (index and kind) and the offending dtype."""
+    problems = support_problems(read_model(_mixed_model(kind, ins, out, consts, options), "m"))
+    assert problems, f"{kind} {ins} -> {out} was accepted"
+    assert problems[0].startswith(f"op #0 {kind}") and "int16" in problems[0], problems

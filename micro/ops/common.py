@@ -88,7 +88,8 @@ def dtype_combination_problems(op: Op, g: Graph, roles: dict[str, int], accepted
     have = ", ".join(f"{r} {d}" for r, d in actual.items() if d is not None)
     options = " or ".join("(" + ", ".join(f"{r} {'/'.join((w,) if isinstance(w, str) else w)}"
                                           for r, w in c.items()) + ")" for c in accepted)
-    return [f"dtypes {have} are not a combination TFLM runs for {op.kind}: supported {options}"]
+    return [f"dtypes {have}: not a combination TFLM runs; supported: {options} (convert the model with "
+            "full-integer int8 or 16x8 quantization)"]
 
 
 def int32_accumulation(op: Op, g: Graph) -> bool:
