@@ -13,7 +13,7 @@ from micro.compiler import compile_model
 from micro.frontend import load_model
 from micro.frontend.metadata import read_metadata, resolve_metadata
 from micro.inspect_model import describe, format_table
-from micro.ops import supported_kinds
+from micro.ops_table import op_rows, text_table
 from micro.verify.oracle import oracle_available, tflm_arena_bytes
 
 
@@ -76,7 +76,9 @@ def cmd_plan(args) -> int:
 
 
 def cmd_ops(args) -> int:
-    print("\n".join(supported_kinds()))
+    rows = op_rows()
+    shown = [r for r in rows if r[1] != "-"] if args.supported else rows
+    print(text_table(shown, rows))
     return 0
 
 
@@ -105,5 +107,6 @@ def register(sub) -> None:
     pl.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare")
     pl.set_defaults(fn=cmd_plan)
 
-    o = sub.add_parser("ops", help="list the TFLite ops micro supports")
+    o = sub.add_parser("ops", help="every TFLite builtin op: micro's dtypes and whether TFLM has it")
+    o.add_argument("--supported", action="store_true", help="only the ops micro compiles")
     o.set_defaults(fn=cmd_ops)
