@@ -13,11 +13,11 @@ from micro.ops import OP_MODULES, supported_kinds
 from micro.ops_table import markdown, op_rows
 from micro.verify.tflm_ops import builtin_ops, tflm_ops
 
-from support.paths import need_tool
+from support.paths import ROOT, need_tool
 
 import tflite_micro.python.tflite_micro.runtime as tflm_runtime  # noqa: E402  (the oracle)
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "ops.md"
+DOC = ROOT / "docs" / "ops.md"
 
 
 def test_docs_ops_md_is_up_to_date():

@@ -17,7 +17,9 @@ from micro.errors import UnsupportedModelError
 from micro.frontend import load_model
 from micro.verify.compare import verify_file
 
-CORPUS = Path(__file__).parent / "models" / "int16"
+from support.paths import ROOT
+
+CORPUS = ROOT / "tests" / "models" / "int16"
 INDEX = CORPUS / "INDEX.md"
 MODELS = sorted(CORPUS.glob("*.tflite"))
 # The 16x8 ops micro compiles today: their models must all verify (independent of TYPES).
