@@ -41,41 +41,38 @@ def check(op: Op, g: Graph) -> list[str]:
     return [f"tensor {t.index} '{t.name}' scale {t.quant.s} is not positive" for t in (x, y) if not t.quant.s > 0]
 
 
-def inv_sqrt_multiplier(value: int) -> tuple[int, int]:
-    """TFLite GetInvSqrtQuantizedMultiplierExp(value, kReverseShift): 1/sqrt(value) as (multiplier, left
-    shift), by 5 Newton-Raphson steps in gemmlowp FixedPoint<int32, 3>."""
-    if value <= 1:
-        return INT32_MAX, 0
-    shift = 11
-    while value >= 1 << 29:
-        value //= 4
-        shift += 1
-    pairs = (int(clz32(value)) - 1) // 2 - 1
-    shift -= pairs
-    value <<= 2 * pairs
-    half_input = rdbpot(value >> 1, 1)  # SaturatingRoundingMultiplyByPOT<-1> of the Q3.28 input
+def inv_sqrt_multiplier(value) -> tuple[np.ndarray, np.ndarray]:
+    """TFLite GetInvSqrtQuantizedMultiplierExp(value, kReverseShift) elementwise: 1/sqrt(value) as
+    (multiplier, left shift), by 5 Newton-Raphson steps in gemmlowp FixedPoint<int32, 3>; value <= 1
+    gives (INT32_MAX, 0)."""
+    value = np.asarray(value, np.int64)
+    small = value <= 1
+    v = np.where(small, 2, value)
+    shift = np.full(v.shape, 11, np.int64)
+    for _ in range(2):  # while (input >= 2^29) { input /= 4; ++shift; }
+        big = v >= 1 << 29
+        v, shift = np.where(big, v // 4, v), shift + big
+    pairs = (clz32(v) - 1) // 2 - 1
+    shift, v = shift - pairs, v << (2 * pairs)
+    half_input = rdbpot(v >> 1, 1)  # SaturatingRoundingMultiplyByPOT<-1> of the Q3.28 input
     half_three = (1 << 28) + (1 << 27)  # 1.5 in Q3.28
-    x = np.int64(1 << 28)  # 1.0
+    x = np.full(v.shape, 1 << 28, np.int64)  # 1.0
     for _ in range(5):
         x3 = sat_shl(srdhm(srdhm(x, x), x), 6)  # Rescale<3>(x * x * x): Q9 -> Q3
         x = sat_shl(wrap32(srdhm(half_three, x) - srdhm(half_input, x3)), 3)  # Q6 -> Q3
-    inv = int(srdhm(x, 1518500250))  # times sqrt(2) / 2 in Q0.31
-    if shift < 0:
-        inv, shift = int(wrap32(inv << -shift)), 0
-    return inv, -shift
+    inv = srdhm(x, 1518500250)  # times sqrt(2) / 2 in Q0.31
+    neg = shift < 0
+    inv, shift = np.where(neg, wrap32(inv << np.where(neg, -shift, 0)), inv), np.where(neg, 0, shift)
+    return np.where(small, INT32_MAX, inv), np.where(small, 0, -shift)
 
 
 def table(in_zp: int, out_zp: int, mult: int, shift: int) -> np.ndarray:
-    out = []
-    for v in range(-128, 128):
-        value = v - in_zp
-        if value == 0:
-            out.append(127)
-            continue
-        m, s = inv_sqrt_multiplier(value)
-        data = mul_by_qmult(1, m, s + SHIFT)
-        out.append(int(np.clip(mul_by_qmult(data, mult, shift - SHIFT) + out_zp, -128, 127)))
-    return int_array(out, np.int8)
+    """TFLM's RSQRT output for every int8 input v, at [v + 128]."""
+    value = np.arange(-128, 128, dtype=np.int64) - in_zp
+    m, s = inv_sqrt_multiplier(value)
+    data = mul_by_qmult(1, m, s + SHIFT)
+    out = np.clip(mul_by_qmult(data, mult, shift - SHIFT) + out_zp, -128, 127)
+    return int_array(np.where(value == 0, 127, out), np.int8)
 
 
 def _table(op: Op, g: Graph) -> np.ndarray:
