@@ -211,6 +211,28 @@ def test_rsqrt_matches_tflm(data):
     assert np.array_equal(_fold(buf, [x]), _oracle(buf, [x]))
 
 
+# --------------------------------------------------------------------------- TFLM quirks, pinned
+
+@pytest.mark.parametrize("kind,clamped", [("ADD", False), ("SUB", True), ("MUL", True), ("DIV", True)])
+def test_int32_fused_activation(kind, clamped):
+    """TFLM's int32 ADD ignores its fused activation; SUB, MUL and DIV clamp to the int32 RELU6 range."""
+    x = np.array([-50, -3, 0, 4, 9, 1000], np.int32)
+    y = np.array([7, 2, 1, 3, -1, 2], np.int32)
+    buf = binary_model(kind, "int32", x.shape, y.shape, act="RELU6")
+    _ok(verify_bytes(buf, f"{kind}_relu6", inputs=[[x, y]], random=0))
+    out = _oracle(buf, [x, y])
+    assert (out.min() >= 0 and out.max() <= 6) == clamped, out
+
+
+@pytest.mark.parametrize("kind", ["ADD", "SUB"])
+def test_int16_ignores_pot_scale_option(kind):
+    """Power-of-two scales with pot_scale_int16 set: TFLM still takes the general rescaling."""
+    q = (2.0 ** -12, 0)
+    buf = binary_model(kind, "int16", (1, 9), (9,), q, (2.0 ** -10, 0), (2.0 ** -11, 0),
+                       options={"pot_scale_int16": True})
+    _ok(verify_bytes(buf, f"{kind}_pot", random=5))
+
+
 # --------------------------------------------------------------------------- rejected models
 
 Q8 = (0.05, 0)

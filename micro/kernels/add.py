@@ -7,7 +7,7 @@ from micro.kernels.broadcast import BROADCAST
 
 I32 = "int32_t"
 
-ADD_SUB_PARAMS = Struct("mn_add_sub_params_t", "ADD / SUB rescaling (TFLM's general quantized path) and broadcast layout.", (
+ADD_SUB_PARAMS = Struct("mn_add_sub_params_t", "ADD / SUB rescaling (TFLM's general quantized path) and layout.", (
     Field("input1_offset", I32, "-input1 zero point"),
     Field("input1_mult", I32, "input1 rescale multiplier"),
     Field("input1_shift", I32, "input1 rescale shift (<= 0)"),

@@ -24,9 +24,11 @@ def _q(q) -> dict:
 
 
 def binary_model(kind: str, dtype: str, shape_a, shape_b, qa=None, qb=None, qo=None, act: str = "NONE",
-                 const_b: np.ndarray | None = None, shape_out=None, out_dtype: str | None = None) -> bytes:
+                 const_b: np.ndarray | None = None, shape_out=None, out_dtype: str | None = None,
+                 options: dict | None = None) -> bytes:
     """a (kind) b -> output. const_b: b's constant values (b is then no model input). shape_out and
-    out_dtype default to the broadcast shape and `dtype` (override them to build invalid models)."""
+    out_dtype default to the broadcast shape and `dtype` (override them to build invalid models);
+    options: further builtin options (e.g. pot_scale_int16 of ADD and SUB)."""
     b = ModelBuilder()
     xa = b.tensor("a", shape_a, dtype, **_q(qa))
     if const_b is not None:
@@ -35,7 +37,8 @@ def binary_model(kind: str, dtype: str, shape_a, shape_b, qa=None, qb=None, qo=N
         xb = b.tensor("b", shape_b, dtype, **_q(qb))
     out_shape = np.broadcast_shapes(tuple(shape_a), tuple(shape_b)) if shape_out is None else shape_out
     y = b.tensor("output", out_shape, out_dtype or dtype, **_q(qo))
-    b.op(kind, [xa, xb], [y], {"fused_activation_function": act} if kind in WITH_ACTIVATION else None)
+    opts = {"fused_activation_function": act} if kind in WITH_ACTIVATION else {}
+    b.op(kind, [xa, xb], [y], {**opts, **(options or {})} or None)
     b.inputs([xa] if const_b is not None else [xa, xb])
     b.outputs([y])
     return b.finish()
