@@ -104,6 +104,8 @@ def broadcast_layout(s1, s2, s_out) -> dict:
             merged.append([eo[i], st1[i], st2[i]])
     if not merged:
         merged = [[1, 1, 1]]
+    if 0 in eo:  # an empty output (TFLM returns at once): one row of no elements
+        merged = [[0, 1, 1]]
     elementwise = len(merged) == 1 and merged[0][1:] == [1, 1]
     full = [[1, 0, 0]] * (MAX_RANK - len(merged)) + merged
     flat_size = 1
