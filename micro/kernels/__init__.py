@@ -11,11 +11,19 @@ from micro.kernels.fully_connected import FULLY_CONNECTED_INT8
 from micro.kernels.mean import MEAN_INT8
 from micro.kernels.pad import PAD_INT8
 from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
-from micro.kernels.softmax import SOFTMAX_INT8, SOFTMAX_INT8_INT16
+from micro.kernels.softmax import SOFTMAX_INT8, SOFTMAX_INT8_INT16, SOFTMAX_INT16
 from micro.kernels.transpose import TRANSPOSE_INT8
+from micro.kernels.cast import CAST_KERNELS
+from micro.kernels.logistic import LOGISTIC_INT16
+from micro.kernels.lut import LUT_KERNELS
+from micro.kernels.prelu import PRELU_KERNELS
+from micro.kernels.requantize import REQUANTIZE_KERNELS
+from micro.kernels.tanh import TANH_INT16
 
 KERNELS: tuple[Kernel, ...] = (
     ADD_INT8, AVERAGE_POOL_INT8, CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, FULLY_CONNECTED_INT8, MAX_POOL_INT8,
-    MEAN_INT8, PAD_INT8, SOFTMAX_INT8, SOFTMAX_INT8_INT16, TRANSPOSE_INT8,
+    MEAN_INT8, PAD_INT8, SOFTMAX_INT8, SOFTMAX_INT8_INT16, SOFTMAX_INT16, TRANSPOSE_INT8,
+    *CAST_KERNELS.values(), LOGISTIC_INT16, *LUT_KERNELS.values(), *PRELU_KERNELS.values(),
+    *REQUANTIZE_KERNELS.values(), TANH_INT16,
 )
 BY_FUNC: dict[str, Kernel] = {k.func: k for k in KERNELS}

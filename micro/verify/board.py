@@ -35,12 +35,11 @@ import numpy as np
 
 from micro.deploy.boards import Board, get_board
 from micro.compiler import Compiled
+from micro.dtypes import BUFFER_DTYPES
 from micro.errors import MicroError
 from micro.deploy.protocol import Device, DeviceInfo, LinkClosed, ProtocolError, open_port
 from micro.verify.compare import Divergence, VerifyReport, produced_tensors, verify_compiled
 
-_NP = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "float32": np.float32,
-       "bool": np.uint8, "int64": np.int64}
 
 
 @dataclass
@@ -146,7 +145,7 @@ class BoardSession:
         raw = []
         for i, x in enumerate(inputs):
             t = g.tensors[g.inputs[i]]
-            arr = np.ascontiguousarray(x, dtype=_NP[t.dtype])
+            arr = np.ascontiguousarray(x, dtype=BUFFER_DTYPES[t.dtype])
             if arr.size != t.size:
                 raise MicroError(f"input {i} '{t.name}' needs {t.size} values of shape {list(t.shape)}, "
                                  f"got {arr.size}")
@@ -159,11 +158,12 @@ class BoardSession:
             tensors = {}
             for t_idx, (_, data) in self.device.take_trace().items():
                 t = g.tensors[t_idx]
-                tensors[t_idx] = None if data is None else np.frombuffer(data, dtype=_NP[t.dtype]).reshape(t.shape).copy()
+                tensors[t_idx] = None if data is None else np.frombuffer(
+                    data, dtype=BUFFER_DTYPES[t.dtype]).reshape(t.shape).copy()
         arrays = []
         for o, data in enumerate(outs):
             t = g.tensors[g.outputs[o]]
-            arrays.append(np.frombuffer(data, dtype=_NP[t.dtype]).reshape(t.shape).copy())
+            arrays.append(np.frombuffer(data, dtype=BUFFER_DTYPES[t.dtype]).reshape(t.shape).copy())
         return BoardRun(arrays, instructions, res.cycles, res.stack_used, res.seconds, tensors)
 
     def close(self, graceful: bool = True) -> None:
