@@ -7,8 +7,10 @@ QuantizeMultiplier(double(hires_input_scale / (3 / 32768))), both rounded to Q0.
 Eval works in int16 gemmlowp arithmetic: x = (v - input_zp) * 128; preshift = SRDHM16(x, output mult);
 reluish = x rescaled to [-1, 1] with saturating shifts, then to [0, 1]; product by SaturatingDoublingHighMul
 (truncating, not rounding -- TFLM's bias fix); RoundingDivideByPOT by -output exponent; + output zp in int16.
-Quirk: int16 RoundingDivideByPOT with an exponent >= 16 degenerates (its mask wraps to -1), which TFLM
-reaches when the output scale is >= ~256x the input's; micro.fixedpoint.rdbpot reproduces it.
+Quirk: int16 RoundingDivideByPOT with an exponent >= 16 degenerates (its mask wraps to -1): once the
+output scale is 2^10 x the input's or more, TFLM outputs output_zp + 1 wherever the pre-shift product
+is >= 0 and output_zp - 1 where it is negative, never output_zp itself (tests/test_ops_activation.py
+pins it); micro.fixedpoint.rdbpot reproduces it.
 
 Runs as a table lookup (micro.ops.unary).
 """
