@@ -20,12 +20,11 @@ import numpy as np
 from micro.ir import Graph, Op
 from micro.lowered import Alias, KernelCall
 from micro.quant import QRANGE, f32, float_to_quantized, quantize_multiplier
-from micro.ops.unary import (Requantize, describe, dtype_problems, fold_elementwise, quant_problems,
-                             shape_problems)
+from micro.ops.unary import (IDENTITY_MULTIPLIER, Requantize, describe, dtype_problems, fold_elementwise,
+                             quant_problems, shape_problems)
 
 KINDS = ("RELU", "RELU6")
 PAIRS = (("int8", "int8"), ("int16", "int16"))
-IDENTITY = (1 << 30, 1)  # MultiplyByQuantizedMultiplier(x, 2^30, 1) == x
 MAX_LEFT_SHIFT = 30  # TFLM's `x * (1 << shift)` is undefined from 31 on
 
 
@@ -34,7 +33,7 @@ def requantization(op: Op, g: Graph) -> Requantize:
     lo, hi = QRANGE[x.dtype]
     if op.kind == "RELU6":
         six = float_to_quantized(6.0, x.quant.s, x.quant.zp, x.dtype)
-        return Requantize(0, 0, IDENTITY, IDENTITY, x.quant.zp, six)
+        return Requantize(0, 0, IDENTITY_MULTIPLIER, IDENTITY_MULTIPLIER, x.quant.zp, six)
     mult = quantize_multiplier(float(f32(f32(x.quant.s) / f32(y.quant.s))))
     return Requantize(x.quant.zp, y.quant.zp, mult, mult, max(lo, y.quant.zp), hi)
 

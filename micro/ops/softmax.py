@@ -16,7 +16,6 @@ Kernels: micro.kernels.softmax. `fold` evaluates the same integer algorithms in 
 
 from __future__ import annotations
 
-import math
 from functools import cache
 
 import numpy as np

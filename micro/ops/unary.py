@@ -26,6 +26,7 @@ from micro.kernels.requantize import REQUANTIZE_KERNELS
 from micro.lowered import Alias, KernelCall
 
 Elementwise = Callable[[int], int]
+IDENTITY_MULTIPLIER = (1 << 30, 1)  # MultiplyByQuantizedMultiplier(x, 2^30, 1) == x for |x| < 2^30
 
 
 def describe(t: Tensor) -> str:
@@ -129,5 +130,13 @@ class Requantize:
                           outputs=[op.outputs[0]], macs=x.size, overlap_ok=(0,) if narrowing else ())
 
     def lower(self, op: Op, g: Graph) -> KernelCall | Alias:
-        """A table for 8-bit tensors, else the requantize kernel."""
-        return table_call(op, g, self) if is_table_op(op, g) else self.kernel_call(op, g)
+        """A table for 8-bit tensors, a view when every (at most 16-bit) value maps to itself, else the
+        requantize kernel."""
+        if is_table_op(op, g):
+            return table_call(op, g, self)
+        x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+        if (x.dtype == y.dtype == "int16" and self.pos == self.neg == IDENTITY_MULTIPLIER
+                and not self.neg_negate and self.input_zero_point == self.output_zero_point
+                and (self.act_min, self.act_max) == QRANGE[y.dtype]):
+            return Alias(src=op.inputs[0], dst=op.outputs[0])
+        return self.kernel_call(op, g)
