@@ -8,7 +8,9 @@
   shapes, scales over decades, zero points at and between the type's extremes, int8 and int16, through
   the lowered kernel (ctypes) and the op's fold(), on every 8-bit input value;
 - int16 LOGISTIC/TANH on all 65536 input values; TFLM's quirks pinned by examples;
-- constant inputs fold away; the dtype combinations TFLM rejects are rejected naming op, kind, dtypes.
+- constant inputs fold away; the dtype combinations TFLM rejects are rejected naming op, kind, dtypes;
+- one model through every kernel family of the activations and conversions, bit-exact on an emulated
+  Cortex-M4 (QEMU), every intermediate tensor.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from micro.dtypes import QRANGE
 from micro.frontend import load_model, read_model
 from micro.lowered import Alias
 from micro.testing.extract import op_model
-from micro.testing.layers_activation import prelu_model, unary_model
+from micro.testing.layers_activation import activation_chain_model, prelu_model, unary_model
 from micro.testing.tflite_builder import ModelBuilder
-from micro.verify.compare import verify_bytes
+from micro.verify.board import verify_on_board
+from micro.verify.compare import random_inputs, verify_bytes
 
 from support.corpus import corpus_models, shared_models
 from support.kernel_bindings import build_kernel_library
@@ -278,3 +281,15 @@ def test_relu_n1_to_1_is_no_tflm_op():
     problems = support_problems(read_model(unary_model("RELU_N1_TO_1", (1, 8), "int8", "int8", (0.05, 0),
                                                        (0.05, 0)), "m"))
     assert problems and "RELU_N1_TO_1 is not supported" in problems[0]
+
+
+def test_every_kernel_family_bit_exact_on_cortex_m4():
+    need_tool("arm-none-eabi-gcc")
+    need_tool("qemu-system-arm")
+    buf = activation_chain_model()
+    compiled = compile_model(read_model(buf, "activation_chain"))
+    rng = np.random.default_rng(0)
+    sets = [random_inputs(compiled.graph, rng) for _ in range(2)] + [
+        [np.arange(-128, 128, 4, dtype=np.int8).reshape(1, 4, 16)]]
+    report = verify_on_board(compiled, buf, sets, "mps2_an386", trace=True)
+    assert report.ok, report.summary()

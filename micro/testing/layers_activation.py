@@ -97,3 +97,43 @@ def random_unary_case(kind: str, rng: np.random.Generator) -> tuple[bytes, dict]
             options = {"alpha": float(rng.choice([0.0, 0.01, 0.2, 0.5, 1.0, 1.5, -0.3, float(rng.uniform(-2, 2))]))}
     desc = dict(kind=kind, dtypes=(in_dtype, out_dtype), shape=shape, in_q=in_q, out_q=out_q, options=options)
     return unary_model(kind, shape, in_dtype, out_dtype, in_q, out_q, options), desc
+
+
+def activation_chain_model() -> bytes:
+    """One model through every kernel family of the activations and conversions (8-bit tables and the
+    requantize, int16 LOGISTIC/TANH, int16 SOFTMAX, PRELU and CAST kernels), for runs on a board:
+    int8 x -> LOGISTIC, HARD_SWISH, PRELU (const alpha), QUANTIZE -> int16 -> TANH -> LEAKY_RELU,
+    int16 -> LOGISTIC -> SOFTMAX -> QUANTIZE -> int32 -> CAST -> int8; LOGISTIC -> QUANTIZE -> uint8."""
+    b = ModelBuilder("micro.testing.layers_activation.activation_chain_model")
+    shape = (1, 4, 16)
+
+    def t(name, dtype, q):
+        return b.tensor(name, shape, dtype, *(q or (None, None)))
+
+    x = t("x", "int8", (0.05, -3))
+    logistic = t("logistic", "int8", (1 / 256, -128))
+    b.op("LOGISTIC", [x], [logistic])
+    swish = t("hard_swish", "int8", (0.03, -90))
+    b.op("HARD_SWISH", [x], [swish])
+    alpha = b.const("alpha", np.arange(-120, 120, 15, dtype=np.int8), scale=0.01, zero_point=4)
+    prelu = t("prelu", "int8", (0.04, 10))
+    b.op("PRELU", [x, alpha], [prelu])
+    wide = t("int16", "int16", (2.0**-11, 0))
+    b.op("QUANTIZE", [x], [wide])
+    tanh16 = t("tanh16", "int16", (2.0**-15, 0))
+    b.op("TANH", [wide], [tanh16])
+    leaky16 = t("leaky16", "int16", (2.0**-14, 100))
+    b.op("LEAKY_RELU", [tanh16], [leaky16], {"alpha": -0.3})
+    logistic16 = t("logistic16", "int16", (2.0**-15, 0))
+    b.op("LOGISTIC", [wide], [logistic16])
+    softmax16 = t("softmax16", "int16", (1 / 32768, 0))
+    b.op("SOFTMAX", [logistic16], [softmax16], {"beta": 20.0})
+    wide32 = t("int32", "int32", (1 / 65536, 7))
+    b.op("QUANTIZE", [softmax16], [wide32])
+    cast = t("cast", "int8", None)
+    b.op("CAST", [wide32], [cast])
+    unsigned = t("uint8", "uint8", (1 / 256, 0))
+    b.op("QUANTIZE", [logistic], [unsigned])
+    b.inputs([x])
+    b.outputs([swish, prelu, leaky16, cast, unsigned])
+    return b.finish()
