@@ -151,3 +151,26 @@ def test_constant_quantize_folds():
     assert [low.op.kind for low in compile_model(read_model(buf, "m")).lowered] == ["ADD"]
     report = verify_bytes(buf, "fold_quantize", random=3)
     assert report.ok, report.summary()
+
+
+def _constant_to_output(kind: str, pair, quant) -> bytes:
+    """x -> ADD -> z and a constant -> kind -> y, both graph outputs."""
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 8), "int8", 0.05, 0)
+    c = b.const("c", np.arange(-4, 4).reshape(1, 8).astype(pair[0]), *(quant or (None, None)))
+    y = b.tensor("y", (1, 8), pair[1], *(quant or (None, None)))
+    z = b.tensor("z", (1, 8), "int8", 0.05, 0)
+    b.op(kind, [c], [y])
+    b.op("ADD", [x, x], [z])
+    b.inputs([x])
+    b.outputs([z, y])
+    return b.finish()
+
+
+def test_constant_into_a_graph_output_is_computed_not_viewed():
+    """A value-preserving op on a constant feeding a graph output gets its own storage (no view of a
+    weight); a bit-preserving CAST of one has no copy kernel and is refused clearly."""
+    report = verify_bytes(_constant_to_output("QUANTIZE", ("int8", "int8"), (0.05, 0)), "const_quantize", random=2)
+    assert report.ok, report.summary()
+    (problem,) = support_problems(read_model(_constant_to_output("CAST", ("int32", "uint32"), None), "m"))
+    assert problem.startswith("op #0 CAST") and "constant" in problem

@@ -16,7 +16,7 @@ from micro.fixedpoint import wrap
 from micro.ir import Graph, Op
 from micro.kernels.cast import CAST_KERNELS
 from micro.lowered import Alias, KernelCall
-from micro.ops.unary import Elementwise, dtype_problems, fold_elementwise, shape_problems
+from micro.ops.unary import Elementwise, can_view, dtype_problems, fold_elementwise, shape_problems
 
 KINDS = ("CAST",)
 INTEGER_TYPES = ("int8", "int16", "int32", "uint32")
@@ -31,8 +31,18 @@ def elementwise(out_dtype: str) -> Elementwise:
     return lambda v: wrap(v, bits)
 
 
+def _keeps_bits(op: Op, g: Graph) -> bool:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    return x.dtype == y.dtype or (x.dtype, y.dtype) in SAME_BITS
+
+
 def check(op: Op, g: Graph) -> list[str]:
-    return dtype_problems(op, g, PAIRS) + shape_problems(op, g)
+    problems = dtype_problems(op, g, PAIRS) + shape_problems(op, g)
+    if not problems and _keeps_bits(op, g) and not can_view(op, g) and op.outputs[0] in g.outputs:
+        problems.append(f"CAST {g.t(op.inputs[0]).dtype} -> {g.t(op.outputs[0]).dtype} of a constant into a "
+                        "graph output is a copy micro has no kernel for; the output is constant: drop the op "
+                        "and use the constant in the application")
+    return problems
 
 
 def fold(op: Op, g: Graph) -> list[np.ndarray]:
@@ -41,7 +51,7 @@ def fold(op: Op, g: Graph) -> list[np.ndarray]:
 
 def lower(op: Op, g: Graph) -> KernelCall | Alias:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    if x.dtype == y.dtype or (x.dtype, y.dtype) in SAME_BITS:
+    if _keeps_bits(op, g):
         return Alias(src=op.inputs[0], dst=op.outputs[0])
     narrowing = NUMPY_DTYPES[y.dtype].itemsize < NUMPY_DTYPES[x.dtype].itemsize
     return KernelCall(CAST_KERNELS[(x.dtype, y.dtype)], dict(size=x.size), inputs=[op.inputs[0]],

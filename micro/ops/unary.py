@@ -72,13 +72,19 @@ def value_table(fn: Elementwise, in_dtype: str, out_dtype: str) -> np.ndarray:
     return np.array([fn(v) for v in range(lo, hi + 1)], dtype=NUMPY_DTYPES[out_dtype])
 
 
+def can_view(op: Op, g: Graph) -> bool:
+    """An op whose output equals its input may become a view (Alias) unless its input is a constant
+    (a constant reaching here feeds a graph output, which needs storage of its own)."""
+    return not g.t(op.inputs[0]).is_const
+
+
 def table_call(op: Op, g: Graph, fn: Elementwise) -> KernelCall | Alias:
     """The op as one table lookup per element (8-bit input and output), or a view when every value
     maps to itself."""
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     table = value_table(fn, x.dtype, y.dtype)
     lo, hi = QRANGE[x.dtype]
-    if x.dtype == y.dtype and np.array_equal(table, np.arange(lo, hi + 1)):
+    if x.dtype == y.dtype and np.array_equal(table, np.arange(lo, hi + 1)) and can_view(op, g):
         return Alias(src=op.inputs[0], dst=op.outputs[0])
     return KernelCall(LUT_KERNELS[(x.dtype, y.dtype)], dict(size=x.size, table=table), inputs=[op.inputs[0]],
                       outputs=[op.outputs[0]], macs=x.size, overlap_ok=(0,))
@@ -135,7 +141,7 @@ class Requantize:
         if is_table_op(op, g):
             return table_call(op, g, self)
         x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-        if (x.dtype == y.dtype == "int16" and self.pos == self.neg == IDENTITY_MULTIPLIER
+        if (x.dtype == y.dtype == "int16" and can_view(op, g) and self.pos == self.neg == IDENTITY_MULTIPLIER
                 and not self.neg_negate and self.input_zero_point == self.output_zero_point
                 and (self.act_min, self.act_max) == QRANGE[y.dtype]):
             return Alias(src=op.inputs[0], dst=op.outputs[0])
