@@ -24,6 +24,11 @@ from hypothesis import strategies as st
 
 from micro.compiler import compile_model, support_problems
 from micro.dtypes import QRANGE
+from micro.kernels.logistic import LOGISTIC_INT16
+from micro.kernels.lut import LUT_KERNELS
+from micro.kernels.prelu import PRELU_KERNELS
+from micro.kernels.requantize import REQUANTIZE_KERNELS
+from micro.kernels.tanh import TANH_INT16
 from micro.frontend import load_model, read_model
 from micro.lowered import Alias
 from micro.testing.extract import op_model
@@ -50,7 +55,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, data
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
     need_tool("gcc")
-    return build_kernel_library(tmp_path_factory.mktemp("act_kernels"))
+    return build_kernel_library(tmp_path_factory.mktemp("act_kernels"), [*LUT_KERNELS.values(), *REQUANTIZE_KERNELS.values(), LOGISTIC_INT16, TANH_INT16, *PRELU_KERNELS.values()])
 
 
 def _verify(buf: bytes, name: str, seed: int = 0):

@@ -19,6 +19,9 @@ from hypothesis import strategies as st
 
 from micro.compiler import compile_model, support_problems
 from micro.dtypes import QRANGE
+from micro.kernels.cast import CAST_KERNELS
+from micro.kernels.lut import LUT_KERNELS
+from micro.kernels.requantize import REQUANTIZE_KERNELS
 from micro.frontend import load_model, read_model
 from micro.lowered import Alias
 from micro.testing.extract import op_model
@@ -42,7 +45,7 @@ SHAPES = st.lists(st.integers(1, 6), min_size=1, max_size=4).map(tuple)
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
     need_tool("gcc")
-    return build_kernel_library(tmp_path_factory.mktemp("conversion_kernels"))
+    return build_kernel_library(tmp_path_factory.mktemp("conversion_kernels"), [*LUT_KERNELS.values(), *REQUANTIZE_KERNELS.values(), *CAST_KERNELS.values()])
 
 
 def _verify(buf: bytes, name: str, seed: int = 0):

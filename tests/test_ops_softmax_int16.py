@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from micro.compiler import support_problems
+from micro.kernels.softmax import SOFTMAX_INT16
 from micro.frontend import load_model, read_model
 from micro.ops.softmax import INT16_RANGE, int16_luts
 from micro.quant import INT16_MAX, f32, lut_populate_int16
@@ -42,7 +43,7 @@ OUT_Q = (1 / 32768, 0)
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
     need_tool("gcc")
-    return build_kernel_library(tmp_path_factory.mktemp("softmax16_kernels"))
+    return build_kernel_library(tmp_path_factory.mktemp("softmax16_kernels"), [SOFTMAX_INT16])
 
 
 def softmax16(shape, scale, beta=1.0) -> bytes:
