@@ -19,6 +19,8 @@ NUMPY_DTYPES = {
     "int64": np.dtype(np.int64), "bool": np.dtype(np.bool_), "float16": np.dtype(np.float16),
     "float32": np.dtype(np.float32), "float64": np.dtype(np.float64),
 }
+# How a tensor's elements sit in host and board buffers: its numpy type, bool as its uint8 storage.
+BUFFER_DTYPES = {**NUMPY_DTYPES, "bool": np.dtype(np.uint8)}
 # Quantized integer types: the range of their values.
 QRANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "int32": (-(2**31), 2**31 - 1)}
 FLOAT_DTYPES = ("float16", "float32", "float64")

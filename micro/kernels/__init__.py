@@ -17,14 +17,20 @@ from micro.kernels.mul import MUL_INT8, MUL_INT16
 from micro.kernels.pad import PAD_INT8
 from micro.kernels.pooling import AVERAGE_POOL_INT8, AVERAGE_POOL_INT16, MAX_POOL_INT8, MAX_POOL_INT16
 from micro.kernels.rsqrt import RSQRT_INT8
-from micro.kernels.softmax import SOFTMAX_INT8, SOFTMAX_INT8_INT16
+from micro.kernels.softmax import SOFTMAX_INT8, SOFTMAX_INT8_INT16, SOFTMAX_INT16
 from micro.kernels.squared_difference import SQUARED_DIFFERENCE_INT8, SQUARED_DIFFERENCE_INT16
 from micro.kernels.sub import SUB_INT8, SUB_INT16
 from micro.kernels.transpose import TRANSPOSE_INT8
+from micro.kernels.cast import CAST_KERNELS
+from micro.kernels.logistic import LOGISTIC_INT16
+from micro.kernels.lut import LUT_KERNELS
+from micro.kernels.prelu import PRELU_KERNELS
+from micro.kernels.requantize import REQUANTIZE_KERNELS
+from micro.kernels.tanh import TANH_INT16
 
 KERNELS: tuple[Kernel, ...] = (
     ADD_INT8, AVERAGE_POOL_INT8, CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, FULLY_CONNECTED_INT8, MAX_POOL_INT8,
-    MEAN_INT8, PAD_INT8, SOFTMAX_INT8, SOFTMAX_INT8_INT16, TRANSPOSE_INT8,
+    MEAN_INT8, PAD_INT8, SOFTMAX_INT8, SOFTMAX_INT8_INT16, SOFTMAX_INT16, TRANSPOSE_INT8,
     CONV_2D_INT16, CONV_2D_INT16_ACC32, DEPTHWISE_CONV_2D_INT16, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32,
     AVERAGE_POOL_INT16, MAX_POOL_INT16,
     BATCH_MATMUL_INT8, BATCH_MATMUL_INT16,
@@ -35,5 +41,7 @@ KERNELS: tuple[Kernel, ...] = (
     SQUARED_DIFFERENCE_INT8, SQUARED_DIFFERENCE_INT16,
     *MAXIMUM_MINIMUM.values(),
     RSQRT_INT8,
+    *CAST_KERNELS.values(), LOGISTIC_INT16, *LUT_KERNELS.values(), *PRELU_KERNELS.values(),
+    *REQUANTIZE_KERNELS.values(), TANH_INT16,
 )
 BY_FUNC: dict[str, Kernel] = {k.func: k for k in KERNELS}

@@ -31,3 +31,22 @@ SOFTMAX_INT8_INT16 = Kernel(
     args=(Arg("input", "input", "int8_t", "[outer][depth]"),
           Arg("output", "output", "int16_t", "[outer][depth], scale 1/65536, zero point -32768")),
     doc=_DOC)
+
+SOFTMAX_INT16_PARAMS = Struct("mn_softmax_int16_params_t", "SOFTMAX over the last axis, int16 input.", (
+    Field("outer", I32, "rows (product of all but the last dimension)"),
+    Field("depth", I32, "the last dimension"),
+    Field("input_multiplier", I32, "input_scale * beta / (10 / 65535) as a quantized multiplier"),
+    Field("input_left_shift", I32, "its shift"),
+    Field("exp_lut", "int16_t", "[513] exp(x) for x in [-10, 0] on 2/65535 (TFLM LUTPopulate)", array=True),
+    Field("one_over_one_plus_x_lut", "int16_t", "[513] 1 / (1 + x) for x in [0, 1] on 2/65535", array=True),
+))
+
+SOFTMAX_INT16 = Kernel(
+    func="mn_softmax_int16", source="mn_softmax_int16.c", params=SOFTMAX_INT16_PARAMS,
+    args=(Arg("input", "input", "int16_t", "[outer][depth], zero point 0"),
+          Arg("output", "output", "int16_t", "[outer][depth], scale 1/32768, zero point 0; may be the input")),
+    doc="""SOFTMAX over the last axis, int16 (TFLM reference_ops::SoftmaxInt16). Per row: each difference to
+the row maximum is rescaled so that [-65535, 0] covers [-10, 0], recentred by 32767 and looked up in
+exp_lut (9-bit index, 7-bit linear interpolation); the Q16.15 sum is normalized by its leading zeros,
+recentred and looked up in one_over_one_plus_x_lut; each exp times that reciprocal, rounded and shifted
+back, clamped to [0, 32767]. The exps are kept in the output row between the two passes, as TFLM does.""")

@@ -40,6 +40,7 @@ from micro.deploy.avr import AvrSession
 from micro.deploy.boards import Board, get_board
 from micro.deploy.elf import FirmwareMemory
 from micro.deploy.firmware import build_firmware
+from micro.dtypes import BUFFER_DTYPES
 from micro.deploy.protocol import Device, DeviceInfo, LinkClosed, ProtocolError, open_port
 from micro.deploy.qemu import Qemu, QemuError, describe_exit
 from micro.errors import MicroError
@@ -47,8 +48,6 @@ from micro.verify.compare import Divergence, VerifyReport, produced_tensors, ver
 from micro.verify.host import HostModel
 from micro.verify.oracle import Oracle
 
-_NP = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "float32": np.float32,
-       "bool": np.uint8, "int64": np.int64}
 
 
 @dataclass
@@ -152,7 +151,7 @@ class BoardSession:
         raw = []
         for i, x in enumerate(inputs):
             t = g.tensors[g.inputs[i]]
-            arr = np.ascontiguousarray(x, dtype=_NP[t.dtype])
+            arr = np.ascontiguousarray(x, dtype=BUFFER_DTYPES[t.dtype])
             if arr.size != t.size:
                 raise MicroError(f"input {i} '{t.name}' needs {t.size} values of shape {list(t.shape)}, "
                                  f"got {arr.size}")
@@ -165,11 +164,12 @@ class BoardSession:
             tensors = {}
             for t_idx, (_, data) in self.device.take_trace().items():
                 t = g.tensors[t_idx]
-                tensors[t_idx] = None if data is None else np.frombuffer(data, dtype=_NP[t.dtype]).reshape(t.shape).copy()
+                tensors[t_idx] = None if data is None else np.frombuffer(
+                    data, dtype=BUFFER_DTYPES[t.dtype]).reshape(t.shape).copy()
         arrays = []
         for o, data in enumerate(outs):
             t = g.tensors[g.outputs[o]]
-            arrays.append(np.frombuffer(data, dtype=_NP[t.dtype]).reshape(t.shape).copy())
+            arrays.append(np.frombuffer(data, dtype=BUFFER_DTYPES[t.dtype]).reshape(t.shape).copy())
         return BoardRun(arrays, instructions, res.cycles, res.stack_used, res.seconds, tensors)
 
     def close(self, graceful: bool = True) -> None:

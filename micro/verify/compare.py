@@ -9,7 +9,7 @@ import numpy as np
 
 from micro.codegen import emit_c
 from micro.compiler import Compiled, compile_model
-from micro.dtypes import NUMPY_DTYPES
+from micro.dtypes import BUFFER_DTYPES
 from micro.frontend import read_model
 from micro.frontend.tflite_reader import c_identifier
 from micro.ir import Graph
@@ -70,8 +70,8 @@ def random_inputs(g: Graph, rng: np.random.Generator) -> list[np.ndarray]:
     out = []
     for t_idx in g.inputs:
         t = g.tensors[t_idx]
-        info = np.iinfo(NUMPY_DTYPES[t.dtype])
-        out.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True, dtype=NUMPY_DTYPES[t.dtype]))
+        info = np.iinfo(BUFFER_DTYPES[t.dtype])
+        out.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True, dtype=BUFFER_DTYPES[t.dtype]))
     return out
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from micro.codegen import GeneratedFiles, write_c
 from micro.compiler import Compiled
-from micro.dtypes import NUMPY_DTYPES
+from micro.dtypes import BUFFER_DTYPES
 from micro.errors import MicroError
 
 STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
@@ -100,7 +100,7 @@ class HostModel:
 
     def _tensor(self, t_idx: int, raw: bytes) -> np.ndarray:
         t = self.compiled.graph.tensors[t_idx]
-        return np.frombuffer(raw, dtype=NUMPY_DTYPES[t.dtype]).reshape(t.shape).copy()
+        return np.frombuffer(raw, dtype=BUFFER_DTYPES[t.dtype]).reshape(t.shape).copy()
 
     def reset(self) -> None:
         """State back to its initial value (`<name>_reset()`)."""
@@ -119,7 +119,7 @@ class HostModel:
         g = self.compiled.graph
         for i, x in enumerate(inputs):
             t = g.tensors[g.inputs[i]]
-            arr = np.ascontiguousarray(x, dtype=NUMPY_DTYPES[t.dtype])
+            arr = np.ascontiguousarray(x, dtype=BUFFER_DTYPES[t.dtype])
             if arr.size != t.size:
                 raise MicroError(f"input {i} '{t.name}' needs {t.size} values of shape {list(t.shape)}, "
                                  f"got {arr.size} of shape {list(arr.shape)}")
