@@ -8,6 +8,7 @@ from micro.arena.greedy import align_up, overlap_index
 from micro.arena.lifetimes import Buffer, Overlap, buffers_for, lower_bound, overlaps_for
 from micro.arena.order import best_order
 from micro.arena.search import DEFAULT_RESTARTS, search_placement
+from micro.arena.views import check_views, resolve_views
 from micro.ir import Graph
 from micro.lowered import Lowered
 
@@ -25,7 +26,8 @@ class ArenaPlan:
     order: list[int] = field(default_factory=list)  # op indices in execution order
 
     def tensor_offset(self, t: int) -> int:
-        return self.buffers[self.tensor_buffer[t]].offset
+        b = self.buffers[self.tensor_buffer[t]]
+        return b.offset + b.within.get(t, 0)
 
     def scratch_offset(self, op_index: int) -> int:
         for b in self.buffers:
@@ -56,8 +58,12 @@ def check_plan(buffers: list[Buffer], overlaps: list[Overlap]) -> None:
 
 
 def plan_arena(g: Graph, lowered: list[Lowered], restarts: int = DEFAULT_RESTARTS,
-               reorder: bool = True, overlap: bool = True) -> tuple[ArenaPlan, list[Lowered]]:
-    """Choose the execution order and offsets. Returns the plan and the ops in execution order."""
+               reorder: bool = True, overlap: bool = True, views: bool = True) -> tuple[ArenaPlan, list[Lowered]]:
+    """Choose which views to keep (micro.arena.views), the execution order and offsets. Returns the plan
+    and the ops in execution order (a view op that cannot be placed becomes its copy kernel).
+    views=False: every op that could be views copies instead (to measure what views save)."""
+    lowered = resolve_views(g, lowered, enabled=views)
+    check_views(g, lowered)
     if reorder and len(lowered) > 1:
         perm, _ = best_order(g, lowered)
         lowered = [lowered[k] for k in perm]

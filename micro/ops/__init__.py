@@ -8,9 +8,29 @@ from types import ModuleType
 from micro.ir import Graph, Op
 from micro.ops import (add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax,
                        transpose)
+from micro.ops import arg_min_max
+from micro.ops import concatenation
+from micro.ops import gather
+from micro.ops import pack
+from micro.ops import resize_bilinear
+from micro.ops import resize_nearest_neighbor
+from micro.ops import slice
+from micro.ops import split
+from micro.ops import strided_slice
+from micro.ops import unpack
 
 OP_MODULES: tuple[ModuleType, ...] = (
     add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax, transpose,
+    arg_min_max,
+    concatenation,
+    gather,
+    pack,
+    resize_bilinear,
+    resize_nearest_neighbor,
+    slice,
+    split,
+    strided_slice,
+    unpack,
 )
 REGISTRY: dict[str, ModuleType] = dict(sorted((kind, m) for m in OP_MODULES for kind in m.KINDS))
 
