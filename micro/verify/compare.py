@@ -9,13 +9,13 @@ import numpy as np
 
 from micro.codegen import emit_c
 from micro.compiler import Compiled, compile_model
+from micro.dtypes import NUMPY_DTYPES
 from micro.frontend import read_model
 from micro.frontend.tflite_reader import c_identifier
 from micro.verify.host import HostModel
 from micro.verify.oracle import Oracle
 from micro.ir import Graph
 
-_NP = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32}
 
 
 @dataclass
@@ -68,8 +68,12 @@ def random_inputs(g: Graph, rng: np.random.Generator) -> list[np.ndarray]:
     out = []
     for t_idx in g.inputs:
         t = g.tensors[t_idx]
-        info = np.iinfo(_NP[t.dtype])
-        out.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True, dtype=_NP[t.dtype]))
+        if t.dtype == "bool":
+            out.append(rng.integers(0, 1, size=t.shape, endpoint=True).astype(np.bool_))
+            continue
+        dtype = NUMPY_DTYPES[t.dtype]
+        info = np.iinfo(dtype)
+        out.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True, dtype=dtype))
     return out
 
 
