@@ -1,5 +1,6 @@
 """Per model on the emulated Cortex-M4 (QEMU mps2-an386): exact instructions per invoke, MACs per
-instruction, flash (code vs weights) and RAM (arena vs the rest) of the harness firmware.
+instruction, flash (code vs weights) and RAM (arena vs the rest) of the harness firmware (the firmware's
+memory as micro.deploy.elf.FirmwareMemory reads it from the ELF, like `micro build` and `micro firmware`).
 
     python benchmarks/board_table.py [model stem ...]
 
@@ -21,10 +22,10 @@ from micro.compiler import compile_model
 from micro.verify.compare import random_inputs
 from micro.verify.board import verify_on_board
 from support.datasets import real_inputs
-from test_firmware_qemu import BOARD_MODELS
+from support.corpus import MUST_PASS
 M = Path(os.environ.get('MICRO_SHARED', ROOT.parent / 'shared')) / 'models'
 rows=[]
-names = sys.argv[1:] or BOARD_MODELS
+names = sys.argv[1:] or MUST_PASS
 for name in names:
     c=compile_model(load_model(M/f'{name}.tflite'))
     rng=np.random.default_rng(99)

@@ -59,7 +59,7 @@ def _collect(*args, env_shared) -> subprocess.CompletedProcess:
 
 
 def test_wrong_micro_shared_fails_collection(tmp_path):
-    res = _collect(str(ROOT / "tests" / "test_ops_corpus.py"), env_shared=tmp_path)
+    res = _collect(str(ROOT / "tests" / "ops" / "test_ops_corpus.py"), env_shared=tmp_path)
     assert res.returncode != 0
     assert "MissingCorpusError" in res.stdout and f"MICRO_SHARED={tmp_path}" in res.stdout, res.stdout
 

@@ -9,10 +9,11 @@ import numpy as np
 
 from micro.cli.run_commands import board_arg
 from micro.compiler import compile_model
+from micro.deploy.arduino.export import export_arduino
 from micro.deploy.boards import BOARDS
-from micro.deploy.build import build_model, flash
-from micro.deploy.export_arduino import export_arduino
+from micro.deploy.build import build_model
 from micro.deploy.firmware import build_firmware, selftest_vectors
+from micro.deploy.flash import flash
 from micro.deploy.qemu import run_selftest
 from micro.errors import MicroError
 from micro.frontend import load_model
@@ -130,13 +131,15 @@ def register(sub) -> None:
     ex.add_argument("target", choices=("arduino",))
     ex.add_argument("model")
     ex.add_argument("-o", "--output", help="the .zip (default: <Library>.zip); its stem names the library")
-    ex.add_argument("--board", default="nano33ble", help="board whose kernel variant is used (default: nano33ble)")
+    ex.add_argument("--board", default="nano33ble", help="board the library is made for: its name in the examples and "
+                    "the kernels' DSP report (default: nano33ble)")
     ex.add_argument("--labels", metavar="FILE", help="labels.txt for output 0, instead of the model's metadata")
     ex.add_argument("--name", help="library name (default: from -o, else from the model)")
     ex.add_argument("--version", dest="lib_version", help="library version (default: the metadata's, else 1.0.0)")
     ex.add_argument("--author", help="library.properties author (default: the metadata's, else micro)")
     ex.add_argument("--maintainer", help="library.properties maintainer (default: the author)")
-    ex.add_argument("--url", help="library.properties url")
+    ex.add_argument("--url", help="library.properties url, the project's page (required by the Arduino "
+                    "specification; without it: a placeholder, https://example.com/)")
     ex.add_argument("--sample", metavar="FILE.npy", help="input for the Classify example (real values or "
                     "quantized integers; default: a fixed pseudo-random pattern)")
     ex.set_defaults(fn=cmd_export)

@@ -10,9 +10,8 @@ from micro.arena.report import plan_dict, plan_png, plan_table
 from micro.arena.search import DEFAULT_RESTARTS
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
-from micro.deploy.build import resolve_metadata
 from micro.frontend import load_model
-from micro.frontend.metadata import read_metadata
+from micro.frontend.metadata import read_metadata, resolve_metadata
 from micro.inspect_model import describe, format_table
 from micro.ops import supported_kinds
 from micro.verify.oracle import oracle_available, tflm_arena_bytes

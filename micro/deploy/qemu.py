@@ -40,7 +40,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from micro.deploy.protocol.device import open_port
 from micro.errors import MicroError
+from micro.verify.host import cache_dir
 
 PLUGIN_SOURCE = Path(__file__).resolve().parent / "qemu_plugin" / "mn_icount.c"
 QEMU = "qemu-system-arm"
@@ -69,7 +71,6 @@ def qemu_unavailable() -> str | None:
 
 
 def _cache_dir() -> Path:
-    from micro.verify.host import cache_dir
     return cache_dir() / "qemu_plugin"
 
 
@@ -199,7 +200,6 @@ class Qemu:
         raise QemuError(f"QEMU did not report its pty within {self.start_timeout:.0f} s:\n{self.stderr_text()}")
 
     def open_serial(self, timeout: float = 0.05):
-        from micro.deploy.protocol import open_port
         if self.url is None:
             raise QemuError("QEMU is not running with a serial port (start() it with serial='socket' or 'pty')")
         last = None

@@ -8,7 +8,7 @@ Public API (used by micro.cli and the Robot keyword library):
         `firmware`, a Firmware already built; `defines` adds -D flags to the build), starts QEMU
         (micro.deploy.qemu) and connects to its UART. With `port` ("/dev/ttyACM0", "socket://host:port",
         ...): talks to a board that already runs the harness firmware for this model. `transport` wraps
-        the pyserial port (e.g. lambda p: FaultyPort(p, corrupt=0.01)). Checks with HELLO that the device
+        the pyserial port (e.g. lambda p: FaultyPort(p, corrupt=0.01), micro.testing.faulty_port). Checks with HELLO that the device
         runs this very model (name, SHA-256, tensor sizes).
         .run(inputs: list[np.ndarray]) -> BoardRun(outputs, instructions, cycles, stack_used, seconds)
         .firmware (Firmware or None), .qemu (Qemu or None), .device (protocol.Device), .info (DeviceInfo)
@@ -22,7 +22,8 @@ Public API (used by micro.cli and the Robot keyword library):
     run_on_board(compiled, input_sets, board, port=None, ...) -> list[BoardRun]
 
 Errors: micro.deploy.protocol.ProtocolError / DeviceError, micro.deploy.qemu.QemuError (crash, hang),
-micro.deploy.firmware.FirmwareError (build) -- all MicroError, with what to do next in the message.
+micro.deploy.firmware_sources.FirmwareError (build) -- all MicroError, with what to do next in the message.
+BoardVerifyReport.memory is the firmware's flash and RAM (micro.deploy.elf.FirmwareMemory) when it was built here.
 """
 
 from __future__ import annotations
@@ -33,11 +34,17 @@ from typing import Callable
 
 import numpy as np
 
-from micro.deploy.boards import Board, get_board
+from micro.codegen import emit_c
 from micro.compiler import Compiled
-from micro.errors import MicroError
+from micro.deploy.boards import Board, get_board
+from micro.deploy.elf import FirmwareMemory
+from micro.deploy.firmware import build_firmware
 from micro.deploy.protocol import Device, DeviceInfo, LinkClosed, ProtocolError, open_port
+from micro.deploy.qemu import Qemu, QemuError, describe_exit
+from micro.errors import MicroError
 from micro.verify.compare import Divergence, VerifyReport, produced_tensors, verify_compiled
+from micro.verify.host import HostModel
+from micro.verify.oracle import Oracle
 
 _NP = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "float32": np.float32,
        "bool": np.uint8, "int64": np.int64}
@@ -59,7 +66,7 @@ class BoardSession:
                  invoke_timeout: float = 300.0, on_text: Callable[[str], None] | None = None,
                  firmware=None, defines: dict | None = None, trace: bool = False):
         self.compiled = compiled
-        self.board = get_board(board) if isinstance(board, str) else board
+        self.board = get_board(board)
         self.port_url = port
         self.serial = serial
         self.transport = transport
@@ -93,8 +100,6 @@ class BoardSession:
                 raise MicroError(f"board '{self.board.name}' has no emulator here: connect the board, flash the "
                                  f"firmware from `micro firmware MODEL --board {self.board.name}` and pass "
                                  "--port /dev/ttyACM0 (or its serial port)")
-            from micro.deploy.firmware import build_firmware
-            from micro.deploy.qemu import Qemu
             if self.firmware is None:
                 self.firmware = build_firmware(self.compiled, self.board, builder=self.builder, defines=self.defines)
             self.qemu = Qemu(self.firmware, serial=self.serial, count_instructions=self.count_instructions).start()
@@ -134,7 +139,6 @@ class BoardSession:
                 time.sleep(0.2)
                 code = self.qemu.returncode
                 if code is not None:
-                    from micro.deploy.qemu import QemuError, describe_exit
                     raise QemuError(f"the firmware stopped: {describe_exit(code)} (QEMU exit {code}) while the "
                                     f"host was waiting ({exc}).\nQEMU: {self.qemu.stderr_text()[-2000:]}") from None
             raise
@@ -200,7 +204,7 @@ class BoardVerifyReport(VerifyReport):
     instructions: list[int] = field(default_factory=list)
     cycles: list[int] = field(default_factory=list)
     stack_used: int = 0
-    memory: object = None            # firmware.MemoryReport when the firmware was built here
+    memory: FirmwareMemory | None = None   # when the firmware was built here
     host_report: VerifyReport | None = None
     link: str = ""
     seconds: float = 0.0
@@ -210,10 +214,6 @@ class BoardVerifyReport(VerifyReport):
     def ok(self) -> bool:
         host_ok = self.host_report is None or self.host_report.ok
         return self.inputs_run > 0 and self.bytes_differing == 0 and host_ok
-
-    @property
-    def instructions_per_invoke(self) -> int | None:
-        return max(self.instructions) if self.instructions else None
 
     def cost_summary(self) -> str:
         parts = []
@@ -278,11 +278,7 @@ def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
                     transport: Callable | None = None, builder: str | None = None,
                     host_all_tensors: bool = True, invoke_timeout: float = 300.0,
                     trace: bool = False) -> BoardVerifyReport:
-    from micro.codegen import emit_c
-    from micro.verify.host import HostModel
-    from micro.verify.oracle import Oracle
-
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     t0 = time.monotonic()
     report = BoardVerifyReport(compiled.name, board=board.name, macs=compiled.macs, trace=trace)
     if host_all_tensors:

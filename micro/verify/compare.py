@@ -12,9 +12,9 @@ from micro.compiler import Compiled, compile_model
 from micro.dtypes import NUMPY_DTYPES
 from micro.frontend import read_model
 from micro.frontend.tflite_reader import c_identifier
+from micro.ir import Graph
 from micro.verify.host import HostModel
 from micro.verify.oracle import Oracle
-from micro.ir import Graph
 
 
 

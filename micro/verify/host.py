@@ -15,11 +15,10 @@ import numpy as np
 
 from micro.codegen import GeneratedFiles, write_c
 from micro.compiler import Compiled
+from micro.dtypes import NUMPY_DTYPES
 from micro.errors import MicroError
 
 STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
-_NP = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32, "bool": np.uint8,
-       "int64": np.int64, "float32": np.float32}
 
 
 def cache_dir() -> Path:
@@ -38,13 +37,9 @@ def _compile_one(cc: str, src: Path, obj: Path, opt: str) -> None:
 def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc") -> Path:
     """Write the sources into a content-addressed cache dir and build lib<name>.so there."""
     h = hashlib.sha256()
-    for fname in sorted(generated.files):
+    for fname, text in sorted(generated.sources().items()):
         h.update(fname.encode())
-        h.update(generated.files[fname].encode())
-    from micro.codegen.emit import KERNELS_DIR
-    for fname in sorted(generated.kernel_files):
-        h.update(fname.encode())
-        h.update((KERNELS_DIR / fname).read_bytes())
+        h.update(text.encode())
     h.update(" ".join([cc, *STRICT_FLAGS]).encode())
     final_dir = cache_dir() / "host" / f"{name}-{h.hexdigest()[:20]}"
     lib = final_dir / f"lib{name}.so"
@@ -102,13 +97,13 @@ class HostModel:
 
     def _tensor(self, t_idx: int, raw: bytes) -> np.ndarray:
         t = self.compiled.graph.tensors[t_idx]
-        return np.frombuffer(raw, dtype=_NP[t.dtype]).reshape(t.shape).copy()
+        return np.frombuffer(raw, dtype=NUMPY_DTYPES[t.dtype]).reshape(t.shape).copy()
 
     def run(self, inputs: list[np.ndarray], trace: bool = False) -> tuple[list[np.ndarray], dict[int, np.ndarray]]:
         g = self.compiled.graph
         for i, x in enumerate(inputs):
             t = g.tensors[g.inputs[i]]
-            arr = np.ascontiguousarray(x, dtype=_NP[t.dtype])
+            arr = np.ascontiguousarray(x, dtype=NUMPY_DTYPES[t.dtype])
             if arr.size != t.size:
                 raise MicroError(f"input {i} '{t.name}' needs {t.size} values of shape {list(t.shape)}, "
                                  f"got {arr.size} of shape {list(arr.shape)}")

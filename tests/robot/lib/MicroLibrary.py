@@ -6,8 +6,9 @@ tests/robot/renode/ (Renode, run by `renode-test`). One library instance per sui
 then the keywords act on "the current model", "the current firmware" and "the current emulator".
 
 Layers used: micro.frontend / micro.compiler (compile), micro.deploy.firmware (sources + build through
-micro.deploy.platformio), micro.deploy.qemu (emulator), micro.verify.board (serial session and
-verification through micro.deploy.protocol), micro.verify.oracle (TFLM), micro.verify.host (host build).
+micro.deploy.pio_build), micro.deploy.qemu (emulator), micro.verify.board (serial session and
+verification through micro.deploy.protocol; line faults from micro.testing.faulty_port), micro.verify.oracle
+(TFLM), micro.verify.host (host build).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def write_resc(elf: os.PathLike, board, path: os.PathLike, title: str = "", uart
     exposed as a TCP server socket (pyserial URL socket://127.0.0.1:PORT) for host-driven protocol runs.
     """
     from micro.deploy.boards import get_board
-    board = get_board(board) if isinstance(board, str) else board
+    board = get_board(board)
     repl = RENODE_PLATFORMS.get(board.name)
     if repl is None:
         raise ValueError(f"board '{board.name}' has no Renode platform here (known: {', '.join(RENODE_PLATFORMS)})")
@@ -96,7 +97,7 @@ class MicroLibrary:
         missing = []
         for tool in tools:
             if tool == "platformio":
-                from micro.deploy.platformio import platformio_unavailable
+                from micro.deploy.pio_core import platformio_unavailable
                 reason = platformio_unavailable()
                 if reason:
                     missing.append(reason)
@@ -219,7 +220,7 @@ class MicroLibrary:
 
         `corrupt`, `drop`, `insert` are per-byte fault rates injected on the serial link (both directions)."""
         from micro.verify.board import BoardSession
-        from micro.deploy.protocol import FaultyPort
+        from micro.testing.faulty_port import FaultyPort
         self.stop_emulator()
         transport = None
         if float(corrupt) or float(drop) or float(insert):

@@ -6,8 +6,9 @@
 # else: startup code and vector table (src/), a linker script (board_build.ldscript),
 # optimisation, warnings and defines (build_flags).
 #
-# Board manifest fields read here (boards/<id>.json, overridable as board_build.* in
-# platformio.ini): build.cpu, build.fpu, build.float_abi, build.toolchain_prefix.
+# Board manifest fields read here (the project's boards/<id>.json, written by micro from the board
+# file; overridable as board_build.* in platformio.ini): build.cpu, build.fpu, build.float_abi,
+# build.toolchain_prefix.
 #
 # Outputs in $BUILD_DIR: firmware.elf, firmware.bin, firmware.map.
 # Targets: (default) build + size; "size"; "upload" (QEMU run for upload.protocol=qemu,
@@ -17,6 +18,7 @@ import os
 import shutil
 import sys
 
+from platformio.device.list.util import list_serial_ports  # pylint: disable=import-error
 from SCons.Script import (COMMAND_LINE_TARGETS, AlwaysBuild, Builder, Default,  # pylint: disable=import-error
                           DefaultEnvironment)
 
@@ -93,7 +95,7 @@ env.Append(
 if "nobuild" not in COMMAND_LINE_TARGETS and not env.get("LDSCRIPT_PATH"):
     sys.stderr.write(
         "Error: no linker script. Set board_build.ldscript = /path/to/script.ld in platformio.ini "
-        "(micro.deploy.platformio.generate_project(..., linker_script=...) does this).\n")
+        "(micro.deploy.pio_project.generate_project(..., linker_script=...) does this).\n")
     env.Exit(1)
 
 #
@@ -136,7 +138,6 @@ elif upload_protocol == "bossac":
     upload_source = target_bin
 
     def _enter_bootloader(target, source, env):  # pylint: disable=unused-argument
-        from platformio.device.list.util import list_serial_ports  # pylint: disable=import-error
         env.AutodetectUploadPort()
         before = list_serial_ports()
         if board.get("upload.use_1200bps_touch", False):

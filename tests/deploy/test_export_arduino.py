@@ -18,12 +18,14 @@ import numpy as np
 import pytest
 
 from support.paths import DATA, MODELS, need_tool
-from micro.deploy.export_arduino import (CATEGORIES, check_library, check_zip, export_arduino, parse_properties,
-                                  quantize_like_c)
-from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata
+from micro.deploy.arduino.check import check_library, check_zip, parse_properties
+from micro.deploy.arduino.export import export_arduino
+from micro.deploy.arduino.library import quantize_like_c
+from micro.deploy.arduino.library_info import CATEGORIES, URL_PLACEHOLDER
+from micro.frontend.metadata import AssociatedFile, TensorMeta
+from micro.testing.metadata_writer import attach_metadata, build_metadata
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from arduino_double.sketch import PtySketch, build_sketch, compile_only  # noqa: E402
+from arduino_double.sketch import PtySketch, build_sketch, compile_only
 
 KWS = MODELS / "mlzoo_ds_cnn_s_int8.tflite"
 KWS_LABELS = DATA / "mlzoo_kws" / "labels.txt"
@@ -80,7 +82,7 @@ def test_zip_holds_one_library_folder_that_follows_the_spec(kws_lib):
     assert re.fullmatch(r"\d+\.\d+\.\d+", props["version"])
     assert props["category"] in CATEGORIES
     assert props["architectures"] == "*"
-    assert props["url"].startswith("https://")
+    assert props["url"] == URL_PLACEHOLDER      # required by the spec; no --url given: the reserved example domain
     assert props["includes"] == "KwsModel.h"
     # src/: the one public header in the root, everything else in a subfolder (recursive layout)
     assert sorted(p.name for p in (root / "src").iterdir() if p.is_file()) == ["KwsModel.h"]
@@ -95,9 +97,21 @@ def test_zip_holds_one_library_folder_that_follows_the_spec(kws_lib):
     # library.json: PlatformIO's manifest from the same data
     lj = json.loads((root / "library.json").read_text())
     assert (lj["name"], lj["version"]) == (props["name"], props["version"])
-    assert lj["headers"] == ["KwsModel.h"] and lj["homepage"] == props["url"]
+    assert lj["headers"] == ["KwsModel.h"] and "homepage" not in lj    # optional there: only a real --url
     assert props["sentence"] in lj["description"]
     assert {e["name"] for e in lj["examples"]} == {"Classify", "SerialVerify"}
+
+
+def test_url_is_the_users(tmp_path):
+    zip_path, root, _ = _export(tmp_path, url="https://example.org/kws-model")
+    props = parse_properties((root / "library.properties").read_text(encoding="utf-8"))
+    lj = json.loads((root / "library.json").read_text())
+    assert props["url"] == lj["homepage"] == "https://example.org/kws-model"
+    assert check_zip(zip_path) == []
+    from micro.errors import MicroError
+    for bad in ("ftp://example.org/", "https://example.org/a b", "https://example.org/\nname=Evil"):
+        with pytest.raises(MicroError, match="url"):
+            export_arduino(KWS, tmp_path / "Bad.zip", url=bad, **SILENT)
 
 
 def test_check_library_catches_spec_violations(kws_lib, tmp_path):
@@ -371,5 +385,6 @@ def test_cli_export_arduino(tmp_path, capsys, monkeypatch):
     assert main(["export", "arduino", str(KWS), "-o", "Kws.zip", "--labels", str(KWS_LABELS)]) == 0
     out = capsys.readouterr().out
     assert "Arduino library Kws 1.0.0" in out and "arduino-cli lib install --zip-path" in out
-    assert "dsp variant is pending" in out
+    assert "with their Arm DSP path compiled in for nano33ble" in out and "mn_conv_2d_int8.c" in out
+    assert f"library.properties url: {URL_PLACEHOLDER} (a placeholder" in out
     assert check_zip(tmp_path / "Kws.zip") == []

@@ -12,8 +12,9 @@ import zlib
 import pytest
 
 from micro.deploy import protocol as P
-from micro.deploy.protocol import (BadFrame, Device, DeviceError, FaultyPort, Frame, FrameParser, ProtocolError,
-                                    encode_frame)
+from micro.deploy.protocol import (BadFrame, Device, DeviceError, Frame, FrameParser, ProtocolError,
+                                   encode_frame)
+from micro.testing.faulty_port import FaultyPort
 
 
 class SimDevice:

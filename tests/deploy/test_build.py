@@ -1,6 +1,6 @@
 """`micro build` / `micro flash`: PlatformIO project, memory budget (and the error of a model that does not fit),
 the offline bare-metal build of KWS and person detection with flash and RAM read from the ELF, the fail-fast
-Arduino framework without the registry, kernel variant selection by board, model metadata."""
+Arduino framework without the registry, the kernels' DSP report by board, board records, model metadata."""
 
 from __future__ import annotations
 
@@ -14,12 +14,21 @@ import numpy as np
 import pytest
 
 from support.paths import DATA, MODELS, need_tool
-from micro.deploy import build as B
-from micro.deploy.boards import BOARDS, get_board
 from micro.cli import main
 from micro.compiler import compile_model
+from micro.deploy import pio_build, pio_registry
+from micro.deploy.arduino.check import check_library
+from micro.deploy.boards import BOARDS, BOARDS_DIR, BoardError, get_board, load_board
+from micro.deploy.budget import BudgetError, check_budget, estimate_budget
+from micro.deploy.elf import SHF_EXECINSTR, elf_sections, firmware_memory
+from micro.deploy.kernels import DSP_MACRO, kernel_report
+from micro.deploy.pio_core import platformio_unavailable
+from micro.deploy.project import MANIFEST, generate
 from micro.errors import MicroError
 from micro.frontend import load_model
+from micro.frontend.metadata import AssociatedFile, TensorMeta, read_metadata, resolve_metadata
+from micro.testing.layers import fully_connected_layer
+from micro.testing.metadata_writer import attach_metadata, build_metadata
 
 KWS = MODELS / "mlperf_tiny_kws_ref_model.tflite"
 PERSON = MODELS / "tflm_person_detect.tflite"
@@ -29,7 +38,6 @@ SILENT = dict(log=lambda *_: None)
 
 def _need_pio_build():
     need_tool("arm-none-eabi-gcc")
-    from micro.deploy.platformio import platformio_unavailable
     reason = platformio_unavailable()
     if reason:
         if os.environ.get("CI"):
@@ -57,34 +65,70 @@ def test_nano33ble_record_limits():
     assert b.framework_reserve("arduino")[1] > b.framework_reserve("baremetal")[1]
 
 
-def test_kernel_variant_follows_the_board(tmp_path, monkeypatch):
-    files = ["mn_kernels.h", "mn_fixedpoint.h", "mn_conv_2d_int8.c", "mn_softmax_int8.c"]
-    kdir = tmp_path / "kernels_c"
-    kdir.mkdir()
-    for f in files:
-        (kdir / f).write_text("/* */\n")
-    monkeypatch.setattr(B, "KERNELS_DIR", kdir)
-    sel = B.select_kernels(files, "nano33ble")
-    assert sel.variant == "cmsis_dsp"
-    assert sel.pending == ["mn_conv_2d_int8.c", "mn_softmax_int8.c"] and sel.variant_used == []
-    assert set(sel.files) == set(files)
-    assert "pending" in sel.summary()
-    # a kernel that carries its DSP path inside (selected by __ARM_FEATURE_DSP) counts as built in
-    (kdir / "mn_conv_2d_int8.c").write_text("#if defined(__ARM_FEATURE_DSP)\n#endif\n")
-    sel = B.select_kernels(files, "nano33ble")
-    assert sel.builtin == ["mn_conv_2d_int8.c"] and sel.pending == ["mn_softmax_int8.c"]
-    assert "built in" in sel.summary()
-    (kdir / "mn_conv_2d_int8.c").write_text("/* */\n")
-    # once a DSP file exists for an op, boards with DSP get it instead of the reference file
-    (kdir / "mn_softmax_dsp_int8.c").write_text("/* */\n")
-    sel = B.select_kernels(files, "nano33ble")
-    assert "mn_softmax_dsp_int8.c" in sel.files and "mn_softmax_int8.c" not in sel.files
-    assert sel.variant_used == ["mn_softmax_dsp_int8.c"] and sel.pending == ["mn_conv_2d_int8.c"]
-    # a board that asks for the reference kernels keeps them
+def test_board_files_are_data_with_every_key(tmp_path):
+    assert list(BOARDS) == sorted(p.stem for p in BOARDS_DIR.glob("*.toml")) == ["mps2_an386", "nano33ble"]
+    for b in BOARDS.values():
+        assert b.frameworks[0] in b.framework and b.stack_reserve("baremetal") == 8 * 1024
+        assert b.template_dir == b.name
+    assert get_board("mps2_an386").framework_reserve("baremetal") == (0, 0)
+    text = (BOARDS_DIR / "nano33ble.toml").read_text()
+    (tmp_path / "nano33ble.toml").write_text(text.replace("dsp = true", "dsp = true\nkernel_variant = 'x'"))
+    with pytest.raises(BoardError, match="unknown keys kernel_variant"):
+        load_board(tmp_path / "nano33ble.toml")
+    (tmp_path / "other.toml").write_text(text)
+    with pytest.raises(BoardError, match="must be nano33ble.toml"):
+        load_board(tmp_path / "other.toml")
+    with pytest.raises(MicroError, match="known boards: mps2_an386, nano33ble"):
+        get_board("uno")
+
+
+def test_a_new_board_is_one_data_file(tmp_path):
+    """A board file (here a copy of mps2_an386 under another name, with its firmware_templates/ folder) is all
+    firmware sources and an offline PlatformIO project need: the board manifest is made from it."""
+    from micro.deploy.firmware_sources import firmware_project
+    from micro.deploy.pio_project import generate_project
+    (tmp_path / "my_m4.toml").write_text((BOARDS_DIR / "mps2_an386.toml").read_text().replace(
+        'name = "mps2_an386"', 'name = "my_m4"'))
+    board = load_board(tmp_path / "my_m4.toml")
+    fw = firmware_project(compile_model(load_model(KWS)), board)
+    assert "board_board.c" in fw.sources and f"LENGTH = 0x{board.flash_bytes:X}" in fw.linker_script
+    generate_project(tmp_path / "p", board, fw.sources, linker_script=fw.linker_script)
+    manifest = json.loads((tmp_path / "p" / "boards" / "my_m4.json").read_text())
+    assert manifest["micro"]["board"] == "my_m4" and manifest["upload"]["maximum_size"] == board.flash_bytes
+    assert "board = my_m4" in (tmp_path / "p" / "platformio.ini").read_text()
+
+
+def test_package_data_ships_the_board_files():
+    from support.paths import ROOT
+    assert '"deploy/boards/*.toml"' in (ROOT / "pyproject.toml").read_text()
+    assert BOARDS_DIR == ROOT / "micro" / "deploy" / "boards"
+
+
+def test_board_dsp_flag_matches_the_compiler():
+    """`dsp = true` in a board file says its CPU flags define __ARM_FEATURE_DSP: ask the cross compiler."""
+    cc = need_tool("arm-none-eabi-gcc")
+    for b in BOARDS.values():
+        res = subprocess.run([cc, *b.cflags, "-dM", "-E", "-"], input="", capture_output=True, text=True, check=True)
+        assert (f"#define {DSP_MACRO} 1" in res.stdout) == b.dsp, b.name
+
+
+def test_kernel_report_names_the_kernels_with_a_dsp_path():
+    files = ["mn_kernels.h", "mn_fixedpoint.h", "mn_dsp.h", "mn_conv_2d_int8.c", "mn_softmax_int8.c",
+             "mn_fully_connected_int8.c"]
+    rep = kernel_report(files, get_board("nano33ble"))
+    assert rep.dsp == ["mn_conv_2d_int8.c", "mn_fully_connected_int8.c"] and rep.portable == ["mn_softmax_int8.c"]
+    assert rep.summary() == ("kernels: 2 with their Arm DSP path compiled in for nano33ble (cortex-m4, "
+                             "__ARM_FEATURE_DSP): mn_conv_2d_int8.c, mn_fully_connected_int8.c; 1 in portable C: "
+                             "mn_softmax_int8.c")
+    assert rep.as_dict() == {"dsp": ["mn_conv_2d_int8.c", "mn_fully_connected_int8.c"],
+                             "portable": ["mn_softmax_int8.c"]}
+    # a core without the DSP extension keeps every kernel on the portable C
     from dataclasses import replace
-    ref_board = replace(BOARDS["nano33ble"], kernel_variant="reference")
-    sel = B.select_kernels(files, ref_board)
-    assert set(sel.files) == set(files) and not sel.pending
+    m0 = replace(get_board("nano33ble"), name="m0", cpu="cortex-m0", dsp=False)
+    rep = kernel_report(files, m0)
+    assert "m0's cortex-m0 has no DSP extension" in rep.summary()
+    assert rep.as_dict() == {"dsp": [], "portable": ["mn_conv_2d_int8.c", "mn_fully_connected_int8.c",
+                                                     "mn_softmax_int8.c"]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,22 +137,21 @@ def test_kernel_variant_follows_the_board(tmp_path, monkeypatch):
 
 def test_budget_of_kws_fits_and_counts_every_part():
     compiled = compile_model(load_model(KWS))
-    b = B.estimate_budget(compiled, "nano33ble", "baremetal")
+    b = estimate_budget(compiled, "nano33ble", "baremetal")
     assert b.fits and not b.problems()
-    from micro.deploy.firmware import STACK_BYTES
-    assert b.arena == compiled.plan.arena_bytes and b.stack == STACK_BYTES
+    assert b.arena == compiled.plan.arena_bytes and b.stack == get_board("nano33ble").stack_reserve("baremetal") > 0
     assert b.weights >= compiled.weight_bytes and b.code > 1000
     assert b.flash == b.weights + b.code + b.framework_flash and b.ram == b.arena + b.stack + b.framework_ram
-    arduino = B.estimate_budget(compiled, "nano33ble", "arduino")
+    arduino = estimate_budget(compiled, "nano33ble", "arduino")
     assert arduino.ram > b.ram - b.stack and arduino.flash > b.flash
 
 
 def test_mobilenet_v2_does_not_fit_and_says_why():
     compiled = compile_model(load_model(MOBILENET))
-    budget = B.estimate_budget(compiled, "nano33ble", "baremetal")
+    budget = estimate_budget(compiled, "nano33ble", "baremetal")
     assert not budget.fits
-    with pytest.raises(B.BudgetError) as e:
-        B.check_budget(budget)
+    with pytest.raises(BudgetError) as e:
+        check_budget(budget)
     msg = str(e.value)
     assert f"arena {compiled.plan.arena_bytes:,}" in msg and compiled.plan.arena_bytes > 262_144
     assert "262,144 B" in msg and "983,040 B (1 MB minus the 64 KB bootloader)" in msg
@@ -162,18 +205,20 @@ def test_baremetal_build_offline_with_elf_sizes(tmp_path, capsys, model):
     # the ELF: flash and RAM read from its sections
     elf = out / ".pio" / "build" / "micro" / "firmware.elf"
     assert elf.is_file() and (out / ".pio" / "build" / "micro" / "firmware.bin").is_file()
-    mem = B.elf_memory(elf, "nano33ble")
+    mem = firmware_memory(elf, get_board("nano33ble"))
     compiled = compile_model(load_model(model))
-    built = json.loads((out / B.MANIFEST).read_text())
-    assert 0 <= mem.parts_ram["arena"] - built["budget"]["arena"] < 8     # the section is 4-byte aligned
-    assert mem.parts_ram["stack"] == built["budget"]["stack"] > 0
-    assert mem.parts_flash["weights"] >= compiled.weight_bytes
+    built = json.loads((out / MANIFEST).read_text())
+    assert 0 <= mem.arena - built["budget"]["arena"] < 8     # the section is 4-byte aligned
+    assert mem.stack_reserved == built["budget"]["stack"] > 0
+    assert mem.weights >= compiled.weight_bytes
+    assert mem.flash == mem.code + mem.weights and mem.ram == mem.arena + mem.other_ram + mem.stack_reserved
     assert mem.flash <= mem.flash_limit and mem.ram <= mem.ram_limit
     assert f"flash: {mem.flash:,} B of 983,040 B" in text and f"RAM:   {mem.ram:,} B of 262,144 B" in text
-    assert "dsp variant is pending" in text
+    assert "with their Arm DSP path compiled in for nano33ble" in text and "mn_conv_2d_int8.c" in text
+    assert built["kernels"]["dsp"] and "mn_conv_2d_int8.c" in built["kernels"]["dsp"]
     # the budget was an upper bound of what the ELF needs
     assert built["budget"]["flash"] >= mem.flash and built["budget"]["ram"] >= mem.ram
-    assert built["memory"]["flash"] == mem.flash
+    assert built["memory"] == mem.as_dict()
     # pure-Python section sizes agree with binutils
     res = subprocess.run(["arm-none-eabi-size", "-A", "-d", str(elf)], capture_output=True, text=True)
     sizes = {p[0]: int(p[1]) for p in (line.split() for line in res.stdout.splitlines())
@@ -181,13 +226,13 @@ def test_baremetal_build_offline_with_elf_sizes(tmp_path, capsys, model):
     for sec, n in mem.sections.items():
         assert sizes[sec] == n, sec
     # the application starts after the bootloader
-    vector = next(s for s in B.elf_sections(elf) if s.name == ".isr_vector")
+    vector = next(s for s in elf_sections(elf) if s.name == ".isr_vector")
     assert vector.addr == 0x10000
 
 
 def test_flash_baremetal_prints_how_to_flash_the_bin(tmp_path, capsys):
     compiled = compile_model(load_model(KWS))
-    B.generate(compiled, KWS.read_bytes(), "nano33ble", "baremetal", tmp_path / "p", model_file=KWS.name)
+    generate(compiled, KWS.read_bytes(), "nano33ble", "baremetal", tmp_path / "p", model_file=KWS.name)
     assert main(["flash", "--board", "nano33ble", "--port", "/dev/ttyACM7", "-d", str(tmp_path / "p")]) == 0
     out = capsys.readouterr().out
     assert "firmware.bin" in out and "0x10000" in out
@@ -197,7 +242,7 @@ def test_flash_baremetal_prints_how_to_flash_the_bin(tmp_path, capsys):
 
 def test_flash_refuses_other_board_and_missing_project(tmp_path, capsys):
     compiled = compile_model(load_model(KWS))
-    B.generate(compiled, KWS.read_bytes(), "nano33ble", "baremetal", tmp_path / "p")
+    generate(compiled, KWS.read_bytes(), "nano33ble", "baremetal", tmp_path / "p")
     assert main(["flash", "--board", "mps2_an386", "--port", "x", "-d", str(tmp_path / "p")]) == 2
     assert "built for nano33ble" in capsys.readouterr().err
     assert main(["flash", "--board", "nano33ble", "--port", "x", "-d", str(tmp_path / "nothing")]) == 2
@@ -211,8 +256,8 @@ def test_flash_refuses_other_board_and_missing_project(tmp_path, capsys):
 def test_arduino_project_layout(tmp_path, monkeypatch):
     monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "core"))
     compiled = compile_model(load_model(MODELS / "mlzoo_ds_cnn_s_int8.tflite"))
-    meta = B.resolve_metadata(b"", compiled, DATA / "mlzoo_kws" / "labels.txt")
-    project = B.generate(compiled, b"", "nano33ble", None, tmp_path / "p", meta, library_name="KwsModel")
+    meta = resolve_metadata(b"", compiled, DATA / "mlzoo_kws" / "labels.txt")
+    project = generate(compiled, b"", "nano33ble", None, tmp_path / "p", meta, library_name="KwsModel")
     assert project.framework == "arduino"
     env = _ini(project.dir)["env:micro"]
     assert (env["platform"], env["board"], env["framework"]) == ("nordicnrf52", "nano33ble", "arduino")
@@ -222,7 +267,6 @@ def test_arduino_project_layout(tmp_path, monkeypatch):
         assert needle in main_cpp
     lib = project.dir / "lib" / "KwsModel"
     assert json.loads((lib / "library.json").read_text())["name"] == "KwsModel"
-    from micro.deploy.export_arduino import check_library
     assert check_library(lib) == []
     assert "_labels[MLZOO_DS_CNN_S_INT8_NUM_LABELS]" in (lib / "src" / "micro" / "mlzoo_ds_cnn_s_int8.h").read_text()
 
@@ -234,10 +278,8 @@ def test_arduino_build_without_registry_fails_fast(tmp_path, monkeypatch, capsys
     def no_platformio(*args, **kwargs):  # failing fast = stopping before PlatformIO (and its retries) runs
         raise AssertionError("PlatformIO was started although the registry is unreachable")
 
-    monkeypatch.setattr(B, "_run_pio", no_platformio)
-    import micro.deploy.platformio as pio
-
-    monkeypatch.setattr(pio, "build_project", no_platformio)
+    monkeypatch.setattr(pio_registry, "run_pio", no_platformio)
+    monkeypatch.setattr(pio_build, "build_project", no_platformio)
     assert main(["build", str(KWS), "--board", "nano33ble", "-o", str(tmp_path / "p")]) == 2
     err = capsys.readouterr().err
     assert "registry cannot be reached" in err and "--framework baremetal" in err
@@ -260,7 +302,7 @@ def test_registry_probe_gives_up_quickly(monkeypatch):
         return real(address, timeout, *args, **kwargs)
 
     monkeypatch.setattr(socket, "create_connection", recording)
-    why = B.registry_unreachable(timeout=2)
+    why = pio_registry.registry_unreachable(timeout=2)
     assert why and "127.0.0.1:9" in why
     assert timeouts and all(t is not None and t <= 2 for t in timeouts)  # every connect is bounded
 
@@ -268,7 +310,7 @@ def test_registry_probe_gives_up_quickly(monkeypatch):
 def test_flash_arduino_needs_a_port(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PLATFORMIO_CORE_DIR", str(tmp_path / "core"))
     compiled = compile_model(load_model(KWS))
-    B.generate(compiled, KWS.read_bytes(), "nano33ble", "arduino", tmp_path / "p")
+    generate(compiled, KWS.read_bytes(), "nano33ble", "arduino", tmp_path / "p")
     assert main(["flash", "--board", "nano33ble", "-d", str(tmp_path / "p")]) == 2
     assert "--port is needed" in capsys.readouterr().err
 
@@ -282,12 +324,12 @@ def test_elf_sections_of_an_object_file(tmp_path):
     (tmp_path / "a.c").write_text("const int table[100] = {1};\nint counter;\nint f(int x) { return x + table[x]; }\n")
     subprocess.run([cc, "-mcpu=cortex-m4", "-mthumb", "-O2", "-c", str(tmp_path / "a.c"), "-o", str(tmp_path / "a.o")],
                    check=True)
-    secs = {s.name: s for s in B.elf_sections(tmp_path / "a.o")}
+    secs = {s.name: s for s in elf_sections(tmp_path / "a.o")}
     assert secs[".rodata"].size == 400 and not secs[".rodata"].nobits
     assert secs[".bss"].nobits and secs[".bss"].size == 4
-    assert secs[".text"].flags & B.SHF_EXECINSTR
+    assert secs[".text"].flags & SHF_EXECINSTR
     with pytest.raises(MicroError):
-        B.elf_sections(tmp_path / "a.c")
+        elf_sections(tmp_path / "a.c")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,8 +337,6 @@ def test_elf_sections_of_an_object_file(tmp_path):
 # ---------------------------------------------------------------------------------------------
 
 def _model_with_metadata(tmp_path) -> Path:
-    from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata
-    from micro.testing.layers import fully_connected_layer
     rng = np.random.default_rng(1)
     data = fully_connected_layer(rng, in_depth=16, units=3)
     fb = build_metadata(name="Traffic light", description="red, amber or green", version="1.2.0", author="A. Person",
@@ -313,7 +353,6 @@ def _model_with_metadata(tmp_path) -> Path:
 
 
 def test_metadata_round_trip_and_tflm_still_runs_the_model(tmp_path):
-    from micro.frontend.metadata import read_metadata
     from micro.verify.compare import random_inputs, verify_compiled
     path = _model_with_metadata(tmp_path)
     meta = read_metadata(path.read_bytes())
@@ -332,14 +371,12 @@ def test_metadata_round_trip_and_tflm_still_runs_the_model(tmp_path):
 
 
 def test_shared_models_have_no_labels_but_a_runtime_version():
-    from micro.frontend.metadata import read_metadata
     meta = read_metadata(KWS.read_bytes())
     assert meta.labels is None and not meta.has_tflite_metadata
     assert meta.min_runtime_version == "1.5.0"
 
 
 def test_missing_label_file_is_a_warning(tmp_path):
-    from micro.frontend.metadata import AssociatedFile, TensorMeta, attach_metadata, build_metadata, read_metadata
     fb = build_metadata(outputs=[TensorMeta(associated_files=[AssociatedFile("labels.txt", type="TENSOR_AXIS_LABELS")])])
     meta = read_metadata(attach_metadata(KWS.read_bytes(), fb))
     assert meta.labels is None and any("labels.txt" in w for w in meta.warnings)

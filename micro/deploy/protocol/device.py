@@ -1,205 +1,29 @@
-"""The host side of micro's serial protocol (version 1), spoken through pyserial.
+"""The host side of micro's serial protocol: a Device client over any pyserial-like port, with resends after
+a NAK, a corrupt answer or a timeout (same sequence number: the device answers a repeated request from its
+cache and never acts twice), chunked tensor transfer that adapts its chunk size to the line, and end-to-end
+CRC-32 of every input and output tensor. A corrupted or lost byte costs a resend, never a wrong result.
 
-The device side is firmware_templates/common/mn_protocol.[ch] + mn_harness_main.c; the frame format and the
-requests are documented in mn_protocol.h. In short: frames ``A5 5A type seq len16 crc8 payload crc32``, a
-stop-and-wait request/response exchange in which every response acknowledges its request, NAK for frames
-the device could not read, resending with the same sequence number after a NAK, a corrupt response or a
-timeout (the device answers a repeated request from its cache and never acts twice), chunked tensor
-transfer, and end-to-end CRC-32 of every input and output tensor on top of the per-frame CRCs. A corrupted
-or lost byte therefore costs a resend, never a wrong result; when resends do not get through, a
-ProtocolError says what was being attempted.
-
-Public API (used by micro.verify.board and the Robot keyword library):
-
-    open_port(url, timeout=0.05) -> a pyserial port: "socket://127.0.0.1:PORT" (QEMU -serial tcp),
-        "/dev/pts/N" (QEMU -serial pty), "/dev/ttyACM0" (a real board), any pyserial URL ("loop://", ...).
-    Device(port, timeout=1.0, invoke_timeout=300.0, retries=12, on_text=None)
-        .hello() -> DeviceInfo        # announce: protocol version, board, model name + sha256, arena, sizes
-        .write_input(index, data)      # chunked, acknowledged
-        .invoke(inputs) -> InvokeResult  # checks the device's copy of every input by CRC-32 first
-        .read_output(index) -> bytes   # chunked; checked against the CRC-32 the device sent in RESULT
-        .run(inputs: list[bytes]) -> (list[bytes], InvokeResult)
-        .exit(code=0)                  # the device stops (QEMU exits with `code`)
-        .take_trace()                  # debug firmware: {tensor: (op, bytes)} pushed during the last invoke
-        .stats                         # LinkStats: frames, resends, NAKs, corrupt frames, timeouts
-    FaultyPort(port, corrupt=0.0, drop=0.0, insert=0.0, seed=0, directions="rw")
-        wraps any pyserial-like port and corrupts / drops / inserts bytes at the given per-byte rates, for
-        testing that faults give correct results or a clear error, never a wrong answer.
-    encode_frame(type, seq, payload) -> bytes;  FrameParser().feed(data) -> list[Frame | BadFrame]
-
-Exceptions: ProtocolError (no valid exchange after all resends, or an inconsistent device), LinkClosed
-(the port closed, e.g. QEMU exited), DeviceError (the device answered ERROR: a request it cannot serve).
+Public API: open_port(url, timeout) -> a pyserial port; Device(port, ...) (see micro.deploy.protocol).
 """
 
 from __future__ import annotations
 
-import random
 import struct
 import time
 import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from micro.errors import MicroError
+import serial
 
-PROTO_VERSION = 1
-SYNC = b"\xA5\x5A"
-HEADER = 7
-OVERHEAD = HEADER + 4
-HOST_MAX_PAYLOAD = 4096
-
-T_HELLO, T_WRITE, T_INVOKE, T_READ, T_EXIT = 0x01, 0x02, 0x03, 0x04, 0x05
-T_ACK, T_INFO, T_RESULT, T_DATA, T_TRACE, T_NAK, T_ERROR = 0x80, 0x81, 0x83, 0x84, 0x85, 0xFE, 0xFF
-TYPE_NAMES = {T_HELLO: "HELLO", T_WRITE: "WRITE", T_INVOKE: "INVOKE", T_READ: "READ", T_EXIT: "EXIT",
-              T_ACK: "ACK", T_INFO: "INFO", T_RESULT: "RESULT", T_DATA: "DATA", T_TRACE: "TRACE", T_NAK: "NAK",
-              T_ERROR: "ERROR"}
-ERROR_CODES = {1: "bad request", 2: "out of range", 3: "input CRC mismatch"}
-
-
-class ProtocolError(MicroError):
-    """The serial exchange with the device failed (after every resend) or made no sense."""
-
-
-class LinkClosed(ProtocolError):
-    """The serial port closed: the device (or the emulator) went away."""
-
-
-class DeviceError(ProtocolError):
-    """The device answered ERROR to a request."""
-
-    def __init__(self, code: int, message: str, request: str):
-        self.code = code
-        self.device_message = message
-        super().__init__(f"device refused {request}: {message} (error {code}: {ERROR_CODES.get(code, '?')})")
-
-
-def crc8(data: bytes) -> int:
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
-    return crc
-
-
-def encode_frame(ftype: int, seq: int, payload: bytes = b"") -> bytes:
-    if len(payload) > 0xFFFF:
-        raise ValueError("payload too long for one frame")
-    head = struct.pack("<BBH", ftype, seq, len(payload))
-    return SYNC + head + bytes([crc8(head)]) + payload + struct.pack("<I", zlib.crc32(head + payload))
-
-
-@dataclass
-class Frame:
-    type: int
-    seq: int
-    payload: bytes
-
-    @property
-    def name(self) -> str:
-        return TYPE_NAMES.get(self.type, f"0x{self.type:02X}")
-
-
-@dataclass
-class BadFrame:
-    reason: str
-
-
-class FrameParser:
-    """Incremental frame decoder with resynchronisation: bytes outside frames are collected as `text`
-    (the firmware's boot banner), a frame with a bad header/CRC or one cut short (see `expire`) becomes a
-    BadFrame and decoding resumes after its sync bytes."""
-
-    def __init__(self, max_payload: int = HOST_MAX_PAYLOAD):
-        self.max_payload = max_payload
-        self.buf = bytearray()
-        self.text = bytearray()
-        self._todo = bytearray()
-
-    @property
-    def in_frame(self) -> bool:
-        return len(self.buf) > 0
-
-    def feed(self, data: bytes) -> list[Frame | BadFrame]:
-        out: list[Frame | BadFrame] = []
-        self._todo = bytearray(data)
-        while self._todo:
-            b = self._todo.pop(0) if len(self._todo) < 64 else None
-            if b is None:  # long input: take bytes in order without O(n^2) pops
-                chunk, self._todo = self._todo, bytearray()
-                for i, c in enumerate(chunk):
-                    self.buf.append(c)
-                    ev = self._step()
-                    if ev is not None:
-                        out.append(ev)
-                    if self._todo:  # a resync pushed bytes back: they come before the rest of the chunk
-                        self._todo += chunk[i + 1:]
-                        break
-                continue
-            self.buf.append(b)
-            ev = self._step()
-            if ev is not None:
-                out.append(ev)
-        return out
-
-    def expire(self) -> BadFrame | None:
-        """The line went quiet in the middle of a frame: drop it (bytes were lost)."""
-        if len(self.buf) >= 2:
-            self.buf.clear()
-            return BadFrame("frame cut short (bytes lost)")
-        if self.buf:  # a lone 0xA5 at the end of text
-            self.text += self.buf
-            self.buf.clear()
-        return None
-
-    def _resync(self, reason: str) -> BadFrame:
-        """Drop the sync bytes of a bad frame; everything after them is scanned again."""
-        self._todo[:0] = self.buf[2:]
-        self.buf.clear()
-        return BadFrame(reason)
-
-    def _step(self) -> Frame | BadFrame | None:
-        buf = self.buf
-        n = len(buf)
-        if n == 1:
-            if buf[0] != 0xA5:
-                self.text.append(buf[0])
-                buf.clear()
-            return None
-        if n == 2:
-            if buf[1] != 0x5A:
-                self.text.append(buf[0])
-                del buf[0]
-                if buf[0] != 0xA5:
-                    self.text.append(buf[0])
-                    buf.clear()
-            return None
-        if n < HEADER:
-            return None
-        if n == HEADER:
-            if crc8(bytes(buf[2:6])) != buf[6]:
-                return self._resync("bad header CRC")
-            if struct.unpack_from("<H", buf, 4)[0] > self.max_payload:
-                return self._resync("length beyond the maximum")
-            return None
-        length = struct.unpack_from("<H", buf, 4)[0]
-        if n < HEADER + length + 4:
-            return None
-        body = bytes(buf[2:6]) + bytes(buf[HEADER:HEADER + length])
-        (crc,) = struct.unpack_from("<I", buf, HEADER + length)
-        if zlib.crc32(body) != crc:
-            return self._resync("bad frame CRC")
-        frame = Frame(buf[2], buf[3], bytes(buf[HEADER:HEADER + length]))
-        buf.clear()
-        return frame
+from micro.deploy.protocol.framing import (HOST_MAX_PAYLOAD, PROTO_VERSION, T_ACK, T_DATA, T_ERROR, T_EXIT, T_HELLO,
+                                           T_INFO, T_INVOKE, T_NAK, T_READ, T_RESULT, T_TRACE, T_WRITE, TYPE_NAMES,
+                                           BadFrame, DeviceError, Frame, FrameParser, LinkClosed, ProtocolError,
+                                           encode_frame)
 
 
 def open_port(url: str, timeout: float = 0.05, baudrate: int = 115200):
     """A pyserial port for a device path or pyserial URL (socket://host:port for QEMU's -serial tcp)."""
-    try:
-        import serial
-    except ImportError as exc:  # pragma: no cover - pyserial is a dependency
-        raise MicroError("pyserial is not installed (pip install pyserial)") from exc
     try:
         return serial.serial_for_url(url, baudrate=baudrate, timeout=timeout, write_timeout=10)
     except (serial.SerialException, OSError, ValueError) as exc:
@@ -285,7 +109,6 @@ class Device:
     # -- link ----------------------------------------------------------------------------------------------
     def _read_events(self, until: float) -> Frame | BadFrame | None:
         """The next decoded event, or None at the deadline."""
-        import serial
         while True:
             if self._pending:
                 return self._pending.pop(0)
@@ -322,7 +145,6 @@ class Device:
         return bytes(self._parser.text).decode("utf-8", errors="replace")
 
     def _write(self, data: bytes) -> None:
-        import serial
         try:
             self.port.write(data)
             flush = getattr(self.port, "flush", None)
@@ -533,60 +355,3 @@ class Device:
             self.request(T_EXIT, bytes([code & 0xFF]), expect=T_ACK)
         except LinkClosed:
             pass
-
-
-class FaultyPort:
-    """A pyserial-like port that damages the bytes passing through it, at per-byte rates.
-
-    corrupt: flip 1-8 random bits of a byte; drop: lose the byte; insert: add a random byte before it.
-    directions: "w" damages what the host writes, "r" what it reads, "rw" both. Deterministic for a seed.
-    `events` counts what was done to the bytes.
-    """
-
-    def __init__(self, port, corrupt: float = 0.0, drop: float = 0.0, insert: float = 0.0, seed: int = 0,
-                 directions: str = "rw"):
-        self.port = port
-        self.corrupt, self.drop, self.insert = corrupt, drop, insert
-        self.directions = directions
-        self.rng = random.Random(seed)
-        self.events = {"corrupted": 0, "dropped": 0, "inserted": 0}
-
-    def _damage(self, data: bytes) -> bytes:
-        out = bytearray()
-        r = self.rng
-        for b in data:
-            if self.insert and r.random() < self.insert:
-                out.append(r.randrange(256))
-                self.events["inserted"] += 1
-            x = r.random()
-            if x < self.drop:
-                self.events["dropped"] += 1
-                continue
-            if x < self.drop + self.corrupt:
-                b ^= r.randrange(1, 256)
-                self.events["corrupted"] += 1
-            out.append(b)
-        return bytes(out)
-
-    def write(self, data: bytes) -> int:
-        self.port.write(self._damage(data) if "w" in self.directions else data)
-        return len(data)
-
-    def read(self, n: int = 1) -> bytes:
-        data = self.port.read(n)
-        return self._damage(data) if data and "r" in self.directions else data
-
-    @property
-    def in_waiting(self) -> int:
-        return getattr(self.port, "in_waiting", 0)
-
-    def flush(self) -> None:
-        f = getattr(self.port, "flush", None)
-        if f:
-            f()
-
-    def close(self) -> None:
-        self.port.close()
-
-    def __getattr__(self, name):
-        return getattr(self.port, name)

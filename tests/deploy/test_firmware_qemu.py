@@ -15,21 +15,21 @@ from micro.compiler import compile_model
 from micro.frontend import load_model
 from micro.verify.board import BoardSession, verify_on_board
 from micro.deploy.firmware import build_firmware, selftest_vectors
-from micro.deploy.protocol import FaultyPort, ProtocolError
+from micro.deploy.protocol import ProtocolError
 from micro.deploy.qemu import QemuError, run_selftest
+from micro.testing.faulty_port import FaultyPort
 from micro.verify.compare import random_inputs
 
 from support.paths import MODELS, need_tool
+from support.corpus import MUST_PASS
+from support.datasets import real_inputs
 
 BOARD = "mps2_an386"
 # Every model of the compiler-core list that fits the board. mobilenet_v2 (3.5 MB of weights, 2.4 MB arena)
 # fits too, but its 150 KB input and ~1e9 instructions per invoke make it a manual run, not a CI one.
-BOARD_MODELS = [
-    "mlperf_tiny_kws_ref_model", "mlperf_tiny_ic_resnet8_quant", "mlperf_tiny_ic_resnet_large_int8",
-    "mlperf_tiny_sww_ref_model", "mlzoo_ds_cnn_s_int8", "mlzoo_micronet_vww2_50x50_int8",
-    "tflm_micro_speech_quantized", "tflm_hello_world_int8", "tflm_person_detect", "tflm_simple_add_int8",
-    "tflm_xtensa_mobilenet_v2_int8_1x3x224x224",  # fits mps2-an386's 4 MB: 3.9 MB flash, 1.25 MB arena
-]
+# Every model micro must pass runs on the board too (mobilenet_v2 fits mps2-an386's 4 MB: 3.9 MB flash,
+# 1.25 MB arena).
+BOARD_MODELS = MUST_PASS
 LARGE = {"tflm_xtensa_mobilenet_v2_int8_1x3x224x224"}  # 1.6 G instructions per invoke: one random set
 
 
@@ -175,7 +175,6 @@ def test_cli_boards_run_and_verify(tmp_path):
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in LARGE else n
                                   for n in BOARD_MODELS])
 def test_model_bit_exact_on_the_board(name):
-    from support.datasets import real_inputs
 
     c = _compiled(name)
     sets = _sets(c, 1, 99) if name in LARGE else real_inputs(name)[:2] + _sets(c, 2, 99)

@@ -1,0 +1,121 @@
+"""Boards: one data file per target, `micro/deploy/boards/<name>.toml`, loaded here. `micro boards` lists them.
+
+A board is data only: CPU flags, memory map, serial line, emulator, and per framework the flash/RAM the
+firmware needs besides the model and the stack it reserves (see nano33ble.toml for every key). Adding a board
+is one TOML file here plus its board-support folder `firmware_templates/<template_dir>/`; PlatformIO's board
+manifest for offline builds is made from the file (micro.deploy.pio_project.board_manifest).
+
+Public API::
+
+    BOARDS: dict[str, Board]          every board, by name, in file-name order
+    get_board(name) -> Board          MicroError naming the known boards for an unknown one (a Board: itself)
+    load_board(path) -> Board         one board file (BoardError for a missing or unknown key)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+
+from micro.errors import MicroError
+
+BOARDS_DIR = Path(__file__).resolve().parent
+
+
+class BoardError(MicroError):
+    """A board file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class FrameworkNeeds:
+    """What the firmware of one framework takes on a board besides the model's code, weights and arena."""
+
+    flash_bytes: int              # harness (protocol buffers, startup, libc) or a framework core
+    ram_bytes: int
+    stack_bytes: int              # main stack the firmware reserves (0: inside the framework's own RAM)
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    description: str
+    cpu: str                      # e.g. "cortex-m4"
+    cflags: tuple[str, ...]       # CPU/ABI flags for compiling and linking
+    dsp: bool                     # the cflags define __ARM_FEATURE_DSP: kernels compile their Arm DSP paths
+    flash_origin: int
+    flash_bytes: int              # for the application (a bootloader's part excluded)
+    ram_origin: int
+    ram_bytes: int
+    serial: str                   # how the harness talks to it: "cmsdk_uart", "nrf_uarte0"
+    template_dir: str             # folder under firmware_templates/ with the board support
+    frameworks: tuple[str, ...]   # what `micro build --framework` accepts; the first is the default
+    framework: dict[str, FrameworkNeeds] = field(hash=False)   # by framework name: [framework.<name>]
+    emulator: str | None = None   # "qemu:mps2-an386", "renode:arduino_nano_33_ble"
+    upload: str | None = None     # upload tool, for real hardware
+    platformio_board: str | None = None
+    platformio_platform: str | None = None   # registry platform of framework builds, e.g. "nordicnrf52"
+    arduino_fqbn: str | None = None          # arduino-cli board id, e.g. "arduino:mbed_nano:nano33ble"
+    bootloader_bytes: int = 0     # flash below flash_origin kept by a bootloader
+    defines: tuple[str, ...] = ()  # "NAME" or "NAME=VALUE" for every firmware build
+    # [platformio_manifest]: what PlatformIO's board manifest needs beyond the keys above (name, vendor, url,
+    # f_cpu, mcu, extra_flags, upload); empty: no offline PlatformIO builds for this board
+    platformio_manifest: dict = field(default_factory=dict, hash=False)
+
+    def framework_reserve(self, framework: str) -> tuple[int, int]:
+        """(flash, RAM) bytes the framework/harness itself takes on this board."""
+        needs = self.framework.get(framework)
+        return (needs.flash_bytes, needs.ram_bytes) if needs else (0, 0)
+
+    def stack_reserve(self, framework: str) -> int:
+        """Bytes of main stack the firmware of `framework` reserves."""
+        needs = self.framework.get(framework)
+        return needs.stack_bytes if needs else 0
+
+
+_KEYS = {f.name for f in fields(Board)}
+_REQUIRED = {f.name for f in fields(Board) if f.default is MISSING and f.default_factory is MISSING}
+_NEEDS_KEYS = {f.name for f in fields(FrameworkNeeds)}
+_MANIFEST_KEYS = {"name", "vendor", "url", "f_cpu", "mcu", "extra_flags", "upload"}
+
+
+def load_board(path: str | Path) -> Board:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise BoardError(f"board file {path}: {e}") from None
+    unknown = set(data) - _KEYS
+    missing = _REQUIRED - set(data)
+    if unknown or missing:
+        raise BoardError(f"board file {path}: " + "; ".join(
+            ([f"unknown keys {', '.join(sorted(unknown))}"] if unknown else [])
+            + ([f"missing keys {', '.join(sorted(missing))}"] if missing else [])))
+    if data["name"] != path.stem:
+        raise BoardError(f"board file {path} names the board '{data['name']}': the file must be {data['name']}.toml")
+    needs = {}
+    for fw, table in data["framework"].items():
+        if set(table) != _NEEDS_KEYS:
+            raise BoardError(f"board file {path}: [framework.{fw}] needs exactly {', '.join(sorted(_NEEDS_KEYS))}")
+        needs[fw] = FrameworkNeeds(**table)
+    manifest = data.get("platformio_manifest")
+    if manifest is not None and (set(manifest) != _MANIFEST_KEYS or "protocol" not in manifest["upload"]):
+        raise BoardError(f"board file {path}: [platformio_manifest] needs exactly {', '.join(sorted(_MANIFEST_KEYS))} "
+                         "(upload with a protocol)")
+    if not data["frameworks"] or set(data["frameworks"]) - set(needs):
+        raise BoardError(f"board file {path}: every one of frameworks = {data['frameworks']} needs a [framework.*] table")
+    return Board(**dict(data, cflags=tuple(data["cflags"]), frameworks=tuple(data["frameworks"]),
+                        defines=tuple(data.get("defines", ())), framework=needs))
+
+
+BOARDS: dict[str, Board] = {p.stem: load_board(p) for p in sorted(BOARDS_DIR.glob("*.toml"))}
+
+
+def get_board(name: str | Board) -> Board:
+    """The board called `name` (a Board is returned as it is)."""
+    if isinstance(name, Board):
+        return name
+    try:
+        return BOARDS[name]
+    except KeyError:
+        raise MicroError(f"unknown board '{name}'; known boards: {', '.join(BOARDS)} (see `micro boards`)") from None
