@@ -44,7 +44,7 @@ def _bit(mask: int, axis: int) -> bool:
     return bool(mask >> axis & 1)
 
 
-def eval_axes(in_shape, begin, end, strides, begin_mask, end_mask, shrink_mask) -> list[tuple[int, int, int]]:
+def eval_axes(in_shape, begin, end, strides, begin_mask, end_mask, shrink_axis_mask) -> list[tuple[int, int, int]]:
     """(start, stop, stride) of each of the 5 axes TFLM's Eval loops over (StridedSlicePadIndices, then
     StridedSliceStartForAxis / StridedSliceEndForAxis)."""
     pad = KERNEL_RANK - len(in_shape)
@@ -53,7 +53,7 @@ def eval_axes(in_shape, begin, end, strides, begin_mask, end_mask, shrink_mask) 
     fill = (1 << pad) - 1
     begin_mask = ((begin_mask << pad) | fill) & 0xFFFF  # uint16_t fields
     end_mask = ((end_mask << pad) | fill) & 0xFFFF
-    shrink_mask = (shrink_mask << pad) & 0xFFFF
+    shrink_axis_mask = (shrink_axis_mask << pad) & 0xFFFF
     out = []
     for axis in range(KERNEL_RANK):
         size, stride = shape[axis], strides[axis]
@@ -61,7 +61,7 @@ def eval_axes(in_shape, begin, end, strides, begin_mask, end_mask, shrink_mask) 
         start = _clamp(start, 0, size) if stride > 0 else _clamp(start, -1, size - 1)
         if _bit(begin_mask, axis):
             start = 0 if stride > 0 else size - 1
-        if _bit(shrink_mask, axis):
+        if _bit(shrink_axis_mask, axis):
             stop = start if start >= size else start + 1
         else:
             stop = end[axis] + (size if end[axis] < 0 else 0)
@@ -78,7 +78,7 @@ def count(start: int, stop: int, stride: int) -> int:
     return max(0, n)
 
 
-def prepare_shape(in_shape, begin, end, strides, begin_mask, end_mask, shrink_mask) -> list[int]:
+def prepare_shape(in_shape, begin, end, strides, begin_mask, end_mask, shrink_axis_mask) -> list[int]:
     """The output shape TFLM's Prepare (CheckOutputSize, with StartForAxis / StopForAxis) requires."""
     shape = []
     for axis, size in enumerate(int(d) for d in in_shape):
@@ -92,7 +92,7 @@ def prepare_shape(in_shape, begin, end, strides, begin_mask, end_mask, shrink_ma
             stop = (INT_MAX if stride > 0 else INT_MIN) if _bit(end_mask, axis) else end[axis]
             stop += size if stop < 0 else 0
             stop = _clamp(stop, 0, size) if stride > 0 else _clamp(stop, -1, size - 1)
-        if _bit(shrink_mask, axis):
+        if _bit(shrink_axis_mask, axis):
             continue
         dim = math.ceil(float(np.float32(stop - start) / np.float32(stride)))
         shape.append(max(0, dim))
