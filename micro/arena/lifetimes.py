@@ -91,11 +91,14 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
     buffers: list[Buffer] = []
     tensor_buffer: dict[int, int] = {}
     for r, (first, last) in sorted(spans.items()):
-        members = sorted(members_of.get(r, [r]), key=lambda t: (t != r, t))
-        within = {t: places[t][1] for t in members if t in places}
+        within = {t: places[t][1] for t in members_of.get(r, [r]) if t in places}
+        # Named after its widest tensor at offset 0 (the root of a RESHAPE chain, a SPLIT's input).
+        owner = max((t for t in members_of.get(r, [r]) if not within.get(t)),
+                    key=lambda t: (g.tensors[t].nbytes, t == r, -t))
+        members = sorted(members_of.get(r, [r]), key=lambda t: (t != owner, t))
         size = max(within.get(t, 0) + g.tensors[t].nbytes for t in members)
         tensor_buffer.update({t: len(buffers) for t in members})
-        buffers.append(Buffer(f"t{r}:{g.tensors[r].name}", size, first, last, members,
+        buffers.append(Buffer(f"t{owner}:{g.tensors[owner].name}", size, first, last, members,
                               {t: off for t, off in within.items() if off}))
     for step, low in enumerate(lowered):
         if isinstance(low.call, KernelCall) and low.call.scratch_bytes > 0:
