@@ -5,7 +5,9 @@
 
 #include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/strided_slice.py */
 
-/* Copy n elements of `size` bytes, `step` elements apart in the input, to consecutive outputs. */
+/* Copy n elements of `size` bytes, `step` elements apart in the input, to consecutive outputs.
+ * Tensors are aligned to their element size (arena buffers to 4 bytes, views at multiples of the
+ * element size), so 2- and 4-byte elements move as integers of that size. */
 static void mn_copy_run(const uint8_t *in, uint8_t *out, int32_t n, int32_t step, int32_t size)
 {
     int32_t i;
@@ -20,6 +22,22 @@ static void mn_copy_run(const uint8_t *in, uint8_t *out, int32_t n, int32_t step
             out[i] = in[(ptrdiff_t)i * step];
         }
         break;
+    case 2: {
+        const uint16_t *src = (const uint16_t *)(const void *)in;
+        uint16_t *dst = (uint16_t *)(void *)out;
+        for (i = 0; i < n; ++i) {
+            dst[i] = src[(ptrdiff_t)i * step];
+        }
+        break;
+    }
+    case 4: {
+        const uint32_t *src = (const uint32_t *)(const void *)in;
+        uint32_t *dst = (uint32_t *)(void *)out;
+        for (i = 0; i < n; ++i) {
+            dst[i] = src[(ptrdiff_t)i * step];
+        }
+        break;
+    }
     default:
         for (i = 0; i < n; ++i) {
             memcpy(out + (size_t)i * (size_t)size, in + (ptrdiff_t)i * step * size, (size_t)size);
