@@ -104,9 +104,11 @@ def group_problems(g: Graph, places: dict[int, tuple[int, int]], derived: set[in
     return problems
 
 
-def resolve_views(g: Graph, lowered: list[Lowered], enabled: bool = True) -> list[Lowered]:
+def resolve_views(g: Graph, lowered: list[Lowered], enabled: bool = True,
+                  copy_ops: frozenset[int] | set[int] = frozenset()) -> list[Lowered]:
     """Each `Views` op becomes views (its call kept) where the groups stay correct, else its fallback
-    kernel call (with a note saying why). enabled=False: every `Views` op falls back (copies)."""
+    kernel call (with a note saying why). enabled=False: every `Views` op falls back (copies);
+    copy_ops: indices of ops that fall back because their views would grow the arena."""
     accepted: list[Alias] = []
     offset_ops: list[Lowered] = []
     out: list[Lowered] = []
@@ -122,7 +124,9 @@ def resolve_views(g: Graph, lowered: list[Lowered], enabled: bool = True) -> lis
             out.append(low)
             continue
         reason = "views disabled" if not enabled else None
-        if enabled:
+        if low.op.index in copy_ops:
+            reason = "its views would make the arena larger"
+        elif enabled:
             candidate = accepted + list(call.aliases)
             places = layout(candidate)
             if places is None:
