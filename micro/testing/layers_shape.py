@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from micro.ops.resize_nearest_neighbor import nearest
 from micro.ops.strided_slice import prepare_shape
 from micro.testing.tflite_builder import ModelBuilder
 
@@ -231,8 +230,3 @@ def split_concat_chain(width: int = 8, concat_of=("sum", "x"), seed: int = 0) ->
     b.inputs([x])
     b.outputs([y, parts[0]])
     return b.finish()
-
-
-def nearest_rows(out_size: int, in_size: int, align_corners: bool, half_pixel_centers: bool) -> list[int]:
-    """TFLM's nearest-neighbor source index per output coordinate (micro.ops.resize_nearest_neighbor)."""
-    return nearest(out_size, in_size, align_corners, half_pixel_centers)
