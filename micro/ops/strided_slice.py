@@ -3,7 +3,8 @@
 TFLM quirks reproduced here:
 - Prepare accepts inputs of at most 4 dimensions ("input dim should not exceed 4"), although the
   reference kernel pads everything to 5-D.
-- begin, end and strides must be constant int32 tensors; they are read as int32 whatever their type.
+- begin, end and strides must be constant (TFLM reads them as int32 whatever their type: micro requires
+  int32), and only their first rank values are read (a converter writes more for new axes).
 - ellipsis_mask, new_axis_mask and the offset option are IGNORED (BuildStridedSliceParams sets them to
   0 / false); the output shape Prepare checks is computed without them (CheckOutputSize), so a model
   that relies on them is rejected by TFLM (and here) unless its output shape happens to agree.
@@ -143,8 +144,11 @@ def copy_or_view(op: Op, g: Graph, start: int, dims, steps) -> KernelCall | View
 
 
 def _options(op: Op, g: Graph):
+    """(input shape, [begin, end, strides], [begin_mask, end_mask, shrink_axis_mask]) as TFLM reads them:
+    the first rank values of each vector (BuildStridedSliceParams; a converter may write more, for
+    new axes)."""
     x = g.t(op.inputs[0])
-    vectors = [const_ints(g, op.inputs[k]) for k in (1, 2, 3)]
+    vectors = [const_ints(g, op.inputs[k])[:len(x.shape)] for k in (1, 2, 3)]
     masks = [int(opt(op, k, 0) or 0) for k in ("begin_mask", "end_mask", "shrink_axis_mask")]
     return x.shape, vectors, masks
 
@@ -159,9 +163,9 @@ def check(op: Op, g: Graph) -> list[str]:
     if problems:
         return problems
     shape, (begin, end, strides), (bm, em, sm) = _options(op, g)
-    if any(len(v) != len(shape) for v in (begin, end, strides)):
+    if any(len(v) < len(shape) for v in (begin, end, strides)):
         return [f"begin/end/strides have {len(begin)}/{len(end)}/{len(strides)} values for a "
-                f"{len(shape)}-D input"]
+                f"{len(shape)}-D input (TFLM reads one per input dimension)"]
     if 0 in strides:
         return ["a stride is 0 (TFLM: stride value has to be non-zero)"]
     want = prepare_shape(shape, begin, end, strides, bm, em, sm)

@@ -143,6 +143,8 @@ def test_new_axis_and_ellipsis_masks_are_ignored_like_tflm():
         compile_model(read_model(honest, "m"))
     assert_exact(strided_slice_model((4, 5), [1, 0], [3, 5], [1, 2], new_axis_mask=1, ellipsis_mask=2,
                                      offset=True), "ignored", random=3)
+    # A value per new axis beyond the input's rank: TFLM reads only the first rank values.
+    assert_exact(strided_slice_model((4, 5), [1, 0, 0], [3, 5, 1], [1, 1, 1], new_axis_mask=4), "longer", random=3)
 
 
 def test_shrink_beyond_the_axis_is_rejected():
