@@ -6,13 +6,15 @@ at its byte offset inside the buffer: micro.arena.views) or a kernel's scratch
 space. Its lifetime is the closed interval of op steps during which it must
 hold data: for a group of views, from the first use of any member to the last.
 Step -1 is "before invoke" (graph inputs are written then); step len(ops) is
-"after invoke" (graph outputs are read then). Variable tensors live throughout.
+"after invoke" (graph outputs are read then). State (variable tensors) is not in the arena
+(micro.arena.state).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from micro.arena.state import is_state
 from micro.arena.views import layout
 from micro.ir import Graph
 from micro.lowered import KernelCall, Lowered
@@ -64,7 +66,7 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
     spans: dict[int, list[int]] = {}  # root tensor -> [first, last]
 
     def touch(t: int | None, step: int) -> None:
-        if t is None or g.tensors[t].is_const:
+        if t is None or g.tensors[t].is_const or is_state(g.tensors[t]):
             return
         r = places[t][0] if t in places else t
         span = spans.setdefault(r, [step, step])
@@ -80,10 +82,6 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
             touch(t, step)
     for t in g.outputs:
         touch(t, n)
-    for t, tensor in enumerate(g.tensors):
-        if tensor.is_variable and not tensor.is_const:
-            touch(t, -1)
-            touch(t, n)
 
     members_of: dict[int, list[int]] = {}
     for t, (r, _) in places.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from micro.arena.lifetimes import view_places
+from micro.arena.state import is_state
 from micro.ir import Graph
 from micro.lowered import KernelCall, Lowered
 
@@ -25,8 +26,9 @@ def _op_buffers(g: Graph, lowered: list[Lowered]):
     size: dict[int, int] = {}
     for t, tensor in enumerate(g.tensors):
         r = buf(t)
-        if r is not None:
-            size[r] = max(size.get(r, 0), (places[t][1] if t in places else 0) + tensor.nbytes)
+        if r is not None:  # state is not in the arena: it orders the ops that touch it, costs no arena bytes
+            end = 0 if is_state(tensor) else (places[t][1] if t in places else 0) + tensor.nbytes
+            size[r] = max(size.get(r, 0), end)
     reads = [{buf(t) for t in low.op.inputs} - {None} for low in lowered]
     writes = [{buf(t) for t in low.op.outputs} - {None} for low in lowered]
     scratch = [low.call.scratch_bytes if isinstance(low.call, KernelCall) else 0 for low in lowered]
@@ -43,11 +45,18 @@ def best_order(g: Graph, lowered: list[Lowered], max_states: int = 200_000) -> t
     buf, size, reads, writes, scratch = _op_buffers(g, lowered)
     tensor_producer = {t: k for k, low in enumerate(lowered) for t in low.op.outputs}
     deps = [0] * n
+    state = {buf(t) for t, tensor in enumerate(g.tensors) if is_state(tensor)}
+    last_touch: dict[int, int] = {}
     for k, low in enumerate(lowered):
         for t in low.op.inputs:
             p = tensor_producer.get(t)
             if p is not None and p != k:
                 deps[k] |= 1 << p
+        for b in reads[k] | writes[k]:
+            if b in state:  # state is read and updated in place: keep the model's order of its users
+                if b in last_touch:
+                    deps[k] |= 1 << last_touch[b]
+                last_touch[b] = k
     writers: dict[int, int] = {}
     users: dict[int, int] = {}
     for k in range(n):
@@ -55,7 +64,7 @@ def best_order(g: Graph, lowered: list[Lowered], max_states: int = 200_000) -> t
             writers[b] = writers.get(b, 0) | (1 << k)
         for b in reads[k] | writes[k]:
             users[b] = users.get(b, 0) | (1 << k)
-    pinned = {buf(t) for t in g.outputs} | {buf(t) for t, tt in enumerate(g.tensors) if tt.is_variable}
+    pinned = {buf(t) for t in g.outputs}
     inputs = {buf(t) for t in g.inputs} - {None}
     full = (1 << n) - 1
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 from micro.kernels.abi import Kernel
 from micro.kernels.add import ADD_INT8
 from micro.kernels.arg_min_max import ARG_MIN_MAX_INT8
+from micro.kernels.batch_matmul import BATCH_MATMUL_INT8, BATCH_MATMUL_INT16
 from micro.kernels.concatenation import CONCATENATION
-from micro.kernels.conv_2d import CONV_2D_INT8
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
-from micro.kernels.fully_connected import FULLY_CONNECTED_INT8
+from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_INT16, CONV_2D_INT16_ACC32
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_INT16
+from micro.kernels.fully_connected import FULLY_CONNECTED_INT8, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32
 from micro.kernels.gather import GATHER
 from micro.kernels.mean import MEAN_INT8
 from micro.kernels.pad import PAD_INT8
-from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
+from micro.kernels.pooling import AVERAGE_POOL_INT8, AVERAGE_POOL_INT16, MAX_POOL_INT8, MAX_POOL_INT16
 from micro.kernels.resize_bilinear import RESIZE_BILINEAR_INT8
 from micro.kernels.resize_nearest_neighbor import RESIZE_NEAREST_NEIGHBOR
 from micro.kernels.softmax import SOFTMAX_INT8, SOFTMAX_INT8_INT16
@@ -24,6 +25,9 @@ from micro.kernels.transpose import TRANSPOSE_INT8
 KERNELS: tuple[Kernel, ...] = (
     ADD_INT8, AVERAGE_POOL_INT8, CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, FULLY_CONNECTED_INT8, MAX_POOL_INT8,
     MEAN_INT8, PAD_INT8, SOFTMAX_INT8, SOFTMAX_INT8_INT16, TRANSPOSE_INT8,
+    CONV_2D_INT16, CONV_2D_INT16_ACC32, DEPTHWISE_CONV_2D_INT16, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32,
+    AVERAGE_POOL_INT16, MAX_POOL_INT16,
+    BATCH_MATMUL_INT8, BATCH_MATMUL_INT16,
     ARG_MIN_MAX_INT8,
     CONCATENATION,
     GATHER,

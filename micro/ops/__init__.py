@@ -8,8 +8,10 @@ from types import ModuleType
 from micro.ir import Graph, Op
 from micro.ops import (add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax,
                        transpose)
+from micro.ops import batch_matmul
 from micro.ops import arg_min_max
 from micro.ops import concatenation
+from micro.ops import expand_dims
 from micro.ops import gather
 from micro.ops import pack
 from micro.ops import resize_bilinear
@@ -21,8 +23,10 @@ from micro.ops import unpack
 
 OP_MODULES: tuple[ModuleType, ...] = (
     add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax, transpose,
+    batch_matmul,
     arg_min_max,
     concatenation,
+    expand_dims,
     gather,
     pack,
     resize_bilinear,

@@ -13,6 +13,7 @@ from micro.lowered import KernelCall
 from micro.ops.movement import const_ints, index_tensor_problems, positive_axis, product
 
 KINDS = ("ARG_MAX", "ARG_MIN")
+TYPES = ("int8",)  # arg_min_max.cc Eval (float32 too)
 
 
 def _axis(op: Op, g: Graph) -> int | None:

@@ -24,9 +24,10 @@ from micro.ops.common import fused_activation, opt
 from micro.ops.movement import elem_bytes, parts_or_copy, positive_axis, runs, same_dtype_problems
 
 KINDS = ("CONCATENATION",)
+TYPES = ("int8", "int16", "int32")  # listed by `micro ops`
 MAX_INPUTS = 10  # concatenation.cc kMaxInputNum
 MAX_RANK = 6     # RuntimeShape::kMaxSmallSize
-DTYPES = ("int8", "int16", "int32", "int64", "bool")  # ConcatenationEval (float32 too)
+ALL_DTYPES = TYPES + ("int64", "bool")  # what ConcatenationEval copies (float32 too)
 
 
 def _qparams(t) -> tuple[float, int]:
@@ -36,7 +37,7 @@ def _qparams(t) -> tuple[float, int]:
 
 def check(op: Op, g: Graph) -> list[str]:
     y = g.t(op.outputs[0])
-    problems = same_dtype_problems(op, g, op.inputs, DTYPES)
+    problems = same_dtype_problems(op, g, op.inputs, ALL_DTYPES)
     if fused_activation(op) != "NONE":
         problems.append(f"fused activation {fused_activation(op)}: TFLM's CONCATENATION requires NONE")
     if len(op.inputs) > MAX_INPUTS:

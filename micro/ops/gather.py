@@ -15,7 +15,7 @@ from micro.ops.common import opt
 from micro.ops.movement import const_ints, elem_bytes, positive_axis, product, same_dtype_problems
 
 KINDS = ("GATHER",)
-DTYPES = ("int8",)  # GatherPrepare: float32 and int8
+TYPES = ("int8",)  # GatherPrepare (float32 too)
 
 
 def _geometry(op: Op, g: Graph) -> tuple[int, int] | None:
@@ -34,7 +34,7 @@ def check(op: Op, g: Graph) -> list[str]:
     if len(op.inputs) != 2:
         return [f"GATHER takes 2 inputs, the op has {len(op.inputs)}"]
     x, idx, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
-    problems = same_dtype_problems(op, g, op.inputs[:1], DTYPES)
+    problems = same_dtype_problems(op, g, op.inputs[:1], TYPES)
     if idx.dtype != "int32":
         problems.append(f"indices tensor {op.inputs[1]} '{idx.name}' is {idx.dtype}; TFLM's GATHER takes int32")
     geometry = _geometry(op, g)

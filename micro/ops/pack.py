@@ -15,7 +15,8 @@ from micro.ops.common import opt
 from micro.ops.movement import elem_bytes, parts_or_copy, positive_axis, runs, same_dtype_problems
 
 KINDS = ("PACK",)
-DTYPES = ("int8", "int16", "int32", "int64")  # PackEval (float32 too)
+TYPES = ("int8", "int16", "int32")  # listed by `micro ops`
+ALL_DTYPES = TYPES + ("int64",)  # what PackEval copies (float32 too)
 
 
 def _axis(op: Op, g: Graph) -> int | None:
@@ -24,7 +25,7 @@ def _axis(op: Op, g: Graph) -> int | None:
 
 def check(op: Op, g: Graph) -> list[str]:
     y = g.t(op.outputs[0])
-    problems = same_dtype_problems(op, g, op.inputs, DTYPES)
+    problems = same_dtype_problems(op, g, op.inputs, ALL_DTYPES)
     count = opt(op, "values_count", len(op.inputs))
     if count != len(op.inputs):
         problems.append(f"values_count is {count} but the op has {len(op.inputs)} inputs")

@@ -20,6 +20,7 @@ from micro.ops.common import opt
 from micro.ops.resize_nearest_neighbor import resize_problems
 
 KINDS = ("RESIZE_BILINEAR",)
+TYPES = ("int8",)  # ResizeBilinearEval (float32 too; no int16)
 ONE = 1 << 10
 
 
@@ -46,7 +47,7 @@ def taps(out_size: int, in_size: int, align_corners: bool, half_pixel_centers: b
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = resize_problems(op, g, ("int8",))
+    problems = resize_problems(op, g, TYPES)
     if opt(op, "align_corners", False) and opt(op, "half_pixel_centers", False):
         problems.append("align_corners and half_pixel_centers are both set (TFLM: if half_pixel_centers is "
                         "True, align_corners must be False)")

@@ -22,7 +22,7 @@ from micro.ops.common import opt
 from micro.ops.movement import const_ints, elem_bytes, index_tensor_problems, same_dtype_problems
 
 KINDS = ("RESIZE_NEAREST_NEIGHBOR",)
-DTYPES = ("int8", "int16")  # ResizeNearestNeighborEval (float32 too)
+TYPES = ("int8", "int16")  # ResizeNearestNeighborEval (float32 too)
 
 
 def nearest(out_size: int, in_size: int, align_corners: bool, half_pixel_centers: bool) -> list[int]:
@@ -64,7 +64,7 @@ def resize_problems(op: Op, g: Graph, dtypes) -> list[str]:
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    return resize_problems(op, g, DTYPES)
+    return resize_problems(op, g, TYPES)
 
 
 def _rows_cols(op: Op, g: Graph) -> tuple[list[int], list[int]]:

@@ -13,8 +13,9 @@ from micro.ops.movement import const_ints, index_tensor_problems, same_dtype_pro
 from micro.ops.strided_slice import copy_or_view, index_map, strided_layout
 
 KINDS = ("SLICE",)
+TYPES = ("int8", "int16", "int32")  # listed by `micro ops`
 MAX_RANK = 5  # slice.cc kMaxDim
-DTYPES = ("int8", "int16", "int32", "bool")  # SliceEval (float32 too)
+ALL_DTYPES = TYPES + ("bool",)  # what SliceEval copies (float32 too)
 
 
 def _axes(op: Op, g: Graph) -> list[tuple[int, int, int]]:
@@ -28,7 +29,7 @@ def _axes(op: Op, g: Graph) -> list[tuple[int, int, int]]:
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    problems = same_dtype_problems(op, g, [op.inputs[0]], DTYPES)
+    problems = same_dtype_problems(op, g, [op.inputs[0]], ALL_DTYPES)
     if len(x.shape) > MAX_RANK:
         problems.append(f"input has {len(x.shape)} dimensions; TFLM's SLICE accepts at most {MAX_RANK}")
     for k, what in ((1, "begin"), (2, "size")):

@@ -16,7 +16,7 @@ from micro.ops.movement import (const_ints, elem_bytes, index_tensor_problems, p
                                 same_dtype_problems)
 
 KINDS = ("SPLIT", "SPLIT_V")
-DTYPES = ("int8", "int16", "int32")  # SplitEval / SplitVEval (float32 too)
+TYPES = ("int8", "int16", "int32")  # SplitEval / SplitVEval (float32 too)
 
 
 def _positions(op: Op) -> tuple[int, int]:
@@ -34,7 +34,7 @@ def check(op: Op, g: Graph) -> list[str]:
     if len(op.inputs) <= max(data, axis_pos):
         return [f"{op.kind} needs {max(data, axis_pos) + 1} inputs, the op has {len(op.inputs)}"]
     x = g.t(op.inputs[data])
-    problems = same_dtype_problems(op, g, [op.inputs[data]], DTYPES)
+    problems = same_dtype_problems(op, g, [op.inputs[data]], TYPES)
     problems += index_tensor_problems(g, op.inputs[axis_pos], "axis")
     if problems:
         return problems

@@ -31,9 +31,10 @@ from micro.ops.common import opt
 from micro.ops.movement import const_ints, elem_bytes, index_tensor_problems, product, same_dtype_problems
 
 KINDS = ("STRIDED_SLICE",)
+TYPES = ("int8", "int16", "int32")  # listed by `micro ops`
 MAX_RANK = 4    # strided_slice_common.cc kMaxDim
 KERNEL_RANK = 5  # reference_ops::StridedSlice pads to 5-D
-DTYPES = ("int8", "int16", "int32", "bool")  # StridedSliceEval (float32 too; micro has no float activations)
+ALL_DTYPES = TYPES + ("bool",)  # what StridedSliceEval copies (float32 too)
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
@@ -155,7 +156,7 @@ def _options(op: Op, g: Graph):
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    problems = same_dtype_problems(op, g, [op.inputs[0]], DTYPES)
+    problems = same_dtype_problems(op, g, [op.inputs[0]], ALL_DTYPES)
     if len(x.shape) > MAX_RANK:
         problems.append(f"input has {len(x.shape)} dimensions; TFLM's STRIDED_SLICE accepts at most {MAX_RANK}")
     for k, what in ((1, "begin"), (2, "end"), (3, "strides")):

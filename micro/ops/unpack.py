@@ -14,7 +14,7 @@ from micro.ops.common import opt
 from micro.ops.movement import elem_bytes, parts_or_copy, positive_axis, runs, same_dtype_problems
 
 KINDS = ("UNPACK",)
-DTYPES = ("int8", "int16", "int32")  # UnpackEval (float32 too)
+TYPES = ("int8", "int16", "int32")  # UnpackEval (float32 too)
 
 
 def _axis(op: Op, g: Graph) -> int | None:
@@ -23,7 +23,7 @@ def _axis(op: Op, g: Graph) -> int | None:
 
 def check(op: Op, g: Graph) -> list[str]:
     x = g.t(op.inputs[0])
-    problems = same_dtype_problems(op, g, op.inputs[:1], DTYPES)
+    problems = same_dtype_problems(op, g, op.inputs[:1], TYPES)
     num = opt(op, "num", len(op.outputs))
     if num != len(op.outputs):
         problems.append(f"num is {num} but the op has {len(op.outputs)} outputs (TFLM writes num outputs)")

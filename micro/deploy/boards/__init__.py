@@ -15,7 +15,7 @@ Public API::
 from __future__ import annotations
 
 import tomllib
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from micro.errors import MicroError
@@ -61,6 +61,22 @@ class Board:
     # [platformio_manifest]: what PlatformIO's board manifest needs beyond the keys above (name, vendor, url,
     # f_cpu, mcu, extra_flags, upload); empty: no offline PlatformIO builds for this board
     platformio_manifest: dict = field(default_factory=dict, hash=False)
+    # A board QEMU has no machine for runs, in emulation, its own code (model, kernels, harness, startup; the
+    # same compiler, cflags and defines) on the board support and memory origins of this QEMU board, with its
+    # own flash and RAM sizes (see Board.emulated and nano33ble.toml).
+    qemu_stand_in: str | None = None
+    const_in_ram: bool = False    # const data is copied to RAM at start (AVR: weights count against RAM too)
+    toolchain_prefix: str = "arm-none-eabi-"   # the board's gcc (the budget measures code with it)
+
+    def emulated(self) -> "Board":
+        """The board as micro runs it in QEMU: itself, or its build on the qemu_stand_in board's support."""
+        if not self.qemu_stand_in:
+            return self
+        host = get_board(self.qemu_stand_in)
+        return replace(self, template_dir=host.template_dir, serial=host.serial, emulator=host.emulator,
+                       flash_origin=host.flash_origin, ram_origin=host.ram_origin, bootloader_bytes=0,
+                       defines=tuple(dict.fromkeys(self.defines + host.defines)), platformio_manifest={},
+                       qemu_stand_in=None)
 
     def framework_reserve(self, framework: str) -> tuple[int, int]:
         """(flash, RAM) bytes the framework/harness itself takes on this board."""
