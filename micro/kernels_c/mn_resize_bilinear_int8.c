@@ -28,8 +28,8 @@ void mn_resize_bilinear_int8(const mn_resize_bilinear_params_t *p, const int8_t 
                 const int8_t *br = bottom + p->x1[x] * depth;
                 for (c = 0; c < depth; ++c) {
                     const int32_t v = tl[c] * w_ll + bl[c] * w_lu + tr[c] * w_rl + br[c] * w_ru;
-                    const int32_t round = v > 0 ? (1 << 19) : -(1 << 19);
-                    *output++ = (int8_t)((v + round) / (1 << 20));
+                    const int32_t round = v > 0 ? ((int32_t)1 << 19) : -((int32_t)1 << 19);
+                    *output++ = (int8_t)((v + round) / ((int32_t)1 << 20));
                 }
             }
         }
