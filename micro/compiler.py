@@ -32,7 +32,7 @@ class Compiled:
 
     @property
     def macs(self) -> int:
-        return sum(low.call.macs for low in self.lowered)
+        return sum(low.macs for low in self.lowered)
 
 
 def support_problems(model: Model) -> list[str]:

@@ -25,7 +25,7 @@ def describe(model: Model, model_bytes: bytes | None = None, with_oracle: bool =
             compiled = compile_model(model)
         except UnsupportedModelError as exc:
             problems = exc.problems
-    macs = {low.op.index: low.call.macs for low in compiled.lowered} if compiled else {}
+    macs = {low.op.index: low.macs for low in compiled.lowered} if compiled else {}
     kernels = {low.op.index: (low.call.func if isinstance(low.call, KernelCall) else "view")
                for low in compiled.lowered} if compiled else {}
     ops = []

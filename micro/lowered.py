@@ -1,4 +1,4 @@
-"""The lowered form of a graph: one kernel call (or a view) per op. Lowering (micro.ops) produces it;
+"""The lowered form of a graph: one kernel call (or views) per op. Lowering (micro.ops) produces it;
 the arena planner (micro.arena) and codegen (micro.codegen) consume it.
 
 Overlap declarations are what the planner may assume about a kernel, and nothing more; they hold only
@@ -10,6 +10,11 @@ when the overlapping input dies at the op:
   overwritten; micro.geometry.forward_gap);
 - overlap_gap_reverse {input position: D}: the output may start D or more bytes after that input (the
   kernel then writes in descending order; micro.geometry.reverse_gap).
+
+Views: an op whose outputs are bytes of its inputs (RESHAPE) or whose inputs are bytes of its output
+(CONCATENATION of contiguous parts) runs no code when the planner places the tensors inside one
+another (`Alias`). A whole-tensor `Alias` is always placed; `Views` (parts at byte offsets) carry the
+copy kernel to fall back on where the planner cannot prove the placement safe (micro.arena.views).
 """
 
 from __future__ import annotations
@@ -25,10 +30,12 @@ class KernelCall:
     """`kernel.func(&params, inputs..., outputs...[, scratch])`.
 
     params: {field: int | numpy array | None | {nested struct fields}}, exactly the kernel's struct
-    (checked here). inputs/outputs: tensor indices, one per kernel argument of that role (None passes
-    NULL to an optional input). scratch_bytes: the scratch buffer the planner places in the arena.
-    state_bytes / state_initial: the op's own state, kept between invokes outside the arena
-    (micro.arena.state): `state_initial` (bytes) is its value after init and reset, zeros when None."""
+    (checked here). inputs/outputs: tensor indices in argument order, one per kernel argument of that
+    role, except that a variadic argument (Arg.count) takes a run of them, as many as its count field
+    says (None passes NULL to an optional input). scratch_bytes: the scratch buffer the planner
+    places in the arena. state_bytes / state_initial: the op's own state, kept between invokes outside
+    the arena (micro.arena.state): `state_initial` (bytes) is its value after init and reset, zeros
+    when None."""
 
     kernel: Kernel
     params: dict
@@ -45,12 +52,10 @@ class KernelCall:
     def __post_init__(self):
         k = self.kernel
         k.check_params(self.params)
-        if len(self.inputs) != len(k.inputs) or len(self.outputs) != len(k.outputs):
-            raise ValueError(f"{k.func} takes {len(k.inputs)} inputs and {len(k.outputs)} outputs, "
-                             f"got {len(self.inputs)} and {len(self.outputs)}")
-        for arg, t in zip(k.inputs, self.inputs):
-            if t is None and not arg.optional:
-                raise ValueError(f"{k.func}: input '{arg.name}' is required")
+        for role, tensors in (("input", self.inputs), ("output", self.outputs)):
+            for arg, group in k.group(role, tensors, self.params):
+                if any(t is None for t in group) and not arg.optional:
+                    raise ValueError(f"{k.func}: {role} '{arg.name}' is required")
         if bool(self.scratch_bytes) != k.has_scratch:
             raise ValueError(f"{k.func}: scratch_bytes {self.scratch_bytes} but the kernel "
                              f"{'takes' if k.has_scratch else 'takes no'} scratch")
@@ -64,6 +69,10 @@ class KernelCall:
     def func(self) -> str:
         return self.kernel.func
 
+    def arguments(self, role: str) -> list[tuple]:
+        """[(Arg, [tensor indices])] of one role ("input" or "output"), in argument order."""
+        return self.kernel.group(role, self.inputs if role == "input" else self.outputs, self.params)
+
     def overlap_gaps(self) -> dict[int, int]:
         """{input position: minimum bytes the output must start before it} (0: exact in place)."""
         gaps = dict(self.overlap_gap)
@@ -72,17 +81,42 @@ class KernelCall:
         return gaps
 
 
-@dataclass
+@dataclass(frozen=True)
 class Alias:
-    """The op's output is a view of its input: no code, shared storage."""
+    """Tensor `dst` is bytes [offset, offset + dst's size) of tensor `src`'s storage: no code runs.
+    Either side may be the op's output: RESHAPE and SPLIT outputs are views of their input; the
+    inputs of an aliased CONCATENATION are views of its output (their producers write straight
+    into it)."""
 
     src: int
     dst: int
-    macs: int = 0
+    offset: int = 0
+
+
+@dataclass
+class Views:
+    """An op that is views alone when the planner can place them (micro.arena.views), else `fallback`,
+    the kernel that copies the same bytes."""
+
+    aliases: tuple[Alias, ...]
+    fallback: KernelCall
 
 
 @dataclass
 class Lowered:
     op: Op
-    call: KernelCall | Alias
+    call: KernelCall | Alias | Views
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def aliases(self) -> tuple[Alias, ...]:
+        """The views this op places (empty for a kernel call)."""
+        if isinstance(self.call, Alias):
+            return (self.call,)
+        if isinstance(self.call, Views):
+            return self.call.aliases
+        return ()
+
+    @property
+    def macs(self) -> int:
+        return self.call.macs if isinstance(self.call, KernelCall) else 0

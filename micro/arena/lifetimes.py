@@ -1,8 +1,10 @@
 """Buffers, their lifetimes over the execution order, and the overlaps kernels allow.
 
 A buffer is one contiguous region of the arena: a tensor (plus every tensor
-that aliases it, such as RESHAPE outputs) or a kernel's scratch space. Its
-lifetime is the closed interval of op steps during which it must hold data.
+that aliases it, such as RESHAPE outputs or the parts of an aliased SPLIT, each
+at its byte offset inside the buffer: micro.arena.views) or a kernel's scratch
+space. Its lifetime is the closed interval of op steps during which it must
+hold data: for a group of views, from the first use of any member to the last.
 Step -1 is "before invoke" (graph inputs are written then); step len(ops) is
 "after invoke" (graph outputs are read then). State (variable tensors) is not in the arena
 (micro.arena.state).
@@ -13,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from micro.arena.state import is_state
+from micro.arena.views import layout
 from micro.ir import Graph
-from micro.lowered import Alias, KernelCall, Lowered
+from micro.lowered import KernelCall, Lowered
 
 
 @dataclass
@@ -24,6 +27,7 @@ class Buffer:
     first: int
     last: int
     tensors: list[int] = field(default_factory=list)  # tensor indices stored here
+    within: dict[int, int] = field(default_factory=dict)  # tensor -> byte offset inside (views; else 0)
     scratch_of: int | None = None  # op index, for scratch buffers
     offset: int = -1
 
@@ -47,26 +51,24 @@ class Overlap:
                 (self.gap_after is not None and out_offset >= in_offset + self.gap_after))
 
 
-def alias_roots(lowered: list[Lowered]) -> dict[int, int]:
-    """Map each aliased tensor to the tensor that owns its storage."""
-    root: dict[int, int] = {}
-    for low in lowered:
-        if isinstance(low.call, Alias):
-            src = low.call.src
-            root[low.call.dst] = root.get(src, src)
-    return root
+def view_places(lowered: list[Lowered]) -> dict[int, tuple[int, int]]:
+    """{tensor: (the tensor owning its buffer, byte offset inside it)} for every tensor in a view."""
+    places = layout([a for low in lowered for a in low.aliases])
+    if places is None:
+        raise ValueError("views place one tensor at two offsets (run micro.arena.views.resolve_views first)")
+    return places
 
 
 def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[int, int]]:
     """Return the buffers to place (in execution order `lowered`) and {tensor index: buffer index}."""
-    root = alias_roots(lowered)
+    places = view_places(lowered)
     n = len(lowered)
     spans: dict[int, list[int]] = {}  # root tensor -> [first, last]
 
     def touch(t: int | None, step: int) -> None:
         if t is None or g.tensors[t].is_const or is_state(g.tensors[t]):
             return
-        r = root.get(t, t)
+        r = places[t][0] if t in places else t
         span = spans.setdefault(r, [step, step])
         span[0] = min(span[0], step)
         span[1] = max(span[1], step)
@@ -81,13 +83,21 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
     for t in g.outputs:
         touch(t, n)
 
+    members_of: dict[int, list[int]] = {}
+    for t, (r, _) in places.items():
+        members_of.setdefault(r, []).append(t)
     buffers: list[Buffer] = []
     tensor_buffer: dict[int, int] = {}
     for r, (first, last) in sorted(spans.items()):
-        members = [r] + [t for t, rr in root.items() if rr == r]
-        size = max(g.tensors[t].nbytes for t in members)
+        within = {t: places[t][1] for t in members_of.get(r, [r]) if t in places}
+        # Named after its widest tensor at offset 0 (the root of a RESHAPE chain, a SPLIT's input).
+        owner = max((t for t in members_of.get(r, [r]) if not within.get(t)),
+                    key=lambda t: (g.tensors[t].nbytes, t == r, -t))
+        members = sorted(members_of.get(r, [r]), key=lambda t: (t != owner, t))
+        size = max(within.get(t, 0) + g.tensors[t].nbytes for t in members)
         tensor_buffer.update({t: len(buffers) for t in members})
-        buffers.append(Buffer(f"t{r}:{g.tensors[r].name}", size, first, last, sorted(members)))
+        buffers.append(Buffer(f"t{owner}:{g.tensors[owner].name}", size, first, last, members,
+                              {t: off for t, off in within.items() if off}))
     for step, low in enumerate(lowered):
         if isinstance(low.call, KernelCall) and low.call.scratch_bytes > 0:
             buffers.append(Buffer(f"scratch:op{low.op.index}", low.call.scratch_bytes, step, step,
@@ -104,13 +114,13 @@ def overlaps_for(g: Graph, lowered: list[Lowered], buffers: list[Buffer],
         if not isinstance(call, KernelCall) or len(call.outputs) != 1:
             continue
         o = call.outputs[0]
-        if o not in tensor_buffer:
-            continue
+        if o not in tensor_buffer or buffers[tensor_buffer[o]].within.get(o):
+            continue  # the overlap contracts relate tensor starts: both must start their buffers
         ob = tensor_buffer[o]
         forward, reverse = call.overlap_gaps(), call.overlap_gap_reverse
         for pos in sorted(set(forward) | set(reverse)):
             t = call.inputs[pos] if pos < len(call.inputs) else None
-            if t is None or t not in tensor_buffer:
+            if t is None or t not in tensor_buffer or buffers[tensor_buffer[t]].within.get(t):
                 continue
             ib = tensor_buffer[t]
             if ib == ob or buffers[ib].last != step or buffers[ob].first != step:

@@ -9,23 +9,26 @@ from __future__ import annotations
 
 import sys
 
-from micro.arena.lifetimes import alias_roots
+from micro.arena.lifetimes import view_places
 from micro.arena.state import is_state
 from micro.ir import Graph
 from micro.lowered import KernelCall, Lowered
 
 
 def _op_buffers(g: Graph, lowered: list[Lowered]):
-    root = alias_roots(lowered)
+    places = view_places(lowered)
 
     def buf(t):
-        return None if t is None or g.tensors[t].is_const else root.get(t, t)
+        if t is None or g.tensors[t].is_const:
+            return None
+        return places[t][0] if t in places else t
 
     size: dict[int, int] = {}
     for t, tensor in enumerate(g.tensors):
         r = buf(t)
         if r is not None:  # state is not in the arena: it orders the ops that touch it, costs no arena bytes
-            size[r] = max(size.get(r, 0), 0 if is_state(tensor) else tensor.nbytes)
+            end = 0 if is_state(tensor) else (places[t][1] if t in places else 0) + tensor.nbytes
+            size[r] = max(size.get(r, 0), end)
     reads = [{buf(t) for t in low.op.inputs} - {None} for low in lowered]
     writes = [{buf(t) for t in low.op.outputs} - {None} for low in lowered]
     scratch = [low.call.scratch_bytes if isinstance(low.call, KernelCall) else 0 for low in lowered]
@@ -33,27 +36,32 @@ def _op_buffers(g: Graph, lowered: list[Lowered]):
 
 
 def best_order(g: Graph, lowered: list[Lowered], max_states: int = 200_000) -> tuple[list[int], int]:
-    """Return (permutation of op positions, its peak live bytes)."""
+    """Return (permutation of op positions, its peak live bytes).
+
+    Dependencies are between tensors (an op runs after the producers of its inputs); memory is counted
+    per buffer: a buffer (a group of views may have several writers) is live from its first write
+    until its last user ran."""
     n = len(lowered)
     buf, size, reads, writes, scratch = _op_buffers(g, lowered)
-    producer: dict[int, int] = {}
-    for k in range(n):
-        for b in writes[k]:
-            producer.setdefault(b, k)
+    tensor_producer = {t: k for k, low in enumerate(lowered) for t in low.op.outputs}
     deps = [0] * n
     state = {buf(t) for t, tensor in enumerate(g.tensors) if is_state(tensor)}
     last_touch: dict[int, int] = {}
-    for k in range(n):
-        for b in reads[k] | writes[k]:
-            p = producer.get(b)
+    for k, low in enumerate(lowered):
+        for t in low.op.inputs:
+            p = tensor_producer.get(t)
             if p is not None and p != k:
                 deps[k] |= 1 << p
+        for b in reads[k] | writes[k]:
             if b in state:  # state is read and updated in place: keep the model's order of its users
                 if b in last_touch:
                     deps[k] |= 1 << last_touch[b]
                 last_touch[b] = k
+    writers: dict[int, int] = {}
     users: dict[int, int] = {}
     for k in range(n):
+        for b in writes[k]:
+            writers[b] = writers.get(b, 0) | (1 << k)
         for b in reads[k] | writes[k]:
             users[b] = users.get(b, 0) | (1 << k)
     pinned = {buf(t) for t in g.outputs}
@@ -63,10 +71,14 @@ def best_order(g: Graph, lowered: list[Lowered], max_states: int = 200_000) -> t
     def live_bytes(done: int) -> int:
         total = 0
         for b, sz in size.items():
-            produced = b in inputs or (b in producer and done >> producer[b] & 1)
+            produced = b in inputs or writers.get(b, 0) & done
             if produced and (b in pinned or (users.get(b, 0) & ~done)):
                 total += sz
         return total
+
+    def new_bytes(k: int, done: int) -> int:
+        """Bytes op k brings to life: the buffers it writes first."""
+        return sum(size[b] for b in writes[k] if not (b in inputs or writers[b] & done))
 
     memo: dict[int, tuple[int, int]] = {}
 
@@ -83,8 +95,7 @@ def best_order(g: Graph, lowered: list[Lowered], max_states: int = 200_000) -> t
         for k in range(n):
             if done >> k & 1 or deps[k] & ~done:
                 continue
-            new = sum(size[b] for b in writes[k] if not (b in inputs or (producer.get(b, k) != k)))
-            step = base + new + scratch[k]
+            step = base + new_bytes(k, done) + scratch[k]
             rest, _ = solve(done | 1 << k)
             cost = max(step, rest)
             if best[0] is None or cost < best[0]:
@@ -97,7 +108,7 @@ def best_order(g: Graph, lowered: list[Lowered], max_states: int = 200_000) -> t
     try:
         peak, _ = solve(0)
     except OverflowError:
-        return list(range(n)), _peak_of(list(range(n)), live_bytes, size, writes, scratch, inputs, producer)
+        return list(range(n)), _peak_of(list(range(n)), live_bytes, new_bytes, scratch)
     finally:
         sys.setrecursionlimit(limit)
     order, done = [], 0
@@ -108,10 +119,9 @@ def best_order(g: Graph, lowered: list[Lowered], max_states: int = 200_000) -> t
     return order, peak
 
 
-def _peak_of(order, live_bytes, size, writes, scratch, inputs, producer) -> int:
+def _peak_of(order, live_bytes, new_bytes, scratch) -> int:
     done, peak = 0, 0
     for k in order:
-        new = sum(size[b] for b in writes[k] if not (b in inputs or producer.get(b, k) != k))
-        peak = max(peak, live_bytes(done) + new + scratch[k])
+        peak = max(peak, live_bytes(done) + new_bytes(k, done) + scratch[k])
         done |= 1 << k
     return max(peak, live_bytes(done))

@@ -8,8 +8,9 @@ from micro.arena.greedy import align_up, overlap_index
 from micro.arena.lifetimes import Buffer, Overlap, buffers_for, lower_bound, overlaps_for
 from micro.arena.order import best_order
 from micro.arena.search import DEFAULT_RESTARTS, search_placement
+from micro.arena.views import check_views, resolve_views
 from micro.ir import Graph
-from micro.lowered import Lowered
+from micro.lowered import Lowered, Views
 
 ALIGNMENT = 4
 ARENA_ROUNDING = 8
@@ -25,7 +26,8 @@ class ArenaPlan:
     order: list[int] = field(default_factory=list)  # op indices in execution order
 
     def tensor_offset(self, t: int) -> int:
-        return self.buffers[self.tensor_buffer[t]].offset
+        b = self.buffers[self.tensor_buffer[t]]
+        return b.offset + b.within.get(t, 0)
 
     def scratch_offset(self, op_index: int) -> int:
         for b in self.buffers:
@@ -56,8 +58,34 @@ def check_plan(buffers: list[Buffer], overlaps: list[Overlap]) -> None:
 
 
 def plan_arena(g: Graph, lowered: list[Lowered], restarts: int = DEFAULT_RESTARTS,
-               reorder: bool = True, overlap: bool = True) -> tuple[ArenaPlan, list[Lowered]]:
-    """Choose the execution order and offsets. Returns the plan and the ops in execution order."""
+               reorder: bool = True, overlap: bool = True, views: bool = True) -> tuple[ArenaPlan, list[Lowered]]:
+    """Choose which views to keep (micro.arena.views), the execution order and offsets. Returns the plan
+    and the ops in execution order (a view op that is not kept becomes its copy kernel).
+
+    Views are kept where they are correct and do not grow the arena: when the plan with every correct
+    view is larger than the plan that copies everywhere, the views that cost bytes are given up one op
+    at a time (in op order), and copying everywhere wins if it is still smaller. views=False: every op
+    that could be views copies (to measure what views save)."""
+    options = dict(restarts=restarts, reorder=reorder, overlap=overlap)
+    view_ops = [low.op.index for low in lowered if isinstance(low.call, Views)]
+    best = _plan(g, resolve_views(g, lowered, enabled=views), **options)
+    if not views or not view_ops:
+        return best
+    copies = _plan(g, resolve_views(g, lowered, enabled=False), **options)
+    given_up: set[int] = set()
+    for op_index in view_ops:
+        if best[0].arena_bytes <= copies[0].arena_bytes:
+            break
+        trial = _plan(g, resolve_views(g, lowered, copy_ops=given_up | {op_index}), **options)
+        if trial[0].arena_bytes < best[0].arena_bytes:
+            best, given_up = trial, given_up | {op_index}
+    return best if best[0].arena_bytes <= copies[0].arena_bytes else copies
+
+
+def _plan(g: Graph, lowered: list[Lowered], restarts: int, reorder: bool, overlap: bool
+          ) -> tuple[ArenaPlan, list[Lowered]]:
+    """The order and offsets for `lowered`, whose views are decided (resolve_views)."""
+    check_views(g, lowered)
     if reorder and len(lowered) > 1:
         perm, _ = best_order(g, lowered)
         lowered = [lowered[k] for k in perm]

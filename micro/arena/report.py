@@ -15,7 +15,8 @@ def plan_dict(plan: ArenaPlan, graph=None, tflm: dict | None = None, state: Stat
     for i, b in enumerate(plan.buffers):
         buffers.append(dict(
             index=i, name=b.name, kind="scratch" if b.scratch_of is not None else "tensor",
-            tensors=list(b.tensors), size=b.size, first_use=b.first, last_use=b.last, offset=b.offset))
+            tensors=list(b.tensors), tensor_offsets={str(t): b.within.get(t, 0) for t in b.tensors}, size=b.size,
+            first_use=b.first, last_use=b.last, offset=b.offset))
     state = state or StatePlan()
     return dict(
         arena_bytes=plan.arena_bytes, lower_bound_bytes=plan.lower_bound_bytes,
@@ -39,7 +40,8 @@ def plan_table(plan: ArenaPlan, tflm: dict | None = None, state: StatePlan | Non
             note = f"may overlap {plan.buffers[o.inp].name.split(':')[0]} (starting >= " + \
                 " or ".join(m for m in modes if m) + ")"
         if len(b.tensors) > 1:
-            note = (note + "; " if note else "") + "views: " + ",".join(f"t{t}" for t in b.tensors[1:])
+            note = (note + "; " if note else "") + "views: " + ",".join(
+                f"t{t}" + (f"@{b.within[t]}" if b.within.get(t) else "") for t in b.tensors[1:])
         name = b.name if len(b.name) <= 48 else b.name[:45] + "..."
         rows.append((name, str(b.size), str(b.first), str(b.last), str(b.offset), note))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]

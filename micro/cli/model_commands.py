@@ -13,6 +13,7 @@ from micro.compiler import compile_model
 from micro.frontend import load_model
 from micro.frontend.metadata import read_metadata, resolve_metadata
 from micro.inspect_model import describe, format_table
+from micro.lowered import KernelCall
 from micro.ops_table import op_rows, text_table
 from micro.verify.oracle import oracle_available, tflm_arena_bytes
 
@@ -58,7 +59,7 @@ def cmd_inspect(args) -> int:
 def cmd_plan(args) -> int:
 
     model = load_model(args.model)
-    compiled = compile_model(model, plan_options=dict(restarts=args.restarts))
+    compiled = compile_model(model, plan_options=dict(restarts=args.restarts, views=not args.no_views))
     tflm = None
     if not args.no_oracle:
         if oracle_available():
@@ -68,11 +69,23 @@ def cmd_plan(args) -> int:
         print(json.dumps(plan_dict(compiled.plan, compiled.graph, tflm, compiled.state), indent=2))
     else:
         print(plan_table(compiled.plan, tflm, compiled.state))
+        print(views_line(compiled))
     if not args.no_png:
         plan_png(compiled.plan, png, f"{compiled.name}: arena {compiled.plan.arena_bytes} bytes")
         if not args.json:
             print(f"picture: {png}")
     return 0
+
+
+def views_line(compiled) -> str:
+    """How many ops run no code (views), and the data-movement ops that copy, with why."""
+    prefix = "copied, not a view: "
+    views = [low for low in compiled.lowered if not isinstance(low.call, KernelCall)]
+    copies = [(low.op, n[len(prefix):]) for low in compiled.lowered for n in low.notes if n.startswith(prefix)]
+    line = f"views: {len(views)} op(s) run no code"
+    if copies:
+        line += "; copied: " + "; ".join(f"op #{op.index} {op.kind} ({why})" for op, why in copies)
+    return line
 
 
 def cmd_ops(args) -> int:
@@ -105,6 +118,8 @@ def register(sub) -> None:
                     help=f"random placements the search tries above the lower bound (default {DEFAULT_RESTARTS}; "
                          "a work budget, so the plan is the same on every machine)")
     pl.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare")
+    pl.add_argument("--no-views", action="store_true",
+                    help="copy every SPLIT/CONCATENATION/... part instead of placing it as a view (to compare)")
     pl.set_defaults(fn=cmd_plan)
 
     o = sub.add_parser("ops", help="every TFLite builtin op: micro's dtypes and whether TFLM has it")

@@ -24,7 +24,7 @@ from micro.compiler import Compiled
 from micro.dtypes import c_type_of_array
 from micro.ir import Graph
 from micro.kernels.abi import Kernel
-from micro.lowered import Alias, KernelCall
+from micro.lowered import KernelCall, Lowered
 
 
 @dataclass
@@ -120,18 +120,41 @@ def _ref(compiled: Compiled, names: Names, t_idx: int | None) -> str:
     return names.weights.get(t_idx) or names.buffer(t_idx)
 
 
-def _call(compiled: Compiled, names: Names, low) -> dict:
+def _view_lines(g: Graph, names: Names, low: Lowered) -> str:
+    """What an op lowered to views does: where each view sits."""
+    parts = []
+    for a in low.aliases:
+        end = a.offset + g.tensors[a.dst].nbytes
+        whole = a.offset == 0 and end == g.tensors[a.src].nbytes
+        parts.append(f"{names.buffer(a.dst)} is a view of {names.buffer(a.src)}" if whole
+                     else f"{names.buffer(a.dst)} is bytes [{a.offset}, {end}) of {names.buffer(a.src)}")
+    return "; ".join(parts)
+
+
+def _pointer_array(compiled: Compiled, names: Names, opn: str, arg, group: list) -> dict:
+    """The static array of pointers a variadic argument passes (arena buffers and weights)."""
+    const = "const " if arg.role == "input" else ""
+    return dict(decl=f"static {const}{arg.ctype} *const {opn}_{arg.name}[{len(group)}]",
+                pointers=[_ref(compiled, names, t) for t in group])
+
+
+def _call(compiled: Compiled, names: Names, low: Lowered) -> dict:
     g, op, call = compiled.graph, low.op, low.call
     opn = names.op(op)
     head = f"op #{op.index} {op.kind} ({opn})"
     traced = [dict(index=t, ref=names.buffer(t), nbytes=g.tensors[t].nbytes) for t in op.outputs]
-    base = dict(op_index=op.index, traced=traced, arrays=[], params=None)
-    if isinstance(call, Alias):
-        base.update(statement="", comment=f"{head}: {names.buffer(call.dst)} is a view of "
-                                          f"{names.buffer(call.src)}, no code")
+    base = dict(op_index=op.index, traced=traced, arrays=[], params=None, pointer_arrays=[])
+    if not isinstance(call, KernelCall):
+        base.update(statement="", comment=f"{head}: {_view_lines(g, names, low)}, no code")
         return base
     args = [f"&{names.params(op)}"] if call.kernel.params else []
-    args += [_ref(compiled, names, t) for t in (*call.inputs, *call.outputs)]
+    for role in ("input", "output"):
+        for arg, group in call.arguments(role):
+            if arg.variadic:
+                base["pointer_arrays"].append(_pointer_array(compiled, names, opn, arg, group))
+                args.append(f"{opn}_{arg.name}")
+            else:
+                args.append(_ref(compiled, names, group[0]))
     if call.state_bytes:
         args.append(names.op_state(op))
     if call.scratch_bytes:
@@ -140,8 +163,9 @@ def _call(compiled: Compiled, names: Names, low) -> dict:
         arrays, init = params_c(call.kernel.params, call.params, opn)
         base.update(arrays=arrays, params=dict(type=call.kernel.params.name, symbol=names.params(op), init=init))
     out_name = c_comment(g.tensors[op.outputs[0]].name) if op.outputs else ""
+    notes = "".join(f" ({c_comment(n)})" for n in low.notes)
     base.update(statement=f"{call.func}({', '.join(args)});",
-                comment=f"{head} '{out_name}': {_shapes(g, call.inputs)} -> {_shapes(g, call.outputs)}")
+                comment=f"{head} '{out_name}': {_shapes(g, call.inputs)} -> {_shapes(g, call.outputs)}{notes}")
     return base
 
 

@@ -31,7 +31,8 @@ def _prototype(k: Kernel) -> str:
 
 
 def _arg_lines(k: Kernel) -> str:
-    rows = [f"{a.name} ({a.role}{', optional' if a.optional else ''}): {a.doc}" for a in k.args]
+    rows = [f"{a.name} ({a.role}{', optional' if a.optional else ''}"
+            f"{f', p->{a.count} pointers' if a.variadic else ''}): {a.doc}" for a in k.args]
     return "\n".join(rows)
 
 

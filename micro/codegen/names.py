@@ -7,7 +7,8 @@ the model by the op index and tensor index they carry.
 - arena buffer `T7_CONV3`: tensor 7, produced by conv3 (`T0_INPUT0` for model input 0);
 - state buffer `S12_STATE`: tensor 12, kept from one invoke to the next (micro.arena.state); `STATE_SVDF4`:
   op #4's own state;
-- params `conv3_params` and its arrays `conv3_<field path>`.
+- params `conv3_params` and its arrays `conv3_<field path>`; the pointer array of a variadic kernel
+  argument `concat5_<argument>` (micro.kernels.abi.Arg.count).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 
 from micro.ir import Graph, Op
-from micro.lowered import Alias, KernelCall, Lowered
+from micro.lowered import KernelCall, Lowered
 
 SHORT_KINDS = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "dwconv", "FULLY_CONNECTED": "fc",
                "AVERAGE_POOL_2D": "avgpool", "MAX_POOL_2D": "maxpool"}
@@ -46,12 +47,14 @@ class Names:
         for low in lowered:
             opn = self.ops[low.op.index]
             if isinstance(low.call, KernelCall):
-                for arg, t_idx in zip(low.call.kernel.inputs, low.call.inputs):
-                    t = g.t(t_idx)
-                    if t is not None and t.is_const and t_idx not in self.weights:
-                        self.weights[t_idx] = unique(f"{model}_{opn}_{arg.name}", t_idx)
-                        taken.add(self.weights[t_idx])
-            outs = [low.call.dst] if isinstance(low.call, Alias) else low.call.outputs
+                for arg, group in low.call.arguments("input"):
+                    for k, t_idx in enumerate(group):
+                        t = g.t(t_idx)
+                        if t is not None and t.is_const and t_idx not in self.weights:
+                            self.weights[t_idx] = unique(f"{model}_{opn}_{arg.name}{k if arg.variadic else ''}",
+                                                         t_idx)
+                            taken.add(self.weights[t_idx])
+            outs = low.call.outputs if isinstance(low.call, KernelCall) else low.op.outputs
             for k, t_idx in enumerate(outs):
                 if t_idx not in self.buffers:
                     self.buffers[t_idx] = f"T{t_idx}_{opn.upper()}" + (f"_OUT{k}" if len(outs) > 1 else "")

@@ -5,20 +5,27 @@ from __future__ import annotations
 
 from micro.kernels.abi import Kernel
 from micro.kernels.add import ADD_INT8, ADD_INT16
+from micro.kernels.arg_min_max import ARG_MIN_MAX_INT8
 from micro.kernels.arith_int32 import ARITH_INT32
 from micro.kernels.batch_matmul import BATCH_MATMUL_INT8, BATCH_MATMUL_INT16
+from micro.kernels.concatenation import CONCATENATION
 from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_INT16, CONV_2D_INT16_ACC32
 from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_INT16
 from micro.kernels.div import DIV_INT8
 from micro.kernels.fully_connected import FULLY_CONNECTED_INT8, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32
+from micro.kernels.gather import GATHER
 from micro.kernels.maximum_minimum import MAXIMUM_MINIMUM
 from micro.kernels.mean import MEAN_INT8
 from micro.kernels.mul import MUL_INT8, MUL_INT16
 from micro.kernels.pad import PAD_INT8
 from micro.kernels.pooling import AVERAGE_POOL_INT8, AVERAGE_POOL_INT16, MAX_POOL_INT8, MAX_POOL_INT16
+from micro.kernels.resize_bilinear import RESIZE_BILINEAR_INT8
+from micro.kernels.resize_nearest_neighbor import RESIZE_NEAREST_NEIGHBOR
 from micro.kernels.rsqrt import RSQRT_INT8
 from micro.kernels.softmax import SOFTMAX_INT8, SOFTMAX_INT8_INT16, SOFTMAX_INT16
+from micro.kernels.split import SPLIT
 from micro.kernels.squared_difference import SQUARED_DIFFERENCE_INT8, SQUARED_DIFFERENCE_INT16
+from micro.kernels.strided_slice import STRIDED_SLICE
 from micro.kernels.sub import SUB_INT8, SUB_INT16
 from micro.kernels.transpose import TRANSPOSE_INT8
 from micro.kernels.cast import CAST_KERNELS
@@ -43,5 +50,6 @@ KERNELS: tuple[Kernel, ...] = (
     RSQRT_INT8,
     *CAST_KERNELS.values(), LOGISTIC_INT16, *LUT_KERNELS.values(), *PRELU_KERNELS.values(),
     *REQUANTIZE_KERNELS.values(), TANH_INT16,
+    ARG_MIN_MAX_INT8, CONCATENATION, GATHER, RESIZE_BILINEAR_INT8, RESIZE_NEAREST_NEIGHBOR, SPLIT, STRIDED_SLICE,
 )
 BY_FUNC: dict[str, Kernel] = {k.func: k for k in KERNELS}

@@ -99,20 +99,30 @@ class Struct:
 class Arg:
     """A pointer argument after the params: a tensor the kernel reads (input) or writes (output), the
     op's own state kept between invokes (state: sized by the lowering, micro.arena.state, reset by
-    `<name>_reset()`), or the scratch buffer the planner sizes. ctype is the element type; optional
-    inputs may be NULL."""
+    `<name>_reset()`), or the scratch buffer the planner sizes. ctype is the element type ("void" for
+    kernels that move bytes of any type); optional inputs may be NULL.
+
+    count: a variadic argument, N tensors passed as an array of N pointers (`const int8_t *const
+    *inputs`), N held in the params field named `count`. At most one per role."""
 
     name: str
     role: str          # "input" | "output" | "state" | "scratch"
     ctype: str
     doc: str
     optional: bool = False
+    count: str | None = None
+
+    @property
+    def variadic(self) -> bool:
+        return self.count is not None
 
     @property
     def declaration(self) -> str:
         if self.role in ("state", "scratch"):
             return f"void *{self.name}"
         const = "const " if self.role == "input" else ""
+        if self.variadic:
+            return f"{const}{self.ctype} *const *{self.name}"
         return f"{const}{self.ctype} *{self.name}"
 
 
@@ -133,9 +143,37 @@ class Kernel:
         for text in (self.doc, *(a.doc for a in self.args)):
             if "*/" in text:
                 raise ValueError(f"{self.func}: '*/' in a doc string")
+        for role in ("input", "output"):
+            variadic = [a for a in self.role(role) if a.variadic]
+            if len(variadic) > 1:
+                raise ValueError(f"{self.func}: more than one variadic {role} argument")
+            for a in variadic:
+                counts = [f for f in (self.params.fields if self.params else ()) if f.name == a.count]
+                if not counts or counts[0].array or isinstance(counts[0].ctype, Struct):
+                    raise ValueError(f"{self.func}: variadic '{a.name}' needs the scalar params field "
+                                     f"'{a.count}' for its count")
 
     def role(self, role: str) -> tuple[Arg, ...]:
         return tuple(a for a in self.args if a.role == role)
+
+    def group(self, role: str, tensors, params: dict | None = None) -> list[tuple[Arg, list]]:
+        """Split a call's flat list of `role` tensors into [(Arg, [tensors])] in argument order: one tensor
+        per argument, a run of them for the variadic one (its count checked against `params`)."""
+        args, tensors = self.role(role), list(tensors)
+        variadic = [a for a in args if a.variadic]
+        n = len(tensors) - (len(args) - len(variadic))
+        if not variadic and n != 0 or variadic and n < 1:
+            least = f"at least {len(args)}" if variadic else str(len(args))
+            raise ValueError(f"{self.func} takes {least} {role}s, got {len(tensors)}")
+        if variadic and params is not None and params.get(variadic[0].count) != n:
+            raise ValueError(f"{self.func}: {variadic[0].count} is {params.get(variadic[0].count)} but "
+                             f"{n} tensors are passed as '{variadic[0].name}'")
+        out, k = [], 0
+        for a in args:
+            take = n if a.variadic else 1
+            out.append((a, tensors[k:k + take]))
+            k += take
+        return out
 
     @property
     def inputs(self) -> tuple[Arg, ...]:

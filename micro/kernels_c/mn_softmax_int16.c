@@ -42,7 +42,7 @@ void mn_softmax_int16(const mn_softmax_int16_params_t *p, const int16_t *input, 
         /* sum_of_exps >= exp(0) > 0: headroom_plus_one <= 17. */
         headroom_plus_one = mn_clz32((uint32_t)sum_of_exps);
         shifted_sum = (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
-        reciprocal = mn_lut_lookup_int16(mn_sat_int16(shifted_sum - ((1 << 15) + (1 << 16))),
+        reciprocal = mn_lut_lookup_int16(mn_sat_int16(shifted_sum - ((INT32_C(1) << 15) + (INT32_C(1) << 16))),
                                          p->one_over_one_plus_x_lut);
         right_shift = 31 - headroom_plus_one;
         round = (int64_t)1 << (right_shift - 1);

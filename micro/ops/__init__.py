@@ -10,11 +10,15 @@ from micro.ops import (add, conv_2d, depthwise_conv_2d, fully_connected, mean, p
                        transpose)
 from micro.ops import batch_matmul, div, maximum_minimum, mul, rsqrt, squared_difference, sub
 from micro.ops import cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh
+from micro.ops import (arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor,
+                       slice, split, strided_slice, unpack)
 
 OP_MODULES: tuple[ModuleType, ...] = (
     add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax, transpose,
     batch_matmul, sub, mul, div, squared_difference, maximum_minimum, rsqrt,
     cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh,
+    arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor, slice, split,
+    strided_slice, unpack,
 )
 REGISTRY: dict[str, ModuleType] = dict(sorted((kind, m) for m in OP_MODULES for kind in m.KINDS))
 

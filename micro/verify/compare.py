@@ -70,8 +70,12 @@ def random_inputs(g: Graph, rng: np.random.Generator) -> list[np.ndarray]:
     out = []
     for t_idx in g.inputs:
         t = g.tensors[t_idx]
-        info = np.iinfo(BUFFER_DTYPES[t.dtype])
-        out.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True, dtype=BUFFER_DTYPES[t.dtype]))
+        if t.dtype == "bool":
+            out.append(rng.integers(0, 1, size=t.shape, endpoint=True).astype(np.bool_))
+            continue
+        dtype = BUFFER_DTYPES[t.dtype]
+        info = np.iinfo(dtype)
+        out.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True, dtype=dtype))
     return out
 
 

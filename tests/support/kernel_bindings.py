@@ -4,6 +4,7 @@ cannot drift from the C ABI.
 
     lib = build_kernel_library(tmp_dir, [CONV_2D_INT8])      # or every kernel (the default)
     lib.call(kernel_call, x, w, b, y)                        # numpy arrays, raw addresses or None
+    lib.call(split_call, x, [y0, y1, y2])                    # a variadic argument takes a list
 """
 
 from __future__ import annotations
@@ -80,13 +81,24 @@ class KernelLibrary:
 
     def run(self, kernel: Kernel, params: dict | None, *buffers) -> None:
         """kernel(&params, buffers...): buffers are the inputs, outputs and scratch in the kernel's order,
-        each a numpy array, an address or None (NULL)."""
+        each a numpy array, an address or None (NULL); a list of them for a variadic argument (passed
+        as an array of pointers)."""
         if len(buffers) != len(kernel.args):
             raise TypeError(f"{kernel.func} takes {len(kernel.args)} buffers, got {len(buffers)}")
-        args: list = [_pointer(b) for b in buffers]
+        args: list = []
         keep: list = []
+        for arg, b in zip(kernel.args, buffers):
+            if arg.variadic:
+                if not isinstance(b, (list, tuple)):
+                    raise TypeError(f"{kernel.func}: '{arg.name}' is variadic: pass a list of buffers")
+                array = (ctypes.c_void_p * len(b))(*[_pointer(x) for x in b])
+                keep.append(array)
+                args.append(array)
+            else:
+                args.append(_pointer(b))
         if kernel.params is not None:
-            s, keep = params_struct(kernel.params, params)
+            s, arrays = params_struct(kernel.params, params)
+            keep += arrays
             args.insert(0, ctypes.byref(s))
         getattr(self.cdll, kernel.func)(*args)
         del keep
