@@ -17,7 +17,7 @@ from micro.kernels.gather import GATHER
 from micro.kernels.maximum_minimum import MAXIMUM_MINIMUM
 from micro.kernels.mean import MEAN_INT8
 from micro.kernels.mul import MUL_INT8, MUL_INT16
-from micro.kernels.pad import PAD_INT8
+from micro.kernels.pad import PAD
 from micro.kernels.pooling import AVERAGE_POOL_INT8, AVERAGE_POOL_INT16, MAX_POOL_INT8, MAX_POOL_INT16
 from micro.kernels.resize_bilinear import RESIZE_BILINEAR_INT8
 from micro.kernels.resize_nearest_neighbor import RESIZE_NEAREST_NEIGHBOR
@@ -27,7 +27,7 @@ from micro.kernels.split import SPLIT
 from micro.kernels.squared_difference import SQUARED_DIFFERENCE_INT8, SQUARED_DIFFERENCE_INT16
 from micro.kernels.strided_slice import STRIDED_SLICE
 from micro.kernels.sub import SUB_INT8, SUB_INT16
-from micro.kernels.transpose import TRANSPOSE_INT8
+from micro.kernels.transpose import TRANSPOSE
 from micro.kernels.cast import CAST_KERNELS
 from micro.kernels.logistic import LOGISTIC_INT16
 from micro.kernels.lut import LUT_KERNELS
@@ -37,7 +37,7 @@ from micro.kernels.tanh import TANH_INT16
 
 KERNELS: tuple[Kernel, ...] = (
     ADD_INT8, AVERAGE_POOL_INT8, CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, FULLY_CONNECTED_INT8, MAX_POOL_INT8,
-    MEAN_INT8, PAD_INT8, SOFTMAX_INT8, SOFTMAX_INT8_INT16, SOFTMAX_INT16, TRANSPOSE_INT8,
+    MEAN_INT8, PAD, SOFTMAX_INT8, SOFTMAX_INT8_INT16, SOFTMAX_INT16, TRANSPOSE,
     CONV_2D_INT16, CONV_2D_INT16_ACC32, DEPTHWISE_CONV_2D_INT16, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32,
     AVERAGE_POOL_INT16, MAX_POOL_INT16,
     BATCH_MATMUL_INT8, BATCH_MATMUL_INT16,

@@ -14,12 +14,12 @@ from micro.dtypes import DTYPE_BYTES
 from micro.geometry import forward_gap, reverse_gap
 from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
-from micro.kernels.pad import PAD_INT8
+from micro.kernels.pad import PAD
 from micro.lowered import Alias, KernelCall
 from micro.ops.common import require_dtypes
 
 KINDS = ("PAD", "PADV2")
-TYPES = ("int8",)
+TYPES = ("int8", "int16")
 MAX_RANK = 5  # reference_ops::PadKernelMaxDimensionCount()
 
 
@@ -41,7 +41,7 @@ def _qparams(t) -> tuple[float, int]:
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    problems = require_dtypes(op, g, positions=(0,))
+    problems = require_dtypes(op, g, positions=(0,), dtypes=TYPES)
     pt = g.t(op.inputs[1])
     if pt.dtype not in ("int32",):
         problems.append(f"paddings tensor {pt.index} '{pt.name}' is {pt.dtype}, supported: int32")
@@ -60,13 +60,37 @@ def check(op: Op, g: Graph) -> list[str]:
             problems.append(f"output shape {list(y.shape)} != input {list(x.shape)} + paddings {pads.tolist()}")
     cv = _value_tensor(op, g)
     if cv is not None:
-        if cv.dtype != "int8":
-            problems.append(f"constant_values tensor {cv.index} '{cv.name}' is {cv.dtype}, supported: int8")
+        if cv.dtype != x.dtype:
+            problems.append(f"constant_values tensor {cv.index} '{cv.name}' is {cv.dtype}, the input is {x.dtype}")
         elif cv.size != 1:
             problems.append(f"constant_values tensor {cv.index} '{cv.name}' is not a scalar")
         elif _qparams(cv) != _qparams(y):
             problems.append("constant_values must have the output's scale and zero point (TFLM)")
+        elif x.dtype != "int8" and not cv.is_const:
+            problems.append(f"a run-time {x.dtype} constant_values tensor is not supported (only int8); make it "
+                            "a constant")
+    if not problems and x.dtype != "int8" and _pad_byte(op, g) is None:
+        problems.append(f"{x.dtype} pad value {_pad_value(op, g)}: micro pads {x.dtype} only with 0 or -1 "
+                        "(values whose bytes are all equal)")
     return problems
+
+
+def _pad_value(op: Op, g: Graph) -> int:
+    """The pad value: the output zero point for PAD (pad.cc: static_cast<uint8_t>(output_zero_point) in an
+    int8_t gives the same value), the constant_values scalar for PADV2."""
+    cv = _value_tensor(op, g)
+    if cv is None:
+        return _qparams(g.t(op.outputs[0]))[1]
+    return int(np.asarray(cv.data).ravel()[0]) if cv.is_const else 0
+
+
+def _pad_byte(op: Op, g: Graph) -> int | None:
+    """The one byte every padded byte gets, or None when the value's bytes differ (an int16 other than
+    0 and -1)."""
+    value = _pad_value(op, g)
+    if g.t(op.inputs[0]).dtype == "int8":
+        return value
+    return value if value in (0, -1) else None
 
 
 def lower(op: Op, g: Graph) -> KernelCall | Alias:
@@ -74,23 +98,18 @@ def lower(op: Op, g: Graph) -> KernelCall | Alias:
     pads = _paddings(op, g)
     if not pads.any():
         return Alias(src=op.inputs[0], dst=op.outputs[0])
+    # The kernel moves bytes: the innermost extents and paddings scale by the element size.
+    e = DTYPE_BYTES[x.dtype]
     lead = MAX_RANK - len(x.shape)
-    in_dims = [1] * lead + [int(d) for d in x.shape]
-    out_dims = [1] * lead + [int(d) for d in y.shape]
-    left = [0] * lead + [int(l) for l, _ in pads]
+    in_dims = [1] * lead + [int(d) for d in x.shape[:-1]] + [int(x.shape[-1]) * e]
+    out_dims = [1] * lead + [int(d) for d in y.shape[:-1]] + [int(y.shape[-1]) * e]
+    left = [0] * lead + [int(l) for l, _ in pads[:-1]] + [int(pads[-1][0]) * e]
     cv = _value_tensor(op, g)
-    value_input = None
-    if cv is None:
-        # pad.cc: static_cast<uint8_t>(output_zero_point) stored in an int8_t: same value.
-        pad_value = _qparams(y)[1]
-    elif cv.is_const:
-        pad_value = int(np.asarray(cv.data).ravel()[0])
-    else:
-        pad_value, value_input = 0, cv.index
-    params = dict(pad_value=pad_value, in_dims=int_array(in_dims), out_dims=int_array(out_dims),
+    value_input = cv.index if cv is not None and not cv.is_const else None
+    params = dict(pad_value=_pad_byte(op, g), in_dims=int_array(in_dims), out_dims=int_array(out_dims),
                   left_pad=int_array(left))
-    forward, reverse = overlap_gaps(x.shape, y.shape, pads, DTYPE_BYTES[x.dtype])
-    return KernelCall(PAD_INT8, params, inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]],
+    forward, reverse = overlap_gaps(x.shape, y.shape, pads, e)
+    return KernelCall(PAD, params, inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]],
                       overlap_gap={0: forward}, overlap_gap_reverse={0: reverse})
 
 

@@ -11,12 +11,13 @@ import numpy as np
 
 from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
-from micro.kernels.transpose import TRANSPOSE_INT8
+from micro.dtypes import DTYPE_BYTES
+from micro.kernels.transpose import TRANSPOSE
 from micro.lowered import Alias, KernelCall
 from micro.ops.common import require_dtypes
 
 KINDS = ("TRANSPOSE",)
-TYPES = ("int8",)
+TYPES = ("int8", "int16")  # TFLM transpose.cc: no integer type wider than int16 at Eval
 MAX_RANK = 5  # transpose_common.cc: "Transpose op only supports 1D-5D input arrays."
 
 
@@ -52,7 +53,7 @@ def transpose_layout(in_shape, perm, rank=MAX_RANK) -> tuple[list[int], list[int
 
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    problems = require_dtypes(op, g, positions=(0,))
+    problems = require_dtypes(op, g, positions=(0,), dtypes=TYPES)
     pt = g.t(op.inputs[1])
     if pt.dtype != "int32":
         problems.append(f"perm tensor {pt.index} '{pt.name}' is {pt.dtype}, supported: int32")
@@ -74,5 +75,5 @@ def lower(op: Op, g: Graph) -> KernelCall | Alias:
     dims, strides = transpose_layout(x.shape, _perm(op, g))
     if strides[-1] == 1 and all(d == 1 for d in dims[:-1]):
         return Alias(src=op.inputs[0], dst=op.outputs[0])
-    params = dict(size=x.size, dims=int_array(dims), in_strides=int_array(strides))
-    return KernelCall(TRANSPOSE_INT8, params, inputs=[op.inputs[0]], outputs=[op.outputs[0]])
+    params = dict(size=x.size, elem_bytes=DTYPE_BYTES[x.dtype], dims=int_array(dims), in_strides=int_array(strides))
+    return KernelCall(TRANSPOSE, params, inputs=[op.inputs[0]], outputs=[op.outputs[0]])

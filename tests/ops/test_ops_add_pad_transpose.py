@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from micro.compiler import compile_model
+from micro.errors import UnsupportedModelError
 from micro.frontend import load_model
 from micro.frontend import read_model
 from micro.kernels.add import ADD_INT8
@@ -298,3 +300,44 @@ def test_transpose_layout_matches_numpy(seed):
     ref = np.transpose(np.arange(int(np.prod(shape))).reshape(shape), perm).ravel()
     (walk,) = _walk(dims, strides)
     assert np.array_equal(walk, ref)
+
+
+# --------------------------------------------------------------------------- int16 / int32 PAD and TRANSPOSE
+
+
+def _wide_model(op: str, dtype: str, shape, const, out_shape, value=None) -> bytes:
+    b = ModelBuilder()
+    scale = 0.01
+    x = b.tensor("input", shape, dtype, scale=scale, zero_point=0 if scale else None)
+    c = b.const("paddings" if op.startswith("PAD") else "perm", np.asarray(const, dtype=np.int32))
+    ins = [x, c]
+    if value is not None:
+        ins.append(b.const("value", np.array([value], dtype=dtype), scale=scale, zero_point=0))
+    y = b.tensor("output", out_shape, dtype, scale=scale, zero_point=0 if scale else None)
+    b.op(op, ins, [y])
+    b.inputs([x])
+    b.outputs([y])
+    return b.finish()
+
+
+@pytest.mark.parametrize("shape,pads,value", [((1, 4, 5, 3), ((0, 0), (1, 2), (2, 0), (0, 1)), None),
+                                              ((2, 7), ((1, 0), (3, 2)), None),
+                                              ((3, 4, 2), ((0, 1), (0, 0), (1, 1)), -1)], ids=str)
+def test_pad_int16(shape, pads, value):
+    out = tuple(d + l + r for d, (l, r) in zip(shape, pads))
+    _exact(_wide_model("PADV2" if value is not None else "PAD", "int16", shape, pads, out, value),
+           "pad_int16", random=3)
+
+
+def test_pad_int16_refuses_a_value_with_unequal_bytes():
+    buf = _wide_model("PADV2", "int16", (2, 3), ((1, 1), (0, 0)), (4, 3), value=300)
+    with pytest.raises(UnsupportedModelError, match="only with 0 or -1"):
+        compile_model(read_model(buf, "m"))
+
+
+@pytest.mark.parametrize("dtype", ["int16"])
+@pytest.mark.parametrize("shape,perm", [((2, 3, 4), (2, 0, 1)), ((1, 4, 5, 3), (0, 3, 1, 2)), ((6, 5), (1, 0)),
+                                        ((2, 3, 2, 2, 3), (4, 2, 0, 3, 1))], ids=str)
+def test_transpose_wide(dtype, shape, perm):
+    out = tuple(shape[p] for p in perm)
+    _exact(_wide_model("TRANSPOSE", dtype, shape, perm, out), f"transpose_{dtype}", random=2)

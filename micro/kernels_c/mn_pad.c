@@ -1,5 +1,6 @@
-/* PAD / PADV2 int8 reference kernel (same output as TFLM reference_ops::Pad): the output
- * is written once, a whole innermost row at a time, in order. When the output overlaps the
+/* PAD / PADV2 reference kernel, any element type (same output as TFLM reference_ops::Pad): the
+ * lowering describes the tensors in bytes (innermost extents times the element size) and the pad value
+ * as a byte. The output is written once, a whole innermost row at a time, in order. When the output overlaps the
  * input (in-place planning), each row's input data is moved first (memmove) and its padding
  * written after, rows in ascending order when the output starts before the input and in
  * descending order when it starts at or after it (forward / reverse contracts: micro/kernels/pad.py). */
@@ -41,9 +42,11 @@ static void mn_pad_overlap(const mn_pad_params_t *p, const int8_t *input, int pa
     }
 }
 
-void mn_pad_int8(const mn_pad_params_t *p, const int8_t *input, const int8_t *pad_value,
-                 int8_t *output)
+void mn_pad(const mn_pad_params_t *p, const void *input_bytes, const void *pad_value_byte, void *output_bytes)
 {
+    const int8_t *input = (const int8_t *)input_bytes;
+    const int8_t *pad_value = (const int8_t *)pad_value_byte;
+    int8_t *output = (int8_t *)output_bytes;
     const int32_t *od = p->out_dims;
     const int32_t *id = p->in_dims;
     const int32_t *lp = p->left_pad;
