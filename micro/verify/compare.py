@@ -85,22 +85,27 @@ def produced_tensors(compiled: Compiled) -> list[tuple[int, int, str]]:
 
 
 def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[list[np.ndarray]],
-                    cc: str = "gcc", stream: bool = False) -> VerifyReport:
+                    cc: str = "gcc", stream: bool = False, feedback: dict[int, int] | None = None) -> VerifyReport:
     """Run each input set in the host build and in TFLM and compare every tensor an op produces, and
     the state (micro.arena.state) after each invoke. stream=False: both reset their state before each
     set (independent inputs); stream=True: consecutive invokes on the same state, as a streaming model
-    runs."""
+    runs. feedback {output position: input position}: a recurrent model whose state is its own I/O (e.g.
+    GRU hidden states): from the second set on, those inputs are the previous invoke's outputs."""
     host = HostModel(compiled, emit_c(compiled), cc)
     oracle = Oracle(model_bytes, compiled.model)
     produced = produced_tensors(compiled)
     state = sorted(compiled.state.tensor_state)
     after_all = max((low.op.index for low in compiled.lowered), default=0) + 1
     report = VerifyReport(compiled.name)
+    previous: list[np.ndarray] = []
     for k, inputs in enumerate(input_sets):
         if k and not stream:
             host.reset()
             oracle.reset()
-        _, ours = host.run(inputs, trace=True)
+        inputs = list(inputs)
+        for out_pos, in_pos in (feedback or {}).items() if previous else ():
+            inputs[in_pos] = previous[out_pos].reshape(np.shape(inputs[in_pos]))
+        previous, ours = host.run(inputs, trace=True)
         ours.update(host.state_tensors())
         ref = oracle.run(inputs, [t for t, _, _ in produced] + state)
         report.inputs_run += 1
