@@ -36,3 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     except MicroError as exc:
         print(f"micro: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or device a command reads or writes, not handled where it is used
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"micro: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("micro: interrupted", file=sys.stderr)
+        return 130

@@ -8,6 +8,7 @@ from types import ModuleType
 from micro.ir import Graph, Op
 from micro.ops import (add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax,
                        transpose)
+from micro.ops.common import DEFAULT_ARITY, arity_problems
 
 OP_MODULES: tuple[ModuleType, ...] = (
     add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax, transpose,
@@ -27,4 +28,5 @@ def check_op(op: Op, g: Graph) -> list[str]:
     mod = module_for(op)
     if mod is None:
         return [f"{op.kind} is not supported by micro (`micro ops` lists the supported ops)"]
-    return mod.check(op, g)
+    problems = arity_problems(op, getattr(mod, "ARITY", {}).get(op.kind, DEFAULT_ARITY))
+    return problems or mod.check(op, g)

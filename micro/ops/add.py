@@ -17,6 +17,7 @@ from micro.ops.common import activation_problems, fused_activation, per_tensor_p
 from micro.quant import activation_range, quantize_multiplier_smaller_than_one_exp
 
 KINDS = ("ADD",)
+ARITY = {"ADD": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 MAX_RANK = 6  # TFLM BroadcastAdd6DSlow (NdArrayDesc<6>)
 LEFT_SHIFT = 20  # int8 (add_common.cc: 15 for int16)
 

@@ -12,6 +12,7 @@ from micro.lowered import KernelCall
 from micro.ops.window import bias_index, channel_requant, conv_problems, window_geometry, window_overlap_gaps
 
 KINDS = ("CONV_2D",)
+ARITY = {"CONV_2D": (2, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def check(op: Op, g: Graph) -> list[str]:

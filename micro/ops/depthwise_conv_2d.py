@@ -13,6 +13,7 @@ from micro.ops.common import opt
 from micro.ops.window import bias_index, channel_requant, conv_problems, window_geometry, window_overlap_gaps
 
 KINDS = ("DEPTHWISE_CONV_2D",)
+ARITY = {"DEPTHWISE_CONV_2D": (2, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def check(op: Op, g: Graph) -> list[str]:

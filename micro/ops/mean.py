@@ -27,6 +27,7 @@ from micro.ops.common import require_dtypes
 from micro.quant import quantize_multiplier
 
 KINDS = ("MEAN",)
+ARITY = {"MEAN": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 MAX_INPUT_DIMS = 5       # TFLM kMaxNumberOfAxis (temp_index)
 

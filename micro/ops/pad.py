@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from micro.dtypes import DTYPE_BYTES
-from micro.geometry import forward_gap, reverse_gap
+from micro.geometry import MAX_GAP_UNITS, forward_gap, reverse_gap
 from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
 from micro.kernels.pad import PAD_INT8
@@ -19,6 +19,7 @@ from micro.lowered import Alias, KernelCall
 from micro.ops.common import require_dtypes
 
 KINDS = ("PAD", "PADV2")
+ARITY = {"PAD": (2, 3, 1), "PADV2": (2, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 MAX_RANK = 5  # reference_ops::PadKernelMaxDimensionCount()
 
 
@@ -88,6 +89,8 @@ def lower(op: Op, g: Graph) -> KernelCall | Alias:
         pad_value, value_input = 0, cv.index
     params = dict(pad_value=pad_value, in_dims=int_array(in_dims), out_dims=int_array(out_dims),
                   left_pad=int_array(left))
+    if y.size > MAX_GAP_UNITS:  # too many rows to analyse: no overlap
+        return KernelCall(PAD_INT8, params, inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]])
     forward, reverse = overlap_gaps(x.shape, y.shape, pads, DTYPE_BYTES[x.dtype])
     return KernelCall(PAD_INT8, params, inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]],
                       overlap_gap={0: forward}, overlap_gap_reverse={0: reverse})

@@ -16,10 +16,12 @@ from micro.ir import Graph, Op
 from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
 from micro.lowered import KernelCall
 from micro.ops.common import activation_problems, fused_activation, opt, require_dtypes
-from micro.ops.window import window_geometry, window_overlap_gaps
+from micro.ops.window import window_geometry, window_int32_problems, window_overlap_gaps
 from micro.quant import activation_range
 
 KINDS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
+# (min inputs, max inputs, outputs): TFLM's Prepare checks
+ARITY = {"AVERAGE_POOL_2D": (1, 1, 1), "MAX_POOL_2D": (1, 1, 1)}
 
 KERNELS = {"AVERAGE_POOL_2D": AVERAGE_POOL_INT8, "MAX_POOL_2D": MAX_POOL_INT8}
 
@@ -47,6 +49,7 @@ def check(op: Op, g: Graph) -> list[str]:
     sh, sw = int(opt(op, "stride_h", 1)), int(opt(op, "stride_w", 1))
     if min(fh, fw, sh, sw) < 1:
         return problems + [f"filter {fh}x{fw} / stride {sh}x{sw} must be positive"]
+    problems += window_int32_problems(op, g, fh, fw)
     out_h, _ = compute_padding(padding, x.shape[1], fh, sh)
     out_w, _ = compute_padding(padding, x.shape[2], fw, sw)
     if (y.shape[0], out_h, out_w, y.shape[3]) != (x.shape[0], y.shape[1], y.shape[2], x.shape[3]):

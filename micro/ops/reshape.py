@@ -8,6 +8,8 @@ from micro.ir import Graph, Op
 from micro.lowered import Alias
 
 KINDS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
+# (min inputs, max inputs, outputs): TFLM's Prepare checks
+ARITY = {"RESHAPE": (1, 2, 1), "SQUEEZE": (1, 1, 1), "EXPAND_DIMS": (2, 2, 1)}
 
 
 def check(op: Op, g: Graph) -> list[str]:

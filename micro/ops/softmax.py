@@ -23,6 +23,7 @@ from micro.ops.common import opt
 from micro.quant import quantize_multiplier
 
 KINDS = ("SOFTMAX",)
+ARITY = {"SOFTMAX": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 SCALED_DIFF_INTEGER_BITS = 5
 

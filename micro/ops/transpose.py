@@ -16,6 +16,7 @@ from micro.lowered import Alias, KernelCall
 from micro.ops.common import require_dtypes
 
 KINDS = ("TRANSPOSE",)
+ARITY = {"TRANSPOSE": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 MAX_RANK = 5  # transpose_common.cc: "Transpose op only supports 1D-5D input arrays."
 
 
