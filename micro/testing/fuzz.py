@@ -17,8 +17,10 @@ table's vtable), random bytes. Each mutant applies 1-3 of them.
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
+import signal
 import struct
 import sys
 import time
@@ -126,9 +128,12 @@ def worker(model_path: str, seed: int, start: int, count: int) -> None:
     base = Path(model_path).read_bytes()
     name = Path(model_path).stem
     run_pipeline(base, "warmup")  # imports and first-use costs outside the measured mutants
+    crash_at = os.environ.get("MICRO_FUZZ_CRASH_AT")  # tests of the runner: die by SIGSEGV at this mutant
     for k in range(start, start + count):
         data, what = mutant(base, seed_text(name, seed, k))
         print(json.dumps({"start": k, "mutation": what}), flush=True)
+        if crash_at is not None and k == int(crash_at):
+            os.kill(os.getpid(), signal.SIGSEGV)
         t0 = time.perf_counter()
         try:
             outcome, detail = run_pipeline(data, "fuzzed"), ""
