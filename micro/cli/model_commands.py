@@ -12,7 +12,7 @@ from micro.arena.report import plan_dict, plan_png, plan_table
 from micro.arena.search import DEFAULT_RESTARTS
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
-from micro.errors import MicroError
+from micro.errors import MicroError, terminal_text
 from micro.frontend import load_model_file
 from micro.frontend.metadata import read_metadata, resolve_metadata
 from micro.inspect_model import describe, format_table
@@ -63,8 +63,8 @@ def cmd_inspect(args) -> int:
         info["model_metadata"] = meta.as_dict()
         print(json.dumps(info, indent=2))
     else:
-        print(format_table(info))
-        print("\n".join(meta.summary_lines()))
+        print(terminal_text(format_table(info)))
+        print(terminal_text("\n".join(meta.summary_lines())))
     return 0
 
 

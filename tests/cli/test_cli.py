@@ -8,9 +8,11 @@ import numpy as np
 
 from micro.cli import main
 from micro.frontend import load_model
+from micro.testing.tflite_builder import ModelBuilder
 from micro.verify.inputs import load_input_sets
 
 from support.corpus import shared_model
+from support.hostile import hostile_model, hostile_names
 from support.op_models import NEVER_SUPPORTED_OPS, never_supported_model
 
 KWS = str(shared_model("mlperf_tiny_kws_ref_model"))
@@ -155,3 +157,30 @@ def test_real_valued_inputs_are_quantized_with_the_models_parameters(tmp_path, c
     assert x.dtype == np.int8 and int(x.ravel()[0]) == int(expected)
     np.save(tmp_path / "nan.npy", np.array([[np.nan]], np.float32))
     _fails_cleanly(["verify", HELLO, "--input", str(tmp_path / "nan.npy")], capsys, "NaN")
+
+
+def test_hostile_names_in_terminal_and_json_output(tmp_path, capsys):
+    """inspect (table and JSON), plan and error messages with the hostile tensor names: no escape sequence
+    or control character reaches the terminal, no line is endless, the JSON is valid and keeps each name."""
+    model = tmp_path / "hostile.tflite"
+    model.write_bytes(hostile_model(tmp_path / "pwned"))
+    assert main(["inspect", str(model), "--no-oracle"]) == 0
+    table = capsys.readouterr().out
+    assert "\x1b" not in table and "\x07" not in table and "\x00" not in table
+    assert max(len(line) for line in table.splitlines()) < 600
+    assert main(["inspect", str(model), "--no-oracle", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    names = {io["name"] for io in info["inputs"] + info["outputs"]}
+    assert hostile_names(tmp_path / "pwned")[0] in names
+    assert main(["plan", str(model), "--no-oracle", "--json"]) == 0
+    json.loads(capsys.readouterr().out)
+    broken = tmp_path / "broken.tflite"
+    b = ModelBuilder()
+    x = b.tensor("\x1b[2J" + "y" * 70000, (1, 0), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("out\x1b]0;t\x07", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("RESHAPE", [x], [y])
+    broken.write_bytes(b.finish())
+    assert main(["compile", str(broken), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "\\x1b[2J" in err
+    assert max(len(line) for line in err.splitlines()) < 600
