@@ -199,7 +199,10 @@ int mn_serve_one(void)
     uint16_t len = 0;
     uint8_t type;
     if (!mn_proto_recv(&rx)) {
-        respond(MN_T_NAK, 0, 0);
+        /* NAK from a buffer of its own: tx holds the cached response to the last request, which a repeat
+         * of that request must get again (a NAK in tx would answer every later repeat with NAK). */
+        uint8_t nak[MN_PROTO_OVERHEAD];
+        mn_serve_write(nak, mn_proto_encode(nak, MN_T_NAK, 0, nak, 0));
         return 0;
     }
     if (rx.type == MN_T_HELLO) {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import struct
+import time
 import zlib
 
 import pytest
@@ -18,6 +19,8 @@ from micro.deploy import protocol as P
 from micro.deploy.protocol import Device, Frame, FrameParser, ProtocolError, encode_frame
 from micro.testing.faulty_port import FaultyPort
 
+from support.host_firmware import N_BYTES, HostFirmwarePort, build_host_firmware
+from support.paths import need_tool
 from support.sim_device import ResettingPort, SimDevice
 
 
@@ -201,3 +204,133 @@ def test_crc32_covers_the_32_bit_sequence_number():
     f = encode_frame(P.T_ACK, 0x01020304)
     assert f[3:7] == bytes([4, 3, 2, 1]) and P.crc8(f[2:9]) == f[9]
     assert struct.unpack("<I", f[-4:])[0] == zlib.crc32(f[2:9])
+
+
+# ---- the same faults against the firmware's own C (mn_protocol.c, mn_serve.c) built for this machine -------
+
+@pytest.fixture(scope="module")
+def host_firmware(tmp_path_factory):
+    need_tool("gcc")
+    return build_host_firmware(tmp_path_factory.mktemp("host_firmware"))
+
+
+def _exchange(port, frame: bytes, wait: float = 0.2) -> list:
+    port.write(frame)
+    parser, events, deadline = FrameParser(), [], time.monotonic() + wait
+    while time.monotonic() < deadline:
+        events += [e for e in parser.feed(port.read(4096)) if isinstance(e, Frame)]
+    return events
+
+
+def test_the_firmware_ignores_a_replayed_old_request(host_firmware):
+    port = HostFirmwarePort(host_firmware)
+    try:
+        write = lambda seq, fill: encode_frame(P.T_WRITE, seq, struct.pack("<BI", 0, 0) + bytes([fill]) * N_BYTES)
+        invoke = lambda seq, fill: encode_frame(P.T_INVOKE, seq, struct.pack("<BI", 1, zlib.crc32(bytes([fill]) * N_BYTES)))
+        assert [e.type for e in _exchange(port, encode_frame(P.T_HELLO, 100))] == [P.T_INFO]
+        assert [e.seq for e in _exchange(port, write(101, 0xAA))] == [101]
+        assert [e.seq for e in _exchange(port, write(102, 0xBB))] == [102]
+        assert _exchange(port, write(101, 0xAA)) == []          # replayed: no answer, no effect
+        assert _exchange(port, write(2**31 + 102, 0xCC)) == []   # half the number space behind: old
+        events = _exchange(port, invoke(103, 0xBB))
+        assert [e.type for e in events] == [P.T_ACK, P.T_RESULT]  # its copy of the inputs is still the newer one
+        read = lambda seq: [e.type for e in _exchange(port, encode_frame(P.T_READ, seq, struct.pack("<BIH", 0, 0, 4)))]
+        assert [e.type for e in _exchange(port, encode_frame(P.T_HELLO, 2**32 - 3))] == [P.T_INFO]  # a new session
+        assert read(2**32 - 2) == [P.T_DATA]
+        assert read(1) == [P.T_DATA]            # newer across the wrap (0 is never a request's number)
+        assert read(2**32 - 1) == []            # now older: ignored
+    finally:
+        port.close()
+
+
+def test_a_nak_does_not_replace_the_firmwares_cached_response(host_firmware):
+    """Found by the C soak: the NAK for a damaged frame was built in the buffer holding the cached response,
+    so every later repeat of the last request (its response lost) was answered NAK until the host gave up."""
+    port = HostFirmwarePort(host_firmware)
+    try:
+        hello = encode_frame(P.T_HELLO, 7)
+        assert [e.type for e in _exchange(port, hello)] == [P.T_INFO]
+        assert [e.type for e in _exchange(port, hello[:-1] + bytes([hello[-1] ^ 1]))] == [P.T_NAK]
+        write = encode_frame(P.T_WRITE, 8, struct.pack("<BI", 0, 0) + b"xy")
+        assert [e.type for e in _exchange(port, write)] == [P.T_ACK]
+        assert [e.type for e in _exchange(port, write[:5] + write[6:])] == [P.T_NAK]   # a byte lost
+        assert [(e.type, e.seq) for e in _exchange(port, write)] == [(P.T_ACK, 8)]     # the repeat: cached ACK
+    finally:
+        port.close()
+
+
+@pytest.mark.parametrize("at", [2, 4, 5, 6, 7])
+def test_the_firmware_reset_mid_run_resyncs_or_fails_never_a_stale_result(host_firmware, at):
+    fw = HostFirmwarePort(host_firmware)
+
+    class ResetBeforeWrite:
+        writes = 0
+
+        def write(self, data):
+            self.writes += 1
+            if self.writes == at:
+                fw.reset()
+            return fw.write(data)
+
+        def read(self, n=1):
+            return fw.read(n)
+
+        @property
+        def in_waiting(self):
+            return fw.in_waiting
+
+    try:
+        host = Device(ResetBeforeWrite(), timeout=0.05, quiet_gap=0.01)
+        for k in range(2):
+            data = random.Random(at * 10 + k).randbytes(N_BYTES)
+            outs, _ = host.run([data])
+            assert outs == [_expected(data)]
+        assert fw.resets == 1 and host.stats.resyncs <= 1
+    finally:
+        fw.close()
+
+
+def test_soak_of_the_firmware_c_over_a_faulty_link(host_firmware):
+    """Byte faults, duplicated and replayed frames and resets against the C code itself."""
+    invokes = int(os.environ.get("MICRO_SOAK_C_INVOKES", "60"))
+    rng = random.Random(3)
+    fw = HostFirmwarePort(host_firmware)
+
+    class Resetting:
+        at, writes = -1, 0
+
+        def write(self, data):
+            self.writes += 1
+            if self.writes == self.at:
+                fw.reset()
+            return fw.write(data)
+
+        def read(self, n=1):
+            return fw.read(n)
+
+        @property
+        def in_waiting(self):
+            return fw.in_waiting
+
+    resets = Resetting()
+    link = FaultyPort(resets, corrupt=0.003, drop=0.003, duplicate=0.005, replay=0.005, seed=3)
+    host = Device(link, timeout=0.05, retries=20, quiet_gap=0.01, invoke_timeout=2.0)
+    counts = {"right": 0, "wrong": 0, "protocol_error": 0}
+    errors: list[str] = []
+    try:
+        for _ in range(invokes):
+            if rng.random() < 0.02:
+                resets.at, resets.writes = rng.randrange(1, 8), 0
+            data = rng.randbytes(N_BYTES)
+            try:
+                outs, _ = host.run([data])
+            except ProtocolError as exc:
+                counts["protocol_error"] += 1
+                errors.append(str(exc)[:200])
+                continue
+            counts["right" if outs == [_expected(data)] else "wrong"] += 1
+    finally:
+        fw.close()
+    print(f"\nC firmware soak of {invokes} invokes: {counts}, resets {fw.resets}, link {link.events}, "
+          f"host {host.stats}; errors: {errors}")
+    assert counts["wrong"] == 0 and counts["protocol_error"] <= invokes // 20
