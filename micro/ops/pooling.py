@@ -16,7 +16,7 @@ from micro.ir import Graph, Op
 from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
 from micro.lowered import KernelCall
 from micro.ops.common import activation_problems, fused_activation, opt, require_dtypes
-from micro.ops.window import window_geometry, window_int32_problems, window_overlap_gaps
+from micro.ops.window import INT32_MAX, window_geometry, window_int32_problems, window_overlap_gaps
 from micro.quant import activation_range
 
 KINDS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
@@ -50,6 +50,10 @@ def check(op: Op, g: Graph) -> list[str]:
     if min(fh, fw, sh, sw) < 1:
         return problems + [f"filter {fh}x{fw} / stride {sh}x{sw} must be positive"]
     problems += window_int32_problems(op, g, fh, fw)
+    taps = min(fh, x.shape[1]) * min(fw, x.shape[2])
+    if op.kind == "AVERAGE_POOL_2D" and taps * 128 > INT32_MAX:
+        # TFLM sums the window in int32 too: past this many taps the sum may overflow (undefined in C++).
+        problems.append(f"a window of {taps} input pixels may overflow the int32 sum (at most {INT32_MAX // 128})")
     out_h, _ = compute_padding(padding, x.shape[1], fh, sh)
     out_w, _ = compute_padding(padding, x.shape[2], fw, sw)
     if (y.shape[0], out_h, out_w, y.shape[3]) != (x.shape[0], y.shape[1], y.shape[2], x.shape[3]):

@@ -70,11 +70,12 @@ def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc") 
 
 
 def build_executable(generated: GeneratedFiles, name: str, extra_sources: dict[str, str],
-                     extra_flags: list[str] = (), defines: list[str] = (), cc: str = "gcc") -> Path:
+                     extra_flags: list[str] = (), defines: list[str] = (), cc: str = "gcc",
+                     opt: str = "-O1") -> Path:
     """Build the generated sources plus `extra_sources` (one of them with main()) into an executable, with
     the strict flags plus `extra_flags` (e.g. sanitizers) and -D`defines`; cached by content like the
     shared library. micro.verify.sanitize uses it for the ASan/UBSan build."""
-    flags = [*STRICT_FLAGS, "-O1", *extra_flags, *[f"-D{d}" for d in defines]]
+    flags = [*STRICT_FLAGS, opt, *extra_flags, *[f"-D{d}" for d in defines]]
     sources = {**generated.sources(), **extra_sources}
     h = hashlib.sha256()
     for fname, text in sorted(sources.items()):

@@ -6,6 +6,7 @@ process with a time limit, and a crash or a hang becomes a MicroError naming wha
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import re
@@ -48,8 +49,6 @@ def _arena_guess(model: Model) -> int:
 
 def _oracle_worker(conn, model_bytes: bytes, arena_size: int) -> None:
     """Child process: owns the TFLM interpreter, so a crash inside TFLM cannot take the caller down."""
-    import faulthandler
-
     faulthandler.disable()  # a TFLM segfault is reported by the parent, without a dump
     rt = _runtime()
     try:
@@ -165,8 +164,6 @@ def _capture_fd2(fn) -> str:
 
 def _arena_worker(conn, model_bytes: bytes, arena_size: int) -> None:
     """Child process: load the model in TFLM and send back what print_allocations printed."""
-    import faulthandler
-
     faulthandler.disable()
     try:
         rt = _runtime()

@@ -120,7 +120,7 @@ def test_replayed_and_duplicated_frames_never_give_a_wrong_answer():
     links = []
 
     def faulty(port):
-        links.append(FaultyPort(port, duplicate=0.1, replay=0.1, seed=4))
+        links.append(FaultyPort(port, duplicate=0.2, replay=0.3, seed=4))
         return links[-1]
 
     with BoardSession(c, BOARD, transport=faulty) as s:
