@@ -4,6 +4,7 @@ or end in a MicroError; tracebacks, signals and hangs are printed with what rebu
 
     .venv/bin/python scripts/fuzz.py --mutants 200 --seed 1                # every shared + corpus model
     .venv/bin/python scripts/fuzz.py --mutants 50 --models 'ops/*conv*'    # glob(s) under $MICRO_SHARED/models
+    .venv/bin/python scripts/fuzz.py --mutants 20 --oracle                 # TFLM's arena of each mutant too
 
 Exit status 1 when anything but "compiled" or "clean error" happened.
 """
@@ -31,6 +32,8 @@ def main() -> int:
                    help="glob patterns under $MICRO_SHARED/models")
     p.add_argument("--large", action="store_true", help="include the large models (slow to compile)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds one mutant may take before a hang")
+    p.add_argument("--oracle", action="store_true",
+                   help="also measure TFLM's arena of each mutant (in a child process, as `micro inspect` does)")
     args = p.parse_args()
     root = Path(os.environ.get("MICRO_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "models"
     models = sorted({m for pat in args.models for m in root.glob(pat)})
@@ -39,7 +42,7 @@ def main() -> int:
     if not models:
         print(f"no model matches {args.models} under {root}", file=sys.stderr)
         return 2
-    report = run_campaign(models, args.mutants, args.seed, timeout=args.timeout, log=print)
+    report = run_campaign(models, args.mutants, args.seed, timeout=args.timeout, log=print, oracle=args.oracle)
     for f in report.findings:
         print(f"\n{f}")
     print(f"\n{len(models)} models x {args.mutants} mutants, seed {args.seed}: {report.summary()}")

@@ -3,8 +3,8 @@
 
     mutant(buf, seed_text) -> (bytes, description)   one deterministic mutant of a model's bytes
     run_pipeline(buf, name) -> "ok" | "error"         what `micro compile` / `inspect` / `plan` do, no oracle
-    python -m micro.testing.fuzz MODEL SEED START COUNT   a worker: mutants START..START+COUNT-1 of MODEL,
-                                                      one JSON line when each starts and ends
+    python -m micro.testing.fuzz MODEL SEED START COUNT [oracle]   a worker: mutants START..START+COUNT-1 of
+                                                      MODEL, one JSON line when each starts and ends
 
 The parent (micro.testing.fuzz_runner) runs workers in subprocesses, one per batch, so that a signal or a hang
 is caught, attributed to its mutant and reproducible from (model, seed, index).
@@ -101,12 +101,13 @@ def mutant(buf: bytes, seed_text: str) -> tuple[bytes, str]:
     return bytes(b), " ".join(steps)
 
 
-def run_pipeline(buf: bytes, name: str = "fuzzed") -> str:
-    """What `micro compile`, `micro inspect --no-oracle` and `micro plan --json --no-oracle` do with a model's
-    bytes, without writing files: "ok", or "error" when a MicroError said why not. Anything else raises."""
+def run_pipeline(buf: bytes, name: str = "fuzzed", oracle: bool = False) -> str:
+    """What `micro compile`, `micro inspect` and `micro plan --json` do with a model's bytes (with TFLM's arena
+    measured out of process when `oracle`), without writing files: "ok", or "error" when a MicroError said why
+    not. Anything else raises."""
     try:
         model = read_model(buf, name)
-        info = describe(model, buf, with_oracle=False)
+        info = describe(model, buf, with_oracle=oracle)
         json.dumps(info)
         compiled = compile_model(model)
         json.dumps(plan_dict(compiled.plan, compiled.graph, None))
@@ -120,7 +121,7 @@ def seed_text(model_name: str, seed: int, index: int) -> str:
     return f"{seed}:{model_name}:{index}"
 
 
-def worker(model_path: str, seed: int, start: int, count: int) -> None:
+def worker(model_path: str, seed: int, start: int, count: int, oracle: bool = False) -> None:
     """Run mutants start..start+count-1, printing {"start": k} before and {"done": k, ...} after each."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = MEMORY_LIMIT_BYTES if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT_BYTES, hard)
@@ -136,7 +137,7 @@ def worker(model_path: str, seed: int, start: int, count: int) -> None:
             os.kill(os.getpid(), signal.SIGSEGV)
         t0 = time.perf_counter()
         try:
-            outcome, detail = run_pipeline(data, "fuzzed"), ""
+            outcome, detail = run_pipeline(data, "fuzzed", oracle), ""
         except Exception as exc:  # noqa: BLE001 - the finding this harness exists for
             outcome = "traceback"
             detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-3000:]
@@ -146,4 +147,4 @@ def worker(model_path: str, seed: int, start: int, count: int) -> None:
 
 
 if __name__ == "__main__":
-    worker(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    worker(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:] == ["oracle"])

@@ -64,11 +64,13 @@ def _reader(stream, q: queue.Queue) -> None:
     q.put(None)
 
 
-def _run_batch(model: Path, seed: int, start: int, count: int, timeout: float, report: FuzzReport) -> int:
+def _run_batch(model: Path, seed: int, start: int, count: int, timeout: float, report: FuzzReport,
+               oracle: bool = False) -> int:
     """Run mutants from `start` until the batch ends or the worker fails; returns the next index to run."""
     env = dict(os.environ, PYTHONFAULTHANDLER="")
     proc = subprocess.Popen([sys.executable, "-m", "micro.testing.fuzz", str(model), str(seed), str(start),
-                             str(count)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                             str(count), *(["oracle"] if oracle else [])],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     q: queue.Queue = queue.Queue()
     threading.Thread(target=_reader, args=(proc.stdout, q), daemon=True).start()
     err_lines: list[str] = []
@@ -117,13 +119,14 @@ def _run_batch(model: Path, seed: int, start: int, count: int, timeout: float, r
 
 
 def run_campaign(models: list[Path], mutants_per_model: int, seed: int = 0, batch: int = 200,
-                 timeout: float = 60.0, log=None) -> FuzzReport:
+                 timeout: float = 60.0, log=None, oracle: bool = False) -> FuzzReport:
+    """`oracle`: each mutant also has TFLM's arena measured (out of process, as `micro inspect` does)."""
     report = FuzzReport()
     t0 = time.monotonic()
     for model in models:
         k = 0
         while k < mutants_per_model:
-            k = _run_batch(Path(model), seed, k, min(batch, mutants_per_model - k), timeout, report)
+            k = _run_batch(Path(model), seed, k, min(batch, mutants_per_model - k), timeout, report, oracle)
         if log:
             log(f"{Path(model).stem}: {report.summary()}")
     report.seconds = time.monotonic() - t0
