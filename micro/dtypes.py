@@ -22,6 +22,8 @@ NUMPY_DTYPES = {
 }
 # Quantized integer types: the range of their values.
 QRANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "int32": (-(2**31), 2**31 - 1)}
+# The generated C's sizes, offsets and kernel index arithmetic are int32: every bound on them is this.
+INT32_MAX = QRANGE["int32"][1]
 FLOAT_DTYPES = ("float16", "float32", "float64")
 
 

@@ -27,11 +27,10 @@ import math
 
 import numpy as np
 
-from micro.dtypes import DTYPE_BYTES
+from micro.dtypes import DTYPE_BYTES, INT32_MAX
 from micro.errors import InvalidModelError
 from micro.ir import Graph, Model, Op, Tensor
 
-INT32_MAX = 2**31 - 1
 MAX_RANK = 6                 # TFLM RuntimeShape and its reference kernels go up to 6-D
 MAX_DIM = INT32_MAX
 MAX_TENSOR_BYTES = INT32_MAX  # the generated C sizes and offsets are int32

@@ -11,12 +11,13 @@ rounding half away from zero (reference_integer_ops::AveragePool). Kernels: micr
 
 from __future__ import annotations
 
+from micro.dtypes import INT32_MAX
 from micro.geometry import compute_padding
 from micro.ir import Graph, Op
 from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
 from micro.lowered import KernelCall
 from micro.ops.common import activation_problems, fused_activation, opt, require_dtypes
-from micro.ops.window import INT32_MAX, window_geometry, window_int32_problems, window_overlap_gaps
+from micro.ops.window import window_geometry, window_int32_problems, window_overlap_gaps
 from micro.quant import activation_range
 
 KINDS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")

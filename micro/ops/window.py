@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from micro.dtypes import DTYPE_BYTES
+from micro.dtypes import DTYPE_BYTES, INT32_MAX
 from micro.geometry import MAX_GAP_UNITS, compute_padding, raster_gap, raster_gap_reverse
 from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
@@ -112,9 +112,6 @@ def conv_problems(op: Op, g: Graph, out_channels_axis: int) -> list[str]:
     k_h, k_w = w.shape[1], w.shape[2]
     problems += window_int32_problems(op, g, k_h, k_w) + requant_problems(op, g, out_c)
     return problems + activation_problems(op)
-
-
-INT32_MAX = 2**31 - 1
 
 
 def window_int32_problems(op: Op, g: Graph, k_h: int, k_w: int) -> list[str]:
