@@ -127,7 +127,7 @@ def run_campaign(models: list[Path], mutants_per_model: int, seed: int = 0, batc
         k = 0
         while k < mutants_per_model:
             k = _run_batch(Path(model), seed, k, min(batch, mutants_per_model - k), timeout, report, oracle)
+        report.seconds = time.monotonic() - t0
         if log:
             log(f"{Path(model).stem}: {report.summary()}")
-    report.seconds = time.monotonic() - t0
     return report
