@@ -27,8 +27,8 @@ def test_mutants_are_deterministic_and_vary():
 
 
 def test_a_seeded_slice_has_no_traceback_signal_or_hang():
-    report = run_campaign(SLICE, mutants_per_model=40, seed=11, batch=40, timeout=60.0)
-    assert report.mutants == 40 * len(SLICE)
+    report = run_campaign(SLICE, mutants_per_model=100, seed=11, batch=100, timeout=60.0)
+    assert report.mutants == 100 * len(SLICE)
     assert report.clean, "\n\n".join(str(f) for f in report.findings)
     assert report.outcomes["ok"] > 0 and report.outcomes["error"] > 0
 
