@@ -165,12 +165,21 @@ def _capture_fd2(fn) -> str:
 def _arena_worker(conn, model_bytes: bytes, arena_size: int) -> None:
     """Child process: load the model in TFLM and send back what print_allocations printed."""
     faulthandler.disable()
-    try:
-        rt = _runtime()
-        it = rt.Interpreter.from_bytes(model_bytes, arena_size=arena_size)
-        conn.send(("ok", _capture_fd2(it.print_allocations)))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent
-        conn.send(("error", str(exc)))
+    rt = _runtime()
+    loaded, errors = [], []
+
+    def load():
+        try:
+            loaded.append(rt.Interpreter.from_bytes(model_bytes, arena_size=arena_size))
+        except Exception as exc:  # noqa: BLE001 - reported to the parent
+            errors.append(str(exc).strip())
+
+    # TFLM says why it refuses a model on stderr: keep that for the message, off the user's terminal.
+    printed = _capture_fd2(load).strip()
+    if not loaded:
+        conn.send(("error", "; ".join(e for e in (*errors, printed[-500:]) if e) or "no reason given"))
+        return
+    conn.send(("ok", _capture_fd2(loaded[0].print_allocations)))
 
 
 def tflm_arena_bytes(model_bytes: bytes, model: Model, timeout: float = DEFAULT_TIMEOUT) -> dict[str, int]:
