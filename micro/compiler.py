@@ -8,6 +8,7 @@ from micro.arena import ArenaPlan, plan_arena
 from micro.arena.state import StatePlan, plan_state
 from micro.dtypes import FLOAT_DTYPES
 from micro.errors import UnsupportedModelError
+from micro.frontend.validate import MAX_TENSOR_BYTES
 from micro.ir import Graph, Model
 from micro.lowered import Lowered
 from micro.ops import check_op, module_for
@@ -69,4 +70,8 @@ def compile_model(model: Model, plan_options: dict | None = None) -> Compiled:
     g = run_passes(model.main)
     lowered = lower_graph(g)
     plan, lowered = plan_arena(g, lowered, **(plan_options or {}))
+    if plan.arena_bytes > MAX_TENSOR_BYTES:
+        raise UnsupportedModelError(model.name, [
+            f"the arena needs {plan.arena_bytes} bytes; the generated C addresses at most {MAX_TENSOR_BYTES} "
+            "bytes (int32 offsets)"])
     return Compiled(model, g, lowered, plan, plan_state(g, lowered))

@@ -14,7 +14,7 @@ import sys
 
 from micro import __version__
 from micro.cli import board_commands, model_commands, run_commands
-from micro.errors import MicroError
+from micro.errors import MicroError, terminal_text
 
 COMMAND_MODULES = (model_commands, run_commands, board_commands)
 
@@ -34,5 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.fn(args)
     except MicroError as exc:
-        print(f"micro: error: {exc}", file=sys.stderr)
+        print(terminal_text(f"micro: error: {exc}"), file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or device a command reads or writes, not handled where it is used
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(terminal_text(f"micro: error: {exc.strerror or exc}{where}"), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("micro: interrupted", file=sys.stderr)
+        return 130

@@ -22,6 +22,7 @@ from micro.codegen.params import params_c
 from micro.codegen.templates import render
 from micro.compiler import Compiled
 from micro.dtypes import c_type_of_array
+from micro.errors import MicroError
 from micro.ir import Graph
 from micro.kernels.abi import Kernel
 from micro.lowered import KernelCall, Lowered
@@ -205,13 +206,21 @@ def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) ->
 
 
 def write_c(generated: GeneratedFiles, out_dir: str | Path) -> list[Path]:
+    """Write the generated files into `out_dir` (created if needed). A MicroError says which path could not
+    be written and why (a file where the folder should be, no permission, a full disk)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise MicroError(f"cannot write the generated C into {out}: it exists and is not a directory")
     written = []
-    for fname, text in generated.files.items():
-        (out / fname).write_text(text)
-        written.append(out / fname)
-    for fname in generated.kernel_files:
-        shutil.copyfile(KERNELS_DIR / fname, out / fname)
-        written.append(out / fname)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for fname, text in generated.files.items():
+            (out / fname).write_text(text)
+            written.append(out / fname)
+        for fname in generated.kernel_files:
+            shutil.copyfile(KERNELS_DIR / fname, out / fname)
+            written.append(out / fname)
+    except OSError as exc:
+        raise MicroError(f"cannot write the generated C into {out}: {exc.strerror or exc}"
+                         f"{f' ({exc.filename})' if exc.filename else ''}") from None
     return written

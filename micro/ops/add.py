@@ -33,6 +33,7 @@ KERNELS = {"int8": ADD_INT8, "int16": ADD_INT16}
 INT32_RANGE = QRANGE["int32"]  # int32 ADD clamps to the whole range: TFLM ignores its fused activation
 
 TABLE_MIN_SIZE = 1024  # from this output size on, the 2 KB of int8 input tables pay off
+ARITY = {"ADD": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def real_multipliers(s1: float, s2: float, s_out: float, left_shift: int) -> tuple[float, float, float]:

@@ -22,6 +22,7 @@ TYPES = ("int8", "int16")
 # conv.cc ConvEval: the integer dtype combinations TFLM runs (int4 filters are refused separately).
 ACCEPTED = ({"input": "int8", "filter": "int8", "bias": "int32", "output": "int8"},
             {"input": "int16", "filter": "int8", "bias": ("int32", "int64"), "output": "int16"})
+ARITY = {"CONV_2D": (2, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def check(op: Op, g: Graph) -> list[str]:

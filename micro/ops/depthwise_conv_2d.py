@@ -23,6 +23,7 @@ TYPES = ("int8", "int16")
 # depthwise_conv.cc DepthwiseConvEval: the integer dtype combinations TFLM runs.
 ACCEPTED = ({"input": "int8", "filter": "int8", "bias": "int32", "output": "int8"},
             {"input": "int16", "filter": "int8", "bias": "int64", "output": "int16"})
+ARITY = {"DEPTHWISE_CONV_2D": (2, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def check(op: Op, g: Graph) -> list[str]:

@@ -26,6 +26,7 @@ from micro.quant import activation_range, quantize_multiplier
 
 KINDS = ("DIV",)
 TYPES = ("int8", "int32")
+ARITY = {"DIV": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 # Every element's total shift output_shift - recip_shift - headroom must be <= 0: recip_shift >= -1 and
 # headroom >= 23 for |x - zp| <= 255.
 MAX_OUTPUT_SHIFT = 22

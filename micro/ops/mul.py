@@ -24,6 +24,7 @@ from micro.quant import activation_range, quantize_multiplier
 
 KINDS = ("MUL",)
 TYPES = ("int8", "int16", "int32")
+ARITY = {"MUL": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 KERNELS = {"int8": MUL_INT8, "int16": MUL_INT16}
 MAX_SHIFT = 30  # TFLM computes x * (1 << shift): a shift of 31 or more is undefined in C++
 

@@ -25,6 +25,7 @@ from micro.quant import quantize_multiplier, quantize_multiplier_smaller_than_on
 
 KINDS = ("SQUARED_DIFFERENCE",)
 TYPES = ("int8", "int16", "int32")
+ARITY = {"SQUARED_DIFFERENCE": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 KERNELS = {"int8": SQUARED_DIFFERENCE_INT8, "int16": SQUARED_DIFFERENCE_INT16}
 LEFT_SHIFT = {"int8": 7, "int16": 0}
 MAX_SHIFT = 30  # MultiplyByQuantizedMultiplier computes x * (1 << shift)

@@ -25,6 +25,7 @@ from micro.ops.common import fused_activation
 
 KINDS = ("SUB",)
 TYPES = ("int8", "int16", "int32")
+ARITY = {"SUB": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 KERNELS = {"int8": SUB_INT8, "int16": SUB_INT16}
 
 

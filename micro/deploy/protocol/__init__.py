@@ -1,7 +1,7 @@
-"""The host side of micro's serial protocol (version 1), spoken through pyserial.
+"""The host side of micro's serial protocol (version 2), spoken through pyserial.
 
 The device side is firmware_templates/common/mn_protocol.[ch] + mn_harness_main.c; the frame format and the
-requests are documented in mn_protocol.h. In short: frames ``A5 5A type seq len16 crc8 payload crc32``, a
+requests are documented in mn_protocol.h. In short: frames ``A5 5A type seq32 len16 crc8 payload crc32``, a
 stop-and-wait request/response exchange in which every response acknowledges its request, NAK for frames
 the device could not read, resending with the same sequence number after a NAK, a corrupt response or a
 timeout (the device answers a repeated request from its cache and never acts twice), chunked tensor
