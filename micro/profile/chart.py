@@ -31,7 +31,7 @@ def profile_png(profile: Profile, path: str | Path) -> Path:
     if profile.baseline is not None:
         ax.bar(x + offset, [r.baseline or 0 for r in rows], width, label=f"{profile.baseline.label} ({unit})",
                color="#ff7f0e")
-    if profile.metric == "instructions":
+    if profile.metric == "instructions" and profile.totals.get("cycles_estimate") is not None:
         ax.scatter(x - offset, [r.cycles_estimate or 0 for r in rows], marker="_", s=200, color="black", zorder=3,
                    label="micro: Cortex-M4 cycles (ESTIMATE)")
     ax.set_xticks(x)

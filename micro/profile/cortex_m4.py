@@ -30,7 +30,7 @@ Public API (used by micro.profile.emulator)::
     disassemble(elf) -> Code                        every instruction of the ELF's code, by address
     Tally(executions, taken, entered, flash_reads)  one instruction's counts in one segment (QEMU plugin)
     segment_cost(tallies, code, wait_states) -> SegmentCost   .instructions, .cycles, .classes
-    PIPELINE_REFILL, DIVIDE_CYCLES, CLASSES
+    PIPELINE_REFILL, DIVIDE_CYCLES, CLASSES, TIMING_MODEL_CPU
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from pathlib import Path
 
 from micro.errors import MicroError
 
+TIMING_MODEL_CPU = "cortex-m4"   # the board `cpu` this model describes
 PIPELINE_REFILL = 2   # P: the TRM's 1 to 3 cycles of a pipeline refill after a taken branch
 DIVIDE_CYCLES = 7     # SDIV/UDIV: 2 to 12 cycles (early termination); the middle
 OBJDUMP = "arm-none-eabi-objdump"

@@ -45,6 +45,7 @@ class Segment:
 @dataclass
 class EmulatorProfile:
     board: str
+    cpu: str                        # the board's; the cycle ESTIMATE models a Cortex-M4 only
     ops: dict[int, SegmentCost]     # by op index, kernel calls only: the op's code alone (marks subtracted)
     invoke_instructions: int        # the normal firmware's invoke (no marks compiled in), exact
     profiled_invoke_instructions: int   # the profile firmware's invoke, marks included
@@ -137,7 +138,7 @@ def profile_on_emulator(compiled: Compiled, board: Board, inputs: list[np.ndarra
     first_op = CALIBRATION_MARKS + 1
     ops = {low.op.index: _cost(segments, first_op + j, code, wait_states).minus(marker)
            for j, low in enumerate(calls)}
-    return EmulatorProfile(board.name, ops, run.instructions[0], output.pairs[1] - output.pairs[0], marker,
+    return EmulatorProfile(board.name, board.cpu, ops, run.instructions[0], output.pairs[1] - output.pairs[0], marker,
                            wait_states, fw)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from micro.compiler import Compiled
 from micro.errors import MicroError
 from micro.lowered import KernelCall
-from micro.profile.cortex_m4 import DIVIDE_CYCLES, PIPELINE_REFILL
+from micro.profile.cortex_m4 import DIVIDE_CYCLES, PIPELINE_REFILL, TIMING_MODEL_CPU
 from micro.profile.emulator import EmulatorProfile
 from micro.profile.host import HostProfile
 
@@ -82,18 +82,20 @@ class Profile:
     @classmethod
     def from_emulator(cls, compiled: Compiled, prof: EmulatorProfile) -> "Profile":
         rows = cls._base_rows(compiled)
+        modelled = prof.cpu == TIMING_MODEL_CPU
         for r in rows:
             cost = prof.ops.get(r.index)
             if cost is not None:
-                r.value, r.cycles_estimate = cost.instructions, cost.cycles
+                r.value, r.cycles_estimate = cost.instructions, cost.cycles if modelled else None
                 r.classes, r.flash_reads = dict(cost.classes), cost.flash_reads
         total = sum(r.value for r in rows)
-        cycles = sum(r.cycles_estimate or 0 for r in rows)
+        cycles = sum(r.cycles_estimate or 0 for r in rows) if modelled else None
         totals = dict(instructions=int(total), invoke_instructions=prof.invoke_instructions,
                       profiled_invoke_instructions=prof.profiled_invoke_instructions,
                       marker_instructions=prof.marker.instructions, cycles_estimate=cycles,
                       macs_per_instruction=round(compiled.macs / total, 4) if total else None)
-        notes = [ESTIMATE_NOTE.format(p=PIPELINE_REFILL, d=DIVIDE_CYCLES, w=prof.wait_states)]
+        notes = [ESTIMATE_NOTE.format(p=PIPELINE_REFILL, d=DIVIDE_CYCLES, w=prof.wait_states) if modelled else
+                 f"no cycle estimate: the timing model is a {TIMING_MODEL_CPU}'s, {prof.board} is a {prof.cpu}"]
         p = cls(compiled.name, prof.board, "instructions", compiled.macs, rows, totals, notes,
                 wait_states=prof.wait_states)
         p._shares()
@@ -145,7 +147,7 @@ class Profile:
             ops.append(d)
         out = dict(model=self.model, board=self.board, metric=self.metric, macs=self.macs, ops=ops, totals=self.totals,
                    notes=self.notes)
-        if self.metric == "instructions":
+        if self.metric == "instructions" and self.totals.get("cycles_estimate") is not None:
             out["cycles_estimate_model"] = dict(
                 what="ESTIMATE of Cortex-M4 cycles from the exact per-instruction counts (micro/profile/cortex_m4.py)",
                 pipeline_refill=PIPELINE_REFILL, divide=DIVIDE_CYCLES,
@@ -191,7 +193,8 @@ class Profile:
             lines = [f"total: {t['instructions']:,} instructions in the ops ({t['macs_per_instruction']} MAC/insn); "
                      f"the invoke itself (firmware without marks): {t['invoke_instructions']:,}; each op has one "
                      f"mark's {t['marker_instructions']} instructions subtracted",
-                     f"cycles: {t['cycles_estimate']:,} (ESTIMATE)"]
+                     f"cycles: {t['cycles_estimate']:,} (ESTIMATE)" if t["cycles_estimate"] is not None
+                     else "cycles: no estimate for this CPU"]
         else:
             lines = [f"total: {t['ns']:,.0f} ns in the ops; the invoke with its marks: {t['invoke_ns']:,.0f} ns "
                      f"(median of {t['runs']} runs)"]

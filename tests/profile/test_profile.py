@@ -138,6 +138,12 @@ def test_table_and_chart_beside_tflm(tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
+def test_a_board_without_an_emulator_is_refused_before_any_build(capsys):
+    assert main(["profile", str(HELLO), "--board", "nano33ble"]) == 2
+    err = capsys.readouterr().err
+    assert "'nano33ble' is not emulated by QEMU" in err and "--board host" in err
+
+
 # ---------------------------------------------------------------------------------------------
 # On the host: ns per op
 # ---------------------------------------------------------------------------------------------
