@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from micro.arena import ArenaPlan, plan_arena
+from micro.arena.state import StatePlan, plan_state
 from micro.dtypes import FLOAT_DTYPES
 from micro.errors import UnsupportedModelError
 from micro.ir import Graph, Model
@@ -12,15 +13,13 @@ from micro.lowered import Lowered
 from micro.ops import check_op, module_for
 from micro.passes import run_passes
 
-ACTIVATION_DTYPES = ("int8", "int16", "int32")
-
-
 @dataclass
 class Compiled:
     model: Model
     graph: Graph
     lowered: list[Lowered]
     plan: ArenaPlan
+    state: StatePlan = field(default_factory=StatePlan)   # what persists between invokes (outside the arena)
 
     @property
     def name(self) -> str:
@@ -70,4 +69,4 @@ def compile_model(model: Model, plan_options: dict | None = None) -> Compiled:
     g = run_passes(model.main)
     lowered = lower_graph(g)
     plan, lowered = plan_arena(g, lowered, **(plan_options or {}))
-    return Compiled(model, g, lowered, plan)
+    return Compiled(model, g, lowered, plan, plan_state(g, lowered))

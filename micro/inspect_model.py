@@ -48,6 +48,7 @@ def describe(model: Model, model_bytes: bytes | None = None, with_oracle: bool =
         macs=compiled.macs if compiled else None,
         arena_bytes=compiled.plan.arena_bytes if compiled else None,
         arena_lower_bound_bytes=compiled.plan.lower_bound_bytes if compiled else None,
+        state_bytes=compiled.state.state_bytes if compiled else None,
         supported=not problems, problems=problems, tflm_arena=None,
         metadata=sorted(model.metadata))
     if with_oracle and model_bytes is not None:
@@ -80,6 +81,8 @@ def format_table(info: dict) -> str:
         lines.append(f'MACs: {info["macs"]:,}')
     if info["arena_bytes"] is not None:
         lines.append(f'arena: {info["arena_bytes"]:,} bytes (lower bound {info["arena_lower_bound_bytes"]:,})')
+    if info.get("state_bytes"):
+        lines.append(f'state: {info["state_bytes"]:,} bytes (kept between invokes, outside the arena)')
     tflm = info.get("tflm_arena")
     if tflm and "total" in tflm:
         lines.append(f'TFLM arena (host build): {tflm["total"]:,} bytes total, {tflm["head"]:,} for tensors')

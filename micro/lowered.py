@@ -26,13 +26,17 @@ class KernelCall:
 
     params: {field: int | numpy array | None | {nested struct fields}}, exactly the kernel's struct
     (checked here). inputs/outputs: tensor indices, one per kernel argument of that role (None passes
-    NULL to an optional input). scratch_bytes: the scratch buffer the planner places in the arena."""
+    NULL to an optional input). scratch_bytes: the scratch buffer the planner places in the arena.
+    state_bytes / state_initial: the op's own state, kept between invokes outside the arena
+    (micro.arena.state): `state_initial` (bytes) is its value after init and reset, zeros when None."""
 
     kernel: Kernel
     params: dict
     inputs: list[int | None]
     outputs: list[int]
     scratch_bytes: int = 0
+    state_bytes: int = 0
+    state_initial: bytes | None = None
     macs: int = 0
     overlap_ok: tuple[int, ...] = ()
     overlap_gap: dict = field(default_factory=dict)
@@ -50,6 +54,11 @@ class KernelCall:
         if bool(self.scratch_bytes) != k.has_scratch:
             raise ValueError(f"{k.func}: scratch_bytes {self.scratch_bytes} but the kernel "
                              f"{'takes' if k.has_scratch else 'takes no'} scratch")
+        if bool(self.state_bytes) != k.has_state:
+            raise ValueError(f"{k.func}: state_bytes {self.state_bytes} but the kernel "
+                             f"{'keeps' if k.has_state else 'keeps no'} state")
+        if self.state_initial is not None and len(self.state_initial) != self.state_bytes:
+            raise ValueError(f"{k.func}: state_initial has {len(self.state_initial)} bytes, not {self.state_bytes}")
 
     @property
     def func(self) -> str:

@@ -14,6 +14,10 @@ extern "C" {
 #ifndef MN_BOARD_NAME
 #if defined(ARDUINO_ARDUINO_NANO33BLE)
 #define MN_BOARD_NAME "nano33ble"
+#elif defined(ARDUINO_AVR_NANO)
+#define MN_BOARD_NAME "nano"
+#elif defined(ARDUINO_AVR_UNO)
+#define MN_BOARD_NAME "uno"
 #else
 #define MN_BOARD_NAME "arduino"
 #endif

@@ -1,4 +1,5 @@
-/* Reset and exception entry for Cortex-M4F boards: vector table, .data/.bss initialisation, FPU enable.
+/* Reset and exception entry for every Cortex-M board (M0 to M55): vector table, .data/.bss initialisation,
+ * FPU enable where the CPU flags give one (__ARM_FP). The file name is historical.
  * Faults stop the board with exit code 3 (mn_board_exit), which the host reports as a crash. */
 #include <stdint.h>
 
@@ -55,8 +56,10 @@ void Reset_Handler(void)
         *dst++ = *src++;
     for (dst = _sbss; dst < _ebss; dst++)
         *dst = 0;
+#if defined(__ARM_FP)
     MN_SCB_CPACR |= 0xFu << 20; /* CP10, CP11: full access to the FPU */
     __asm__ volatile("dsb\n\tisb" ::: "memory");
+#endif
     mn_board_exit(main());
 }
 

@@ -45,7 +45,6 @@
 #define DWT_CTRL REG(0xE0001000u)
 #define DWT_CYCCNT REG(0xE0001004u)
 
-const char mn_board_name[] = "nano33ble";
 const int mn_board_has_cycles = 1;
 
 extern void (*const mn_vectors[])(void);

@@ -4,13 +4,15 @@ A buffer is one contiguous region of the arena: a tensor (plus every tensor
 that aliases it, such as RESHAPE outputs) or a kernel's scratch space. Its
 lifetime is the closed interval of op steps during which it must hold data.
 Step -1 is "before invoke" (graph inputs are written then); step len(ops) is
-"after invoke" (graph outputs are read then). Variable tensors live throughout.
+"after invoke" (graph outputs are read then). State (variable tensors) is not in the arena
+(micro.arena.state).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from micro.arena.state import is_state
 from micro.ir import Graph
 from micro.lowered import Alias, KernelCall, Lowered
 
@@ -62,7 +64,7 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
     spans: dict[int, list[int]] = {}  # root tensor -> [first, last]
 
     def touch(t: int | None, step: int) -> None:
-        if t is None or g.tensors[t].is_const:
+        if t is None or g.tensors[t].is_const or is_state(g.tensors[t]):
             return
         r = root.get(t, t)
         span = spans.setdefault(r, [step, step])
@@ -78,10 +80,6 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
             touch(t, step)
     for t in g.outputs:
         touch(t, n)
-    for t, tensor in enumerate(g.tensors):
-        if tensor.is_variable and not tensor.is_const:
-            touch(t, -1)
-            touch(t, n)
 
     buffers: list[Buffer] = []
     tensor_buffer: dict[int, int] = {}

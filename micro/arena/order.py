@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from micro.arena.lifetimes import alias_roots
+from micro.arena.state import is_state
 from micro.ir import Graph
 from micro.lowered import KernelCall, Lowered
 
@@ -23,8 +24,8 @@ def _op_buffers(g: Graph, lowered: list[Lowered]):
     size: dict[int, int] = {}
     for t, tensor in enumerate(g.tensors):
         r = buf(t)
-        if r is not None:
-            size[r] = max(size.get(r, 0), tensor.nbytes)
+        if r is not None:  # state is not in the arena: it orders the ops that touch it, costs no arena bytes
+            size[r] = max(size.get(r, 0), 0 if is_state(tensor) else tensor.nbytes)
     reads = [{buf(t) for t in low.op.inputs} - {None} for low in lowered]
     writes = [{buf(t) for t in low.op.outputs} - {None} for low in lowered]
     scratch = [low.call.scratch_bytes if isinstance(low.call, KernelCall) else 0 for low in lowered]
@@ -40,16 +41,22 @@ def best_order(g: Graph, lowered: list[Lowered], max_states: int = 200_000) -> t
         for b in writes[k]:
             producer.setdefault(b, k)
     deps = [0] * n
+    state = {buf(t) for t, tensor in enumerate(g.tensors) if is_state(tensor)}
+    last_touch: dict[int, int] = {}
     for k in range(n):
         for b in reads[k] | writes[k]:
             p = producer.get(b)
             if p is not None and p != k:
                 deps[k] |= 1 << p
+            if b in state:  # state is read and updated in place: keep the model's order of its users
+                if b in last_touch:
+                    deps[k] |= 1 << last_touch[b]
+                last_touch[b] = k
     users: dict[int, int] = {}
     for k in range(n):
         for b in reads[k] | writes[k]:
             users[b] = users.get(b, 0) | (1 << k)
-    pinned = {buf(t) for t in g.outputs} | {buf(t) for t, tt in enumerate(g.tensors) if tt.is_variable}
+    pinned = {buf(t) for t in g.outputs}
     inputs = {buf(t) for t in g.inputs} - {None}
     full = (1 << n) - 1
 

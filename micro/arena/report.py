@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from micro.arena.plan import ArenaPlan
+from micro.arena.state import StatePlan
 
 
-def plan_dict(plan: ArenaPlan, graph=None, tflm: dict | None = None) -> dict:
+def _scratch_bytes(plan: ArenaPlan) -> int:
+    return sum(b.size for b in plan.buffers if b.scratch_of is not None)
+
+
+def plan_dict(plan: ArenaPlan, graph=None, tflm: dict | None = None, state: StatePlan | None = None) -> dict:
     buffers = []
     for i, b in enumerate(plan.buffers):
         buffers.append(dict(
             index=i, name=b.name, kind="scratch" if b.scratch_of is not None else "tensor",
             tensors=list(b.tensors), size=b.size, first_use=b.first, last_use=b.last, offset=b.offset))
+    state = state or StatePlan()
     return dict(
         arena_bytes=plan.arena_bytes, lower_bound_bytes=plan.lower_bound_bytes,
+        scratch_bytes=_scratch_bytes(plan), state_bytes=state.state_bytes,
+        state=[dict(name=b.name, tensors=list(b.tensors), size=b.size, offset=b.offset) for b in state.buffers],
         execution_order=list(plan.order),
         overlaps=[dict(input_buffer=o.inp, output_buffer=o.out, min_bytes_before_input=o.gap,
                        min_bytes_after_input=o.gap_after, step=o.step) for o in plan.overlaps],
         buffers=buffers, tflm_arena=tflm)
 
 
-def plan_table(plan: ArenaPlan, tflm: dict | None = None) -> str:
+def plan_table(plan: ArenaPlan, tflm: dict | None = None, state: StatePlan | None = None) -> str:
     shares = {o.out: o for o in plan.overlaps}
     rows = [("buffer", "bytes", "first", "last", "offset", "note")]
     for i, b in sorted(enumerate(plan.buffers), key=lambda ib: (ib[1].first, ib[1].offset)):
@@ -43,6 +51,12 @@ def plan_table(plan: ArenaPlan, tflm: dict | None = None) -> str:
             lines.append("  ".join("-" * w for w in widths))
     lines.append(f"arena: {plan.arena_bytes} bytes; lower bound (peak of live bytes in this order): "
                  f"{plan.lower_bound_bytes} bytes")
+    scratch = [b for b in plan.buffers if b.scratch_of is not None]
+    if scratch:
+        lines.append(f"scratch: {_scratch_bytes(plan)} bytes in {len(scratch)} kernel buffer(s), inside the arena")
+    if state is not None and state.buffers:
+        lines.append(f"state: {state.state_bytes} bytes in {len(state.buffers)} buffer(s), outside the arena, kept "
+                     "between invokes: " + ", ".join(b.name for b in state.buffers))
     if tflm and "head" in tflm:
         lines.append(f"TFLM (host build): {tflm['head']} bytes planned for tensors, {tflm['total']} in total; "
                      f"ours is {plan.arena_bytes / tflm['head']:.2f}x its tensor arena, "

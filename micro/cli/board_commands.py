@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,19 +22,36 @@ from micro.verify.compare import random_inputs
 from micro.verify.inputs import load_input_sets
 
 
+def _fmt_bytes(n: int) -> str:
+    return f"{n // 1024} KB" if n % 1024 == 0 or n >= 64 * 1024 else f"{n / 1024:.1f} KB"
+
+
+def _runs_here(b) -> str:
+    """emulated (by what, and whether its tool is installed here) or hardware only."""
+    emu = b.emulated().emulator or ""
+    if not emu:
+        return "hardware only"
+    tool, _, machine = emu.partition(":")
+    exe = {"qemu": "qemu-system-arm", "simavr": "simavr"}.get(tool, tool)
+    where = f"emulated: {tool} {machine}" + (f" (its own build on {b.qemu_stand_in}'s board support)" if b.qemu_stand_in else "")
+    return where + ("" if shutil.which(exe) else f" ({exe} not installed)")
+
+
 def cmd_boards(args) -> int:
     if args.json:
         print(json.dumps({b.name: dict(description=b.description, cpu=b.cpu, cflags=list(b.cflags),
                                        flash_origin=b.flash_origin, flash_bytes=b.flash_bytes,
                                        ram_origin=b.ram_origin, ram_bytes=b.ram_bytes, serial=b.serial,
-                                       emulator=b.emulator, upload=b.upload) for b in BOARDS.values()}, indent=2))
+                                       emulator=b.emulator, upload=b.upload,
+                                       kernels="dsp" if b.dsp else "portable", runs_here=_runs_here(b),
+                                       qemu_stand_in=b.qemu_stand_in) for b in BOARDS.values()}, indent=2))
         return 0
-    print(f"{'board':<12} {'cpu':<10} {'flash':>12} {'RAM':>10}  {'serial':<11} {'runs on':<28} description")
+    print(f"{'board':<11} {'cpu':<11} {'flash':>8} {'RAM':>8}  {'kernels':<17} {'runs here':<46} description")
     for b in BOARDS.values():
-        runs = b.emulator or "hardware"
-        print(f"{b.name:<12} {b.cpu:<10} {b.flash_bytes // 1024:>9} KB {b.ram_bytes // 1024:>7} KB  {b.serial:<11} "
-              f"{runs:<28} {b.description}")
-    print("host: this machine (gcc build, the default of `micro verify`)")
+        kernels = "Arm DSP paths" if b.dsp else "portable C"
+        print(f"{b.name:<11} {b.cpu:<11} {_fmt_bytes(b.flash_bytes):>8} {_fmt_bytes(b.ram_bytes):>8}  {kernels:<17} "
+              f"{_runs_here(b):<46} {b.description}")
+    print("host: this machine (gcc build, the default of `micro verify`); real hardware: --port")
     return 0
 
 
@@ -139,7 +157,7 @@ def register(sub) -> None:
     ex.add_argument("--author", help="library.properties author (default: the metadata's, else micro)")
     ex.add_argument("--maintainer", help="library.properties maintainer (default: the author)")
     ex.add_argument("--url", help="library.properties url, the project's page (required by the Arduino "
-                    "specification; without it: a placeholder, https://example.com/)")
+                    "specification; without it no url is written: micro invents none)")
     ex.add_argument("--sample", metavar="FILE.npy", help="input for the Classify example (real values or "
                     "quantized integers; default: a fixed pseudo-random pattern)")
     ex.set_defaults(fn=cmd_export)

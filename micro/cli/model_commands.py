@@ -16,7 +16,7 @@ from micro.deploy.project import check_framework
 from micro.frontend import load_model
 from micro.frontend.metadata import read_metadata, resolve_metadata
 from micro.inspect_model import describe, format_table
-from micro.ops import supported_kinds
+from micro.ops_table import op_rows, text_table
 from micro.verify.oracle import oracle_available, tflm_arena_bytes
 
 
@@ -87,9 +87,9 @@ def cmd_plan(args) -> int:
             tflm = tflm_arena_bytes(Path(args.model).read_bytes(), model)
     png = args.png or f"{compiled.name}_plan.png"
     if args.json:
-        print(json.dumps(plan_dict(compiled.plan, compiled.graph, tflm), indent=2))
+        print(json.dumps(plan_dict(compiled.plan, compiled.graph, tflm, compiled.state), indent=2))
     else:
-        print(plan_table(compiled.plan, tflm))
+        print(plan_table(compiled.plan, tflm, compiled.state))
     if not args.no_png:
         plan_png(compiled.plan, png, f"{compiled.name}: arena {compiled.plan.arena_bytes} bytes")
         if not args.json:
@@ -98,7 +98,9 @@ def cmd_plan(args) -> int:
 
 
 def cmd_ops(args) -> int:
-    print("\n".join(supported_kinds()))
+    rows = op_rows()
+    shown = [r for r in rows if r[1] != "-"] if args.supported else rows
+    print(text_table(shown, rows))
     return 0
 
 
@@ -130,5 +132,6 @@ def register(sub) -> None:
     pl.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare")
     pl.set_defaults(fn=cmd_plan)
 
-    o = sub.add_parser("ops", help="list the TFLite ops micro supports")
+    o = sub.add_parser("ops", help="every TFLite builtin op: micro's dtypes and whether TFLM has it")
+    o.add_argument("--supported", action="store_true", help="only the ops micro compiles")
     o.set_defaults(fn=cmd_ops)

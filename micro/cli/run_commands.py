@@ -19,17 +19,16 @@ from micro.verify.inputs import load_input_sets
 
 
 def cmd_verify(args) -> int:
-
     model = load_model(args.model)
     compiled = compile_model(model)
     sets = load_input_sets(args.input or [], compiled.graph)
     rng = np.random.default_rng(args.seed)
-    sets += [random_inputs(compiled.graph, rng) for _ in range(args.random)]
+    sets += [random_inputs(compiled.graph, rng) for _ in range(args.random + args.stream)]
     if not sets:
-        raise MicroError("nothing to run: give --input FILE.npy and/or --random N")
+        raise MicroError("nothing to run: give --input FILE.npy, --random N or --stream N")
     if args.board != "host" or args.port:
         return _verify_on_board(args, compiled, sets)
-    report = verify_compiled(compiled, Path(args.model).read_bytes(), sets)
+    report = verify_compiled(compiled, Path(args.model).read_bytes(), sets, stream=bool(args.stream))
     print(report.summary())
     if not report.ok and args.verbose:
         for d in report.divergences[:20]:
@@ -44,7 +43,6 @@ def board_arg(args):
 
 
 def _verify_on_board(args, compiled, sets) -> int:
-
     board = board_arg(args)
     report = verify_on_board(compiled, Path(args.model).read_bytes(), sets, board, port=args.port,
                              serial=args.serial, builder=args.builder, trace=args.trace)
@@ -129,6 +127,10 @@ def register(sub) -> None:
     v.add_argument("--board", default="host", help="where to run the generated code (default: host)")
     v.add_argument("--input", action="append", metavar="FILE", help=".npy/.npz input set(s); repeatable")
     v.add_argument("--random", type=int, default=0, metavar="N", help="also run N random inputs")
+    v.add_argument("--stream", type=int, default=0, metavar="N",
+                   help="N consecutive random invokes on the same state (streaming models; --input sets, e.g. "
+                        "an .npy with a leading time axis, run first): every tensor and the state compared after "
+                        "every invoke, the first invoke and op that differ named")
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("-v", "--verbose", action="store_true", help="list every differing tensor")
     board_options(v)

@@ -68,6 +68,32 @@ def _buffers(compiled: Compiled, names: Names) -> list[dict]:
     return out
 
 
+def _state(compiled: Compiled, names: Names) -> tuple[list[dict], list[dict]]:
+    """State buffers (macros into the state region, how `<name>_reset()` sets each one) and the constant
+    initial values of those that don't start as one repeated byte."""
+    g, state = compiled.graph, compiled.state
+    owner = {k: names.buffer(t) for t, k in state.tensor_state.items()}
+    ops = {low.op.index: low.op for low in compiled.lowered}
+    owner.update({k: names.op_state(ops[i]) for i, k in state.op_state.items()})
+    buffers, initial = [], []
+    for k, b in enumerate(state.buffers):
+        macro = owner[k]
+        if b.tensors:
+            t = b.tensors[0]
+            ctype, what = g.tensors[t].ctype, tensor_comment(g, t)
+        else:
+            ctype, what = "uint8_t", f"the own state of {macro[len('STATE_'):].lower()}"
+        symbol = None
+        if b.initial is not None:
+            symbol = f"{macro.lower()}_initial"
+            data = np.ascontiguousarray(b.initial)
+            initial.append(dict(symbol=symbol, ctype=c_type_of_array(data), length=max(1, data.size),
+                                body=initializer(data)))
+        buffers.append(dict(macro=macro, ctype=ctype, offset=b.offset, size=b.size, fill=b.fill, initial=symbol,
+                            comment=f"{what}, state bytes [{b.offset}, {b.offset + b.size})"))
+    return buffers, initial
+
+
 def _scratch(compiled: Compiled, names: Names) -> list[dict]:
     out = []
     for low in compiled.lowered:
@@ -106,6 +132,8 @@ def _call(compiled: Compiled, names: Names, low) -> dict:
         return base
     args = [f"&{names.params(op)}"] if call.kernel.params else []
     args += [_ref(compiled, names, t) for t in (*call.inputs, *call.outputs)]
+    if call.state_bytes:
+        args.append(names.op_state(op))
     if call.scratch_bytes:
         args.append(names.scratch(op))
     if call.kernel.params:
@@ -128,7 +156,7 @@ def used_kernels(compiled: Compiled) -> list[Kernel]:
 def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) -> GeneratedFiles:
     """metadata: a micro.frontend.metadata.ModelMetadata (its strings, labels and input normalization go
     into the header), or None."""
-    names = Names(compiled.name, compiled.graph, compiled.lowered)
+    names = Names.of(compiled)
     name = compiled.name
     kernels = used_kernels(compiled)
     inputs = io_context(compiled, names, "input", compiled.graph.inputs)
@@ -139,8 +167,10 @@ def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) ->
         macs=compiled.macs, arena_bytes=compiled.plan.arena_bytes, lower_bound_bytes=compiled.plan.lower_bound_bytes,
         weight_bytes=compiled.weight_bytes, weights=_weights(compiled, names),
         buffers=_buffers(compiled, names), scratch=_scratch(compiled, names),
+        state_bytes=compiled.state.state_bytes,
         calls=[_call(compiled, names, low) for low in compiled.lowered], inputs=inputs, outputs=outputs,
         meta=metadata_context(metadata, inputs, outputs))
+    ctx["state"], ctx["state_initial"] = _state(compiled, names)
     files = {
         f"{name}.h": render("model.h.j2", ctx),
         f"{name}.c": render("model.c.j2", ctx),

@@ -33,7 +33,7 @@ def io_context(compiled, names, kind: str, tensors: list[int]) -> list[dict]:
 
 def model_io(compiled) -> tuple[list[dict], list[dict]]:
     """io_context of the model's inputs and outputs (what the header says of each)."""
-    names = Names(compiled.name, compiled.graph, compiled.lowered)
+    names = Names.of(compiled)
     return (io_context(compiled, names, "input", compiled.graph.inputs),
             io_context(compiled, names, "output", compiled.graph.outputs))
 

@@ -5,6 +5,8 @@ the model by the op index and tensor index they carry.
 - weight `<model>_conv3_filter`: a constant tensor, named by its first user and the kernel argument it
   feeds (micro.kernels.abi.Arg names: filter, bias, ...);
 - arena buffer `T7_CONV3`: tensor 7, produced by conv3 (`T0_INPUT0` for model input 0);
+- state buffer `S12_STATE`: tensor 12, kept from one invoke to the next (micro.arena.state); `STATE_SVDF4`:
+  op #4's own state;
 - params `conv3_params` and its arrays `conv3_<field path>`.
 """
 
@@ -27,7 +29,7 @@ def op_name(op: Op) -> str:
 class Names:
     """Every C name of one compiled model."""
 
-    def __init__(self, model: str, g: Graph, lowered: list[Lowered]):
+    def __init__(self, model: str, g: Graph, lowered: list[Lowered], state_tensors=()):
         self.model = model
         self.ops = {low.op.index: op_name(low.op) for low in lowered}
         self.weights: dict[int, str] = {}
@@ -37,6 +39,8 @@ class Names:
         def unique(name: str, t_idx: int) -> str:
             return name if name not in taken else f"{name}_t{t_idx}"
 
+        for t_idx in state_tensors:
+            self.buffers[t_idx] = f"S{t_idx}_STATE"
         for k, t_idx in enumerate(g.inputs):
             self.buffers[t_idx] = f"T{t_idx}_INPUT{k}"
         for low in lowered:
@@ -52,6 +56,11 @@ class Names:
                 if t_idx not in self.buffers:
                     self.buffers[t_idx] = f"T{t_idx}_{opn.upper()}" + (f"_OUT{k}" if len(outs) > 1 else "")
 
+    @classmethod
+    def of(cls, compiled) -> "Names":
+        """The names of a micro.compiler.Compiled model."""
+        return cls(compiled.name, compiled.graph, compiled.lowered, compiled.state.tensor_state)
+
     def op(self, op: Op) -> str:
         return self.ops[op.index]
 
@@ -60,6 +69,9 @@ class Names:
 
     def scratch(self, op: Op) -> str:
         return f"SCRATCH_{self.ops[op.index].upper()}"
+
+    def op_state(self, op: Op) -> str:
+        return f"STATE_{self.ops[op.index].upper()}"
 
     def buffer(self, t_idx: int) -> str:
         return self.buffers.setdefault(t_idx, f"T{t_idx}")

@@ -56,8 +56,13 @@ class Budget:
         return self.weights + self.code + self.framework_flash
 
     @property
+    def const_ram(self) -> int:
+        """Weights held in RAM too (boards that copy const data to RAM: AVR)."""
+        return self.weights if self.board.const_in_ram else 0
+
+    @property
     def ram(self) -> int:
-        return self.arena + self.stack + self.framework_ram
+        return self.arena + self.stack + self.framework_ram + self.const_ram
 
     @property
     def flash_limit(self) -> int:
@@ -79,13 +84,16 @@ class Budget:
             boot = f" ({size} minus the {self.board.bootloader_bytes >> 10} KB bootloader)"
         return f"{self.flash_limit:,} B{boot}"
 
+    def _const_desc(self) -> str:
+        return f" + weights {self.const_ram:,} (const data is copied to RAM on {self.board.cpu})" if self.const_ram else ""
+
     def lines(self) -> list[str]:
         est = "compiled for the board's CPU" if self.code_measured else "estimate"
         return [
             f"flash: {self.flash:,} B needed of {self._flash_desc()}: weights {self.weights:,} + code "
             f"{self.code:,} ({est}) + {self.framework} {self.framework_flash:,}",
             f"RAM:   {self.ram:,} B needed of {self.ram_limit:,} B: arena {self.arena:,} + stack {self.stack:,} + "
-            f"{self.framework} {self.framework_ram:,}",
+            f"{self.framework} {self.framework_ram:,}{self._const_desc()}",
         ]
 
     def problems(self) -> list[str]:
@@ -97,7 +105,7 @@ class Budget:
         if self.ram > self.ram_limit:
             out.append(f"RAM: needs {self.ram:,} B but {self.board.name} has {self.ram_limit:,} B "
                        f"({self.ram - self.ram_limit:,} B over): arena {self.arena:,} + stack {self.stack:,} + "
-                       f"{self.framework} {self.framework_ram:,}")
+                       f"{self.framework} {self.framework_ram:,}{self._const_desc()}")
         return out
 
     def advice(self) -> list[str]:

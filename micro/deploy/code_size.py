@@ -11,7 +11,7 @@ optimised objects included), "weights" (the .weights section: weight arrays and 
 Public API (used by micro.deploy.budget, micro.cli and the benchmarks)::
 
     code_breakdown(map_text, elf, kernel_files, model) -> CodeBreakdown  .parts, .items, .code, .lines()
-    measure_model_code(generated, board) -> CodeBreakdown | None  None without arm-none-eabi-gcc
+    measure_model_code(generated, board) -> CodeBreakdown | None  None without the board's gcc
 """
 
 from __future__ import annotations
@@ -139,10 +139,11 @@ def measure_model_code(generated: GeneratedFiles, board: Board) -> CodeBreakdown
     """The model's code as a firmware links it: <name>.c and its kernels compiled for the board's CPU with the
     board's [compiler] model flags, linked with the C library from the model's API functions alone
     (--gc-sections; the weight arrays left out). Its parts: kernels, model, C library, and weights: the
-    per-op parameter arrays of <name>.c only. None when arm-none-eabi-gcc is missing."""
-    cc = shutil.which("arm-none-eabi-gcc")
+    per-op parameter arrays of <name>.c only. None when the board's gcc is missing."""
+    cc = shutil.which(f"{board.toolchain_prefix}gcc")
     if cc is None:
         return None
+    newlib = ["--specs=nano.specs", "--specs=nosys.specs"] if board.toolchain_prefix == "arm-none-eabi-" else []
     model_c = next(f for f in generated.files if f.endswith(".c") and not f.endswith("_weights.c"))
     name = model_c[:-2]
     with tempfile.TemporaryDirectory(prefix="micro-code-") as tmp:
@@ -158,11 +159,11 @@ def measure_model_code(generated: GeneratedFiles, board: Board) -> CodeBreakdown
         for fname, p in procs:
             _, err = p.communicate()
             if p.returncode != 0:
-                raise BuildError(f"arm-none-eabi-gcc cannot compile {fname}:\n{err.decode(errors='replace')}")
+                raise BuildError(f"{board.toolchain_prefix}gcc cannot compile {fname}:\n{err.decode(errors='replace')}")
         elf, map_file = work / "model.elf", work / "model.map"
         roots = [f"-Wl,--undefined={name}_{fn}" for fn in ("init", "input", "output", "invoke")]
-        res = subprocess.run([cc, *board.cflags, "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
-                              "-Wl,--gc-sections", "-Wl,--unresolved-symbols=ignore-all",   # the weight arrays
+        res = subprocess.run([cc, *board.cflags, "-nostartfiles", *newlib, "-Wl,--gc-sections",
+                              "-Wl,--unresolved-symbols=ignore-all",   # the weight arrays, left out
                               f"-Wl,--entry={name}_invoke", *roots, f"-Wl,-Map={map_file}",
                               "-o", str(elf), *sorted(str(p) for p in work.glob("*.o")), "-lm"],
                              capture_output=True, text=True)

@@ -27,6 +27,7 @@ import numpy as np
 from micro.codegen import GeneratedFiles, emit_c
 from micro.compiler import Compiled
 from micro.deploy.boards import Board, CompilerOptions, get_board
+from micro.deploy.budget import check_budget, estimate_budget
 from micro.deploy.elf import FirmwareMemory, firmware_memory
 from micro.deploy.firmware_sources import (FIRMWARE_CFLAGS, FirmwareError, FirmwareProject, SelfTestVector,
                                            firmware_project, platformio_layout)
@@ -118,12 +119,24 @@ def _build_gcc(project: FirmwareProject, work: Path) -> Path:
         objs = list(pool.map(compile_one, project.c_sources))
     elf = work / "firmware.elf"
     cmd = [cc, *project.board.cflags, *project.compiler.link, "-nostartfiles", "--specs=nano.specs",
-           "--specs=nosys.specs", "-Wl,--gc-sections", f"-Wl,-Map={work / 'firmware.map'}", "-T", str(src_dir / "firmware.ld"),
-           "-o", str(elf), *map(str, objs), "-lm"]
+           "--specs=nosys.specs", "-Wl,--gc-sections", f"-Wl,-Map={work / 'firmware.map'}",
+           "-T", str(src_dir / "firmware.ld"), "-o", str(elf), *map(str, objs), "-lm"]
     res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0 and "overflowed by" in res.stderr:
+        raise FirmwareError(f"the firmware does not fit {project.board.name} (flash {project.board.flash_bytes:,} B, "
+                            f"RAM {project.board.ram_bytes:,} B):\n{res.stderr.strip()}")
     if res.returncode != 0:
         raise FirmwareError(f"linking the firmware failed:\n{res.stderr.strip()}\ncommand: {' '.join(cmd)}")
     return elf
+
+
+def _check_fits(compiled: Compiled, board: Board, generated: GeneratedFiles | None) -> None:
+    """Refuse, with the numbers, a model that cannot fit the board before building: the weights alone over the
+    flash, or arena + stack + harness over the RAM (then the full budget, code compiled for the CPU, is shown)."""
+    fw_flash, fw_ram = board.framework_reserve("baremetal")
+    ram = compiled.plan.arena_bytes + board.stack_reserve("baremetal") + fw_ram
+    if compiled.weight_bytes + fw_flash > board.flash_bytes or ram > board.ram_bytes:
+        check_budget(estimate_budget(compiled, board, "baremetal", generated))
 
 
 def _build_platformio(project: FirmwareProject, work: Path) -> Path:
@@ -157,7 +170,8 @@ def build_firmware(compiled: Compiled, board: Board | str, variant: str = "harne
     if missing:
         raise FirmwareError(missing)
     board = get_board(board)
-    builder = builder or default_builder()
+    # PlatformIO needs the board's [platformio_manifest]; boards without one (QEMU-only) build with gcc
+    builder = (builder or default_builder()) if board.platformio_manifest else "gcc"
     project = firmware_project(compiled, board, variant, vectors, generated, defines=defines, compiler=compiler)
     if out_dir is not None:
         final = Path(out_dir).resolve()
@@ -166,6 +180,7 @@ def build_firmware(compiled: Compiled, board: Board | str, variant: str = "harne
         final = _cache_root() / f"{compiled.name}-{board.name}-{variant}-{project.digest(builder)}"
         elf = final / "firmware.elf"
     if out_dir is not None or not elf.exists():
+        _check_fits(compiled, board, generated)
         final.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix="build-", dir=final))
         try:

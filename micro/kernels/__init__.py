@@ -4,18 +4,36 @@ kernel family, named after its C file in micro/kernels_c/."""
 from __future__ import annotations
 
 from micro.kernels.abi import Kernel
-from micro.kernels.add import ADD_INT8
-from micro.kernels.conv_2d import CONV_2D_INT8
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
-from micro.kernels.fully_connected import FULLY_CONNECTED_INT8
+from micro.kernels.add import ADD_INT8, ADD_INT16
+from micro.kernels.arith_int32 import ARITH_INT32
+from micro.kernels.batch_matmul import BATCH_MATMUL_INT8, BATCH_MATMUL_INT16
+from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_INT16, CONV_2D_INT16_ACC32
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_INT16
+from micro.kernels.div import DIV_INT8
+from micro.kernels.fully_connected import FULLY_CONNECTED_INT8, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32
+from micro.kernels.maximum_minimum import MAXIMUM_MINIMUM
 from micro.kernels.mean import MEAN_INT8
+from micro.kernels.mul import MUL_INT8, MUL_INT16
 from micro.kernels.pad import PAD_INT8
-from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
+from micro.kernels.pooling import AVERAGE_POOL_INT8, AVERAGE_POOL_INT16, MAX_POOL_INT8, MAX_POOL_INT16
+from micro.kernels.rsqrt import RSQRT_INT8
 from micro.kernels.softmax import SOFTMAX_INT8, SOFTMAX_INT8_INT16
+from micro.kernels.squared_difference import SQUARED_DIFFERENCE_INT8, SQUARED_DIFFERENCE_INT16
+from micro.kernels.sub import SUB_INT8, SUB_INT16
 from micro.kernels.transpose import TRANSPOSE_INT8
 
 KERNELS: tuple[Kernel, ...] = (
     ADD_INT8, AVERAGE_POOL_INT8, CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, FULLY_CONNECTED_INT8, MAX_POOL_INT8,
     MEAN_INT8, PAD_INT8, SOFTMAX_INT8, SOFTMAX_INT8_INT16, TRANSPOSE_INT8,
+    CONV_2D_INT16, CONV_2D_INT16_ACC32, DEPTHWISE_CONV_2D_INT16, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32,
+    AVERAGE_POOL_INT16, MAX_POOL_INT16,
+    BATCH_MATMUL_INT8, BATCH_MATMUL_INT16,
+    ADD_INT16, ARITH_INT32,
+    SUB_INT8, SUB_INT16,
+    MUL_INT8, MUL_INT16,
+    DIV_INT8,
+    SQUARED_DIFFERENCE_INT8, SQUARED_DIFFERENCE_INT16,
+    *MAXIMUM_MINIMUM.values(),
+    RSQRT_INT8,
 )
 BY_FUNC: dict[str, Kernel] = {k.func: k for k in KERNELS}

@@ -27,6 +27,7 @@ INT_RANGES = {
     "int64_t": (-(2**63), 2**63 - 1),
 }
 ELEMENT_DTYPES = {c: d for d, c in C_TYPES.items() if d != "bool"}
+ROLES = ("input", "output", "state", "scratch")
 
 
 @dataclass(frozen=True)
@@ -96,18 +97,20 @@ class Struct:
 
 @dataclass(frozen=True)
 class Arg:
-    """A pointer argument after the params: a tensor the kernel reads (input) or writes (output), or the
-    scratch buffer the planner sizes. ctype is the element type; optional inputs may be NULL."""
+    """A pointer argument after the params: a tensor the kernel reads (input) or writes (output), the
+    op's own state kept between invokes (state: sized by the lowering, micro.arena.state, reset by
+    `<name>_reset()`), or the scratch buffer the planner sizes. ctype is the element type; optional
+    inputs may be NULL."""
 
     name: str
-    role: str          # "input" | "output" | "scratch"
+    role: str          # "input" | "output" | "state" | "scratch"
     ctype: str
     doc: str
     optional: bool = False
 
     @property
     def declaration(self) -> str:
-        if self.role == "scratch":
+        if self.role in ("state", "scratch"):
             return f"void *{self.name}"
         const = "const " if self.role == "input" else ""
         return f"{const}{self.ctype} *{self.name}"
@@ -125,8 +128,8 @@ class Kernel:
 
     def __post_init__(self):
         roles = [a.role for a in self.args]
-        if roles != sorted(roles, key=("input", "output", "scratch").index):
-            raise ValueError(f"{self.func}: arguments must be inputs, then outputs, then scratch")
+        if roles != sorted(roles, key=ROLES.index):
+            raise ValueError(f"{self.func}: arguments must be inputs, then outputs, state, scratch")
         for text in (self.doc, *(a.doc for a in self.args)):
             if "*/" in text:
                 raise ValueError(f"{self.func}: '*/' in a doc string")
@@ -145,6 +148,10 @@ class Kernel:
     @property
     def has_scratch(self) -> bool:
         return bool(self.role("scratch"))
+
+    @property
+    def has_state(self) -> bool:
+        return bool(self.role("state"))
 
     @property
     def prototype(self) -> str:

@@ -1,9 +1,9 @@
-"""CONV_2D kernel: micro/kernels_c/mn_conv_2d_int8.c."""
+"""CONV_2D kernels: micro/kernels_c/mn_conv_2d_int8.c (int8) and mn_conv_2d_int16.c (16x8)."""
 
 from __future__ import annotations
 
 from micro.kernels.abi import Arg, Field, Kernel, Struct
-from micro.kernels.window import CHANNEL_REQUANT, OVERLAP_CONTRACT, WINDOW
+from micro.kernels.window import CHANNEL_REQUANT, CHANNEL_REQUANT_INT16, OVERLAP_CONTRACT, WINDOW
 
 CONV_2D_PARAMS = Struct("mn_conv_2d_params_t", "CONV_2D geometry and requantization.", (
     Field("win", WINDOW, "geometry; k_h x k_w is the filter size"),
@@ -28,3 +28,34 @@ after all of the block's reads. Only when a block would re-read its windows (gro
 k_h * k_w * filter_in_c > 192 with more than 32 output channels per group) and out_c > 352 does it
 fall back to one-pixel blocks, within both contracts.
 No scratch: about 2.4 KB of im2col/sum buffers on the stack.""")
+
+CONV_2D_INT16_PARAMS = Struct("mn_conv_2d_int16_params_t", "CONV_2D 16x8 geometry and requantization.", (
+    Field("win", WINDOW, "geometry; k_h x k_w is the filter size"),
+    Field("filter_in_c", "int32_t", "filter input channels (in_c / groups)"),
+    Field("rq", CHANNEL_REQUANT_INT16, "requantization of each output channel"),
+))
+
+_INT16_DOC = """CONV_2D, int16 activations, int8 weights (per-channel or per-tensor broadcast), {bias} bias
+(TFLM reference_integer_ops::ConvPerChannel<{acc}>: no input or output offset). Grouped convolution as
+mn_conv_2d_int8. {acc} accumulation{wrap}.
+{contract}
+Each output channel of a pixel is written right after its own reads. No scratch."""
+
+CONV_2D_INT16 = Kernel(
+    func="mn_conv_2d_int16", source="mn_conv_2d_int16.c", params=CONV_2D_INT16_PARAMS,
+    args=(Arg("input", "input", "int16_t", "[batches][in_h][in_w][in_c]"),
+          Arg("filter", "input", "int8_t", "[out_c][k_h][k_w][filter_in_c] (zero point ignored, as TFLM)"),
+          Arg("bias", "input", "int64_t", "[out_c], or NULL", optional=True),
+          Arg("output", "output", "int16_t", "[batches][out_h][out_w][out_c]")),
+    doc=_INT16_DOC.format(bias="int64", acc="int64_t", contract=OVERLAP_CONTRACT,
+                          wrap=", requantized by the 64-bit MultiplyByQuantizedMultiplier"))
+
+CONV_2D_INT16_ACC32 = Kernel(
+    func="mn_conv_2d_int16_acc32", source="mn_conv_2d_int16.c", params=CONV_2D_INT16_PARAMS,
+    args=(Arg("input", "input", "int16_t", "[batches][in_h][in_w][in_c]"),
+          Arg("filter", "input", "int8_t", "[out_c][k_h][k_w][filter_in_c] (zero point ignored, as TFLM)"),
+          Arg("bias", "input", "int32_t", "[out_c], or NULL", optional=True),
+          Arg("output", "output", "int16_t", "[batches][out_h][out_w][out_c]")),
+    doc=_INT16_DOC.format(bias="int32", acc="int32_t", contract=OVERLAP_CONTRACT,
+                          wrap=" (wrapping, as TFLM's int32 sums on every target), requantized by the "
+                               "double-rounding int32 MultiplyByQuantizedMultiplier"))

@@ -1,4 +1,4 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D kernels: micro/kernels_c/mn_pooling_int8.c."""
+"""AVERAGE_POOL_2D and MAX_POOL_2D kernels: micro/kernels_c/mn_pooling_int8.c and mn_pooling_int16.c."""
 
 from __future__ import annotations
 
@@ -28,3 +28,18 @@ AVERAGE_POOL_INT8 = Kernel(
 MAX_POOL_INT8 = Kernel(
     func="mn_max_pool_int8", source="mn_pooling_int8.c", params=POOL_PARAMS, args=_ARGS,
     doc="MAX_POOL_2D, " + _DOC.format(kind="MaxPool", rule="Max of the in-image taps."))
+
+_ARGS_INT16 = (Arg("input", "input", "int16_t", "[batches][in_h][in_w][in_c]"),
+               Arg("output", "output", "int16_t",
+                   "[batches][out_h][out_w][out_c], same scale and zero point as input"))
+
+_DOC_INT16 = _DOC.replace("int8 in and out", "int16 in and out").replace("[-128, 127]", "[-32768, 32767]")
+
+AVERAGE_POOL_INT16 = Kernel(
+    func="mn_average_pool_int16", source="mn_pooling_int16.c", params=POOL_PARAMS, args=_ARGS_INT16,
+    doc="AVERAGE_POOL_2D, " + _DOC_INT16.format(kind="AveragePool (int16)", rule=(
+        "Average: the int32 sum of the in-image taps divided by their count, rounded half away from zero.")))
+
+MAX_POOL_INT16 = Kernel(
+    func="mn_max_pool_int16", source="mn_pooling_int16.c", params=POOL_PARAMS, args=_ARGS_INT16,
+    doc="MAX_POOL_2D, " + _DOC_INT16.format(kind="MaxPool (int16)", rule="Max of the in-image taps."))

@@ -59,3 +59,16 @@ out < in_end && in < out_end):
     read (bottom-right corner clipped to the image, last input channel). Safe when the output starts at
     least micro.geometry.raster_gap_reverse bytes after the input.
   no overlap: the fastest order."""
+
+CHANNEL_REQUANT_INT16 = Struct("mn_channel_requant_int16_t", """Accumulators of one output channel of a
+16x8 window op (int16 activations, int8 weights) to int16: clamp(MultiplyByQuantizedMultiplier(acc,
+mult[c], shift[c]), act_min, act_max). No zero points: TFLM's int16 ConvPerChannel and
+DepthwiseConvPerChannel add neither an input nor an output offset (the converter makes both 0).
+With int64 accumulators TFLM's 64-bit MultiplyByQuantizedMultiplier rounds the multiplier to 16 bits
+and rounds once (shift in [-31, 7]); with int32 accumulators (int32 bias) it is the double-rounding
+int32 one of mn_channel_requant_t. act_min <= act_max within [-32768, 32767].""", (
+    Field("act_min", I32, "lower clamp (fused activation)"),
+    Field("act_max", I32, "upper clamp (fused activation)"),
+    Field("mult", I32, "per-channel multipliers", array=True),
+    Field("shift", I32, "per-channel shifts", array=True),
+))

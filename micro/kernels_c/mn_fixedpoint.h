@@ -26,7 +26,7 @@ static inline int32_t mn_srdhm(int32_t a, int32_t b)
         return INT32_MAX;
     }
     ab = (int64_t)a * (int64_t)b;
-    nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    nudge = ab >= 0 ? ((int32_t)1 << 30) : (1 - ((int32_t)1 << 30));
     return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
 }
 
@@ -60,13 +60,16 @@ static inline int32_t mn_mul_by_qmult_lt1(int32_t x, int32_t mult, int32_t shift
 }
 
 /* TFLite MultiplyByQuantizedMultiplier for int64 accumulators (16x8 kernels):
- * the multiplier is reduced to 16 bits and rounded once. */
+ * the multiplier is reduced to 16 bits and rounded once; the result is truncated to int32 as
+ * TFLM's `int32_t result = x >> total_shift`. shift in [-31, 14] (TFLM asserts < 8). The product
+ * wraps modulo 2^64 (unsigned arithmetic: no undefined behaviour on huge int64 biases). */
 static inline int32_t mn_mul_by_qmult_64(int64_t x, int32_t mult, int32_t shift)
 {
-    const int32_t reduced = (mult < 0x7FFF0000) ? ((mult + (1 << 15)) >> 16) : 0x7FFF;
+    const int32_t reduced = (mult < INT32_C(0x7FFF0000)) ? ((mult + ((int32_t)1 << 15)) >> 16) : 0x7FFF;
     const int total_shift = 15 - shift;
-    const int64_t round = (int64_t)1 << (total_shift - 1);
-    return (int32_t)((x * (int64_t)reduced + round) >> total_shift);
+    const uint64_t round = (uint64_t)1 << (total_shift - 1);
+    const uint64_t scaled = (uint64_t)x * (uint64_t)(int64_t)reduced + round;
+    return (int32_t)((int64_t)scaled >> total_shift);
 }
 
 /* ==== gemmlowp fixed-point math (added with SOFTMAX; reusable) ====

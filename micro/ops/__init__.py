@@ -8,9 +8,11 @@ from types import ModuleType
 from micro.ir import Graph, Op
 from micro.ops import (add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax,
                        transpose)
+from micro.ops import batch_matmul, div, maximum_minimum, mul, rsqrt, squared_difference, sub
 
 OP_MODULES: tuple[ModuleType, ...] = (
     add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax, transpose,
+    batch_matmul, sub, mul, div, squared_difference, maximum_minimum, rsqrt,
 )
 REGISTRY: dict[str, ModuleType] = dict(sorted((kind, m) for m in OP_MODULES for kind in m.KINDS))
 

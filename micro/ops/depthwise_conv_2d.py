@@ -1,22 +1,32 @@
-"""DEPTHWISE_CONV_2D: int8 x int8 (per-channel or per-tensor weights) + int32 bias -> int8.
+"""DEPTHWISE_CONV_2D: int8 x int8 (per-channel or per-tensor weights) + int32 bias -> int8, and 16x8:
+int16 x int8 + int64 bias -> int16.
 
 TFLM depthwise_conv_common.cc (Prepare) + reference_integer_ops::DepthwiseConvPerChannel.
-Output channel oc = ic * depth_multiplier + m reads input channel ic. Kernel: micro.kernels.depthwise_conv_2d.
+Output channel oc = ic * depth_multiplier + m reads input channel ic. 16x8 (depthwise_conv.cc Eval,
+kTfLiteInt16): the bias is always read as int64 (TFLM has no int32-bias variant: micro refuses an
+int32 bias rather than misread it), int64 accumulation, no zero points applied.
+Kernels: micro.kernels.depthwise_conv_2d.
 """
 
 from __future__ import annotations
 
 from micro.ir import Graph, Op
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_INT16
 from micro.lowered import KernelCall
-from micro.ops.common import opt
-from micro.ops.window import bias_index, channel_requant, conv_problems, window_geometry, window_overlap_gaps
+from micro.ops.common import int64_requant_problems, opt
+from micro.ops.window import (bias_index, channel_requant, channel_requant_int16, conv_problems, window_geometry,
+                              window_overlap_gaps)
 
 KINDS = ("DEPTHWISE_CONV_2D",)
+TYPES = ("int8", "int16")
+
+# depthwise_conv.cc DepthwiseConvEval: the integer dtype combinations TFLM runs.
+ACCEPTED = ({"input": "int8", "filter": "int8", "bias": "int32", "output": "int8"},
+            {"input": "int16", "filter": "int8", "bias": "int64", "output": "int16"})
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = conv_problems(op, g, out_channels_axis=3)
+    problems = conv_problems(op, g, out_channels_axis=3, accepted=ACCEPTED)
     if problems:
         return problems
     x, w = g.t(op.inputs[0]), g.t(op.inputs[1])
@@ -28,13 +38,17 @@ def check(op: Op, g: Graph) -> list[str]:
     mult = int(opt(op, "depth_multiplier", 0) or 0)
     if mult < 1 or in_c * mult != out_c:
         problems.append(f"depth_multiplier {mult} x input depth {in_c} != output depth {out_c}")
+    if not problems and x.dtype == "int16":
+        problems += int64_requant_problems(channel_requant(op, g, out_c)["shift"])
     return problems
 
 
 def lower(op: Op, g: Graph) -> KernelCall:
-    w, y = g.t(op.inputs[1]), g.t(op.outputs[0])
+    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     _, k_h, k_w, out_c = w.shape
+    int16 = x.dtype == "int16"
     params = dict(win=window_geometry(op, g, k_h, k_w), depth_mult=int(opt(op, "depth_multiplier")),
-                  rq=channel_requant(op, g, out_c))
-    return KernelCall(DEPTHWISE_CONV_2D_INT8, params, inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
+                  rq=(channel_requant_int16 if int16 else channel_requant)(op, g, out_c))
+    return KernelCall(DEPTHWISE_CONV_2D_INT16 if int16 else DEPTHWISE_CONV_2D_INT8, params,
+                      inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
                       outputs=[op.outputs[0]], macs=y.size * k_h * k_w, **window_overlap_gaps(op, g, k_h, k_w))

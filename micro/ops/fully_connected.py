@@ -1,7 +1,9 @@
-"""FULLY_CONNECTED: int8 x int8 (per-tensor or per-channel weights) + int32 bias -> int8.
+"""FULLY_CONNECTED: int8 x int8 (per-tensor or per-channel weights) + int32 bias -> int8, and 16x8:
+int16 x int8 + int64 (or int32) bias -> int16.
 
 TFLM fully_connected_common.cc (Prepare) + reference_integer_ops::FullyConnected(PerChannel).
-Kernel: micro.kernels.fully_connected.
+16x8 (fully_connected.cc Eval, kTfLiteInt16): int32 accumulation when the bias is int32 (or absent with
+quantized_bias_type INT32), else int64; zero points applied as given. Kernels: micro.kernels.fully_connected.
 """
 
 from __future__ import annotations
@@ -10,25 +12,44 @@ import numpy as np
 
 from micro.ir import Graph, Op, Tensor
 from micro.kernels.abi import int_array
-from micro.kernels.fully_connected import FULLY_CONNECTED_INT8
+from micro.kernels.fully_connected import FULLY_CONNECTED_INT8, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32
 from micro.lowered import KernelCall
-from micro.ops.common import activation_problems, fused_activation, opt, require_dtypes
+from micro.ops.common import (activation_problems, dtype_combination_problems, fused_activation,
+                              int32_accumulation, int64_requant_problems, opt)
 from micro.quant import activation_range, per_channel_multipliers, quantize_multiplier
 
 KINDS = ("FULLY_CONNECTED",)
+TYPES = ("int8", "int16")
+
+# fully_connected.cc Prepare/Eval: the integer dtype combinations TFLM runs (int4 weights aside).
+ACCEPTED = ({"input": "int8", "weights": "int8", "bias": "int32", "output": "int8"},
+            {"input": "int16", "weights": "int8", "bias": ("int32", "int64"), "output": "int16"})
+ROLES = {"input": 0, "weights": 1, "bias": 2, "output": -1}
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = require_dtypes(op, g, positions=(0, 1))
-    bias = g.t(op.inputs[2]) if len(op.inputs) > 2 else None
-    if bias is not None and bias.dtype != "int32":
-        problems.append(f"bias tensor {bias.index} '{bias.name}' is {bias.dtype}, supported: int32")
+    w = g.t(op.inputs[1])
+    if w.dtype == "int4":
+        return [f"weights tensor {w.index} '{w.name}' is int4 (packed); only int8 weights are supported"]
+    problems = dtype_combination_problems(op, g, ROLES, ACCEPTED)
     if opt(op, "weights_format", 0) not in (0, "DEFAULT"):
         problems.append("shuffled weights format is not supported")
-    w = g.t(op.inputs[1])
     if w.quant is None:
         problems.append(f"weights tensor {w.index} '{w.name}' is not quantized")
-    return problems + activation_problems(op)
+    problems += activation_problems(op)
+    if not problems and g.t(op.inputs[0]).dtype == "int16" and not int32_accumulation(op, g):
+        problems += int64_requant_problems(_multipliers(op, g)[1])
+    return problems
+
+
+def _multipliers(op: Op, g: Graph) -> tuple[np.ndarray, np.ndarray]:
+    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    if w.quant.per_channel:
+        return per_channel_multipliers(x.quant.s, w.quant.scale, y.quant.s)
+    # GetQuantizedConvolutionMultipler: the scale product is taken in float32.
+    product = float(x.quant.scale[0] * w.quant.scale[0])
+    m, s = quantize_multiplier(product / float(y.quant.s))
+    return int_array([m]), int_array([s])
 
 
 def lower(op: Op, g: Graph) -> KernelCall:
@@ -37,21 +58,19 @@ def lower(op: Op, g: Graph) -> KernelCall:
     y = g.t(op.outputs[0])
     out_depth, in_depth = w.shape[0], w.shape[-1]
     batches = y.size // y.shape[-1]
-    if w.quant.per_channel:
-        mult, shift = per_channel_multipliers(x.quant.s, w.quant.scale, y.quant.s)
-    else:
-        # GetQuantizedConvolutionMultipler: the scale product is taken in float32.
-        product = float(x.quant.scale[0] * w.quant.scale[0])
-        m, s = quantize_multiplier(product / float(y.quant.s))
-        mult, shift = int_array([m]), int_array([s])
+    mult, shift = _multipliers(op, g)
     act_min, act_max = activation_range(fused_activation(op), y.dtype, y.quant.s, y.quant.zp)
     params = dict(
         batches=batches, in_depth=in_depth, out_depth=out_depth,
         input_offset=-x.quant.zp, filter_offset=-w.quant.zp, output_offset=y.quant.zp,
         act_min=act_min, act_max=act_max, per_channel=int(w.quant.per_channel),
-        mult=int_array(mult), shift=int_array(shift),
-        folded_bias=folded_bias(g, w, g.t(bias_idx), -x.quant.zp))
-    return KernelCall(FULLY_CONNECTED_INT8, params, inputs=[op.inputs[0], op.inputs[1], bias_idx], outputs=[op.outputs[0]],
+        mult=int_array(mult), shift=int_array(shift))
+    if x.dtype == "int16":
+        kernel = FULLY_CONNECTED_INT16_ACC32 if int32_accumulation(op, g) else FULLY_CONNECTED_INT16
+    else:
+        kernel = FULLY_CONNECTED_INT8
+        params["folded_bias"] = folded_bias(g, w, g.t(bias_idx), -x.quant.zp)
+    return KernelCall(kernel, params, inputs=[op.inputs[0], op.inputs[1], bias_idx], outputs=[op.outputs[0]],
                       macs=batches * in_depth * out_depth)
 
 

@@ -27,6 +27,7 @@ from micro.ops.common import require_dtypes
 from micro.quant import quantize_multiplier
 
 KINDS = ("MEAN",)
+TYPES = ("int8",)
 
 MAX_INPUT_DIMS = 5       # TFLM kMaxNumberOfAxis (temp_index)
 

@@ -19,6 +19,7 @@ from micro.lowered import Alias, KernelCall
 from micro.ops.common import require_dtypes
 
 KINDS = ("PAD", "PADV2")
+TYPES = ("int8",)
 MAX_RANK = 5  # reference_ops::PadKernelMaxDimensionCount()
 
 

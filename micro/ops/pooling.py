@@ -1,4 +1,4 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D: int8 in and out (TFLM pooling_common.cc PoolingPrepare).
+"""AVERAGE_POOL_2D and MAX_POOL_2D: int8 or int16 in and out (TFLM pooling_common.cc PoolingPrepare).
 
 Prepare facts reproduced here:
 - padding from ComputePaddingHeightWidth (dilation 1); only the leading pad is used;
@@ -6,22 +6,27 @@ Prepare facts reproduced here:
   and equal zero points, else TFLM refuses the model;
 - the fused activation becomes a clamp from CalculateActivationRangeQuantized on the output.
 The average divides the sum of in-image taps (padding taps are not counted) by their count,
-rounding half away from zero (reference_integer_ops::AveragePool). Kernels: micro.kernels.pooling.
+rounding half away from zero (reference_integer_ops::AveragePool; int16 sums in int32 too).
+Kernels: micro.kernels.pooling.
 """
 
 from __future__ import annotations
 
 from micro.geometry import compute_padding
 from micro.ir import Graph, Op
-from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
+from micro.kernels.pooling import AVERAGE_POOL_INT8, AVERAGE_POOL_INT16, MAX_POOL_INT8, MAX_POOL_INT16
 from micro.lowered import KernelCall
-from micro.ops.common import activation_problems, fused_activation, opt, require_dtypes
+from micro.ops.common import activation_problems, dtype_combination_problems, fused_activation, opt
 from micro.ops.window import window_geometry, window_overlap_gaps
 from micro.quant import activation_range
 
 KINDS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
+TYPES = ("int8", "int16")
 
-KERNELS = {"AVERAGE_POOL_2D": AVERAGE_POOL_INT8, "MAX_POOL_2D": MAX_POOL_INT8}
+KERNELS = {("AVERAGE_POOL_2D", "int8"): AVERAGE_POOL_INT8, ("MAX_POOL_2D", "int8"): MAX_POOL_INT8,
+           ("AVERAGE_POOL_2D", "int16"): AVERAGE_POOL_INT16, ("MAX_POOL_2D", "int16"): MAX_POOL_INT16}
+# pooling.cc: the input type selects the kernel, which writes the output as the same type.
+ACCEPTED = ({"input": "int8", "output": "int8"}, {"input": "int16", "output": "int16"})
 
 
 def _filter(op: Op) -> tuple[int, int]:
@@ -29,7 +34,7 @@ def _filter(op: Op) -> tuple[int, int]:
 
 
 def check(op: Op, g: Graph) -> list[str]:
-    problems = require_dtypes(op, g, positions=(0,))
+    problems = dtype_combination_problems(op, g, {"input": 0, "output": -1}, ACCEPTED)
     if problems:
         return problems
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
@@ -60,5 +65,5 @@ def lower(op: Op, g: Graph) -> KernelCall:
     fh, fw = _filter(op)
     act_min, act_max = activation_range(fused_activation(op), y.dtype, y.quant.s, y.quant.zp)
     params = dict(win=window_geometry(op, g, fh, fw), act_min=act_min, act_max=act_max)
-    return KernelCall(KERNELS[op.kind], params, inputs=[op.inputs[0]], outputs=[op.outputs[0]],
+    return KernelCall(KERNELS[op.kind, y.dtype], params, inputs=[op.inputs[0]], outputs=[op.outputs[0]],
                       macs=y.size * fh * fw, **window_overlap_gaps(op, g, fh, fw))

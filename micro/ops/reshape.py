@@ -8,6 +8,7 @@ from micro.ir import Graph, Op
 from micro.lowered import Alias
 
 KINDS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
+TYPES = ("int8", "int16", "int32")  # a view: any activation dtype
 
 
 def check(op: Op, g: Graph) -> list[str]:

@@ -23,6 +23,7 @@ from micro.ops.common import opt
 from micro.quant import quantize_multiplier
 
 KINDS = ("SOFTMAX",)
+TYPES = ("int8",)  # int8 input; int8 or int16 output
 
 SCALED_DIFF_INTEGER_BITS = 5
 

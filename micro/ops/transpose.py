@@ -16,6 +16,7 @@ from micro.lowered import Alias, KernelCall
 from micro.ops.common import require_dtypes
 
 KINDS = ("TRANSPOSE",)
+TYPES = ("int8",)
 MAX_RANK = 5  # transpose_common.cc: "Transpose op only supports 1D-5D input arrays."
 
 

@@ -11,8 +11,10 @@ from micro.dtypes import DTYPE_BYTES
 from micro.geometry import compute_padding, raster_gap, raster_gap_reverse
 from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
-from micro.ops.common import activation_problems, fused_activation, opt, require_dtypes
+from micro.ops.common import activation_problems, dtype_combination_problems, fused_activation, opt
 from micro.quant import activation_range, per_channel_multipliers
+
+CONV_ROLES = {"input": 0, "filter": 1, "bias": 2, "output": -1}
 
 
 def strides_and_dilations(op: Op) -> tuple[int, int, int, int]:
@@ -67,17 +69,25 @@ def channel_requant(op: Op, g: Graph, out_c: int) -> dict:
                 mult=int_array(mult), shift=int_array(shift), rq_round=rq_round, rq_scale=rq_scale)
 
 
+def channel_requant_int16(op: Op, g: Graph, out_c: int) -> dict:
+    """The mn_channel_requant_int16_t fields (16x8 conv and depthwise): the multipliers of
+    channel_requant, no zero points (TFLM's int16 kernels apply none)."""
+    rq = channel_requant(op, g, out_c)
+    return dict(act_min=rq["act_min"], act_max=rq["act_max"], mult=rq["mult"], shift=rq["shift"])
+
+
 def bias_index(op: Op) -> int | None:
     return op.inputs[2] if len(op.inputs) > 2 else None
 
 
-def conv_problems(op: Op, g: Graph, out_channels_axis: int) -> list[str]:
-    """Checks CONV_2D and DEPTHWISE_CONV_2D share; out_channels_axis is the filter's output-channel axis."""
+def conv_problems(op: Op, g: Graph, out_channels_axis: int, accepted) -> list[str]:
+    """Checks CONV_2D and DEPTHWISE_CONV_2D share; out_channels_axis is the filter's output-channel axis;
+    accepted: the dtype combinations TFLM runs (micro.ops.common.dtype_combination_problems)."""
     problems = []
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     if w.dtype == "int4":
-        problems.append(f"filter tensor {w.index} '{w.name}' is int4 (packed); only int8 filters are supported")
-    problems += require_dtypes(op, g, positions=(0, 1))
+        return [f"filter tensor {w.index} '{w.name}' is int4 (packed); only int8 filters are supported"]
+    problems += dtype_combination_problems(op, g, CONV_ROLES, accepted)
     for t, what in ((x, "input"), (w, "filter"), (y, "output")):
         if len(t.shape) != 4:
             problems.append(f"{what} tensor {t.index} '{t.name}' has shape {list(t.shape)}; 4-D NHWC is required")
@@ -97,11 +107,8 @@ def conv_problems(op: Op, g: Graph, out_channels_axis: int) -> list[str]:
     if x.shape[0] != y.shape[0]:
         problems.append(f"input batch {x.shape[0]} differs from output batch {y.shape[0]}")
     b = g.t(bias_index(op))
-    if b is not None:
-        if b.dtype != "int32":
-            problems.append(f"bias tensor {b.index} '{b.name}' is {b.dtype}, supported: int32")
-        elif b.size != out_c:
-            problems.append(f"bias tensor {b.index} '{b.name}' has {b.size} values, expected {out_c}")
+    if b is not None and b.size != out_c:
+        problems.append(f"bias tensor {b.index} '{b.name}' has {b.size} values, expected {out_c}")
     for key in ("stride_h", "stride_w", "dilation_h_factor", "dilation_w_factor"):
         if int(opt(op, key, 1)) < 1:
             problems.append(f"{key} = {opt(op, key)} must be >= 1")

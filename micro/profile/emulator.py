@@ -111,6 +111,8 @@ def _run_profile_firmware(fw: Firmware, board: Board, timeout: float) -> str:
 
 def profile_on_emulator(compiled: Compiled, board: Board, inputs: list[np.ndarray], wait_states: int = 0,
                         builder: str | None = None, timeout: float = 1200) -> EmulatorProfile:
+    """A board QEMU lacks but that has a qemu_stand_in (nano33ble) runs its own build on the stand-in's support."""
+    board = board.emulated()
     if not (board.emulator or "").startswith("qemu:"):
         raise MicroError(f"board '{board.name}' is not emulated by QEMU (emulator: {board.emulator or 'none'}): "
                          "`micro profile` counts instructions on an emulated board (mps2_an386) or times the "

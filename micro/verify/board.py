@@ -36,6 +36,7 @@ import numpy as np
 
 from micro.codegen import emit_c
 from micro.compiler import Compiled
+from micro.deploy.avr import AvrSession
 from micro.deploy.boards import Board, get_board
 from micro.deploy.elf import FirmwareMemory
 from micro.deploy.firmware import build_firmware
@@ -96,12 +97,13 @@ class BoardSession:
 
     def _open(self) -> None:
         if self.port_url is None:
-            if not (self.board.emulator or "").startswith("qemu:"):
+            emulated = self.board.emulated()   # a board QEMU lacks: its code on a stand-in machine
+            if not (emulated.emulator or "").startswith("qemu:"):
                 raise MicroError(f"board '{self.board.name}' has no emulator here: connect the board, flash the "
                                  f"firmware from `micro firmware MODEL --board {self.board.name}` and pass "
                                  "--port /dev/ttyACM0 (or its serial port)")
             if self.firmware is None:
-                self.firmware = build_firmware(self.compiled, self.board, builder=self.builder, defines=self.defines)
+                self.firmware = build_firmware(self.compiled, emulated, builder=self.builder, defines=self.defines)
             self.qemu = Qemu(self.firmware, serial=self.serial, count_instructions=self.count_instructions).start()
             raw = self.qemu.open_serial()
         else:
@@ -227,6 +229,8 @@ class BoardVerifyReport(VerifyReport):
             parts.append(f"{max(self.cycles):,} cycles per invoke ({self.macs / max(self.cycles):.3f} MACs/cycle)")
         if self.memory is not None:
             parts.append(self.memory.summary())
+        elif self.link.startswith("arduino-builder"):   # AVR: the Arduino toolchain's own account
+            parts.append(self.link)
         if self.stack_used:
             parts.append(f"stack used {self.stack_used:,} B")
         return "; ".join(parts)
@@ -287,8 +291,12 @@ def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
     oracle = Oracle(model_bytes, compiled.model)
     g = compiled.graph
     producer = {t: (op_index, kind) for t, op_index, kind in produced_tensors(compiled)}
-    with BoardSession(compiled, board, port=port, serial=serial, transport=transport, builder=builder,
-                      invoke_timeout=invoke_timeout, trace=trace) as session:
+    if port is None and (board.emulator or "").startswith("simavr:"):   # AVR: the Arduino toolchain + simavr
+        session = AvrSession(compiled, board, model_bytes, input_sets)
+    else:
+        session = BoardSession(compiled, board, port=port, serial=serial, transport=transport, builder=builder,
+                               invoke_timeout=invoke_timeout, trace=trace)
+    with session:
         report.memory = session.firmware.memory if session.firmware is not None else None
         for k, inputs in enumerate(input_sets):
             run = session.run(inputs)
@@ -316,7 +324,7 @@ def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
                 report.tensors_compared += 1
                 _compare(report, k, run.outputs[o], ref[t_idx], t_idx, op_index, kind, name, "TFLM")
                 _compare(report, k, run.outputs[o], host_out[o], t_idx, op_index, kind, name, "the host build")
-        report.link = str(session.device.stats)
+        report.link = str(session.device.stats) if isinstance(session, BoardSession) else session.summary
     report.seconds = time.monotonic() - t0
     return report
 

@@ -16,6 +16,7 @@ from micro.ir import Graph
 from micro.verify.host import HostModel
 from micro.verify.oracle import Oracle
 
+STATE_KIND = "STATE after the invoke"
 
 
 @dataclass
@@ -29,8 +30,9 @@ class Divergence:
     max_abs_diff: int
 
     def __str__(self) -> str:
-        return (f"op #{self.op_index} {self.op_kind} -> tensor {self.tensor_index} '{self.tensor_name}': "
-                f"{self.bytes_differing} element(s) differ (max |diff| {self.max_abs_diff}) on input set "
+        where = (f"state tensor {self.tensor_index} '{self.tensor_name}'" if self.op_kind == STATE_KIND else
+                 f"op #{self.op_index} {self.op_kind} -> tensor {self.tensor_index} '{self.tensor_name}'")
+        return (f"{where}: {self.bytes_differing} element(s) differ (max |diff| {self.max_abs_diff}) on input set "
                 f"{self.input_index}")
 
 
@@ -79,37 +81,52 @@ def produced_tensors(compiled: Compiled) -> list[tuple[int, int, str]]:
 
 
 def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[list[np.ndarray]],
-                    cc: str = "gcc") -> VerifyReport:
+                    cc: str = "gcc", stream: bool = False) -> VerifyReport:
+    """Run each input set in the host build and in TFLM and compare every tensor an op produces, and
+    the state (micro.arena.state) after each invoke. stream=False: both reset their state before each
+    set (independent inputs); stream=True: consecutive invokes on the same state, as a streaming model
+    runs."""
     host = HostModel(compiled, emit_c(compiled), cc)
     oracle = Oracle(model_bytes, compiled.model)
     produced = produced_tensors(compiled)
+    state = sorted(compiled.state.tensor_state)
+    after_all = max((low.op.index for low in compiled.lowered), default=0) + 1
     report = VerifyReport(compiled.name)
     for k, inputs in enumerate(input_sets):
+        if k and not stream:
+            host.reset()
+            oracle.reset()
         _, ours = host.run(inputs, trace=True)
-        ref = oracle.run(inputs, [t for t, _, _ in produced])
+        ours.update(host.state_tensors())
+        ref = oracle.run(inputs, [t for t, _, _ in produced] + state)
         report.inputs_run += 1
-        for t, op_index, kind in produced:
-            a = ours[t].ravel()
-            b = np.asarray(ref[t]).ravel().astype(a.dtype, copy=False)
-            report.tensors_compared += 1
-            report.bytes_compared += a.nbytes
-            diff = a != b if a.shape == b.shape else np.ones(max(a.size, 1), dtype=bool)
-            n = int(np.count_nonzero(diff))
-            if n:
-                report.bytes_differing += n * a.itemsize
-                maxd = int(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)))) if a.shape == b.shape else -1
-                report.divergences.append(Divergence(k, op_index, kind, t, compiled.graph.tensors[t].name, n, maxd))
+        for t, op_index, kind in produced + [(t, after_all, STATE_KIND) for t in state]:
+            _compare(report, k, t, op_index, kind, ours[t].ravel(), np.asarray(ref[t]).ravel(),
+                     compiled.graph.tensors[t].name)
     return report
 
 
+def _compare(report: VerifyReport, k: int, t: int, op_index: int, kind: str, a: np.ndarray, b: np.ndarray,
+             name: str) -> None:
+    b = b.astype(a.dtype, copy=False)
+    report.tensors_compared += 1
+    report.bytes_compared += a.nbytes
+    diff = a != b if a.shape == b.shape else np.ones(max(a.size, 1), dtype=bool)
+    n = int(np.count_nonzero(diff))
+    if n:
+        report.bytes_differing += n * a.itemsize
+        maxd = int(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)))) if a.shape == b.shape else -1
+        report.divergences.append(Divergence(k, op_index, kind, t, name, n, maxd))
+
+
 def verify_bytes(model_bytes: bytes, name: str = "model", inputs: list[list[np.ndarray]] | None = None,
-                 random: int = 3, seed: int = 0, cc: str = "gcc") -> VerifyReport:
+                 random: int = 3, seed: int = 0, cc: str = "gcc", stream: bool = False) -> VerifyReport:
     """Compile `model_bytes`, run `inputs` plus `random` random input sets, compare every tensor."""
     model = read_model(model_bytes, c_identifier(name))
     compiled = compile_model(model)
     rng = np.random.default_rng(seed)
     sets = list(inputs or []) + [random_inputs(compiled.graph, rng) for _ in range(random)]
-    return verify_compiled(compiled, model_bytes, sets, cc)
+    return verify_compiled(compiled, model_bytes, sets, cc, stream)
 
 
 def verify_file(path: str | Path, inputs: list[list[np.ndarray]] | None = None, random: int = 3,

@@ -88,6 +88,9 @@ class HostModel:
         for fn in (self._input, self._output):
             fn.restype = ctypes.c_void_p
             fn.argtypes = [ctypes.c_int]
+        self._reset = self.lib[f"{self.name}_reset"]
+        self._state = self.lib[f"{self.name}_state"]
+        self._state.restype = ctypes.c_void_p
         self.lib[f"{self.name}_init"]()
         self._trace: dict[int, bytes] = {}
         self._cb = TRACE_FN(self._on_trace)
@@ -99,6 +102,19 @@ class HostModel:
     def _tensor(self, t_idx: int, raw: bytes) -> np.ndarray:
         t = self.compiled.graph.tensors[t_idx]
         return np.frombuffer(raw, dtype=NUMPY_DTYPES[t.dtype]).reshape(t.shape).copy()
+
+    def reset(self) -> None:
+        """State back to its initial value (`<name>_reset()`)."""
+        self._reset()
+
+    def state_tensors(self) -> dict[int, np.ndarray]:
+        """The current value of every state tensor (micro.arena.state), read from the state region."""
+        state = self.compiled.state
+        if not state.buffers:
+            return {}
+        base = self._state()
+        return {t: self._tensor(t, ctypes.string_at(base + state.tensor_offset(t), self.compiled.graph.tensors[t].nbytes))
+                for t in state.tensor_state}
 
     def run(self, inputs: list[np.ndarray], trace: bool = False) -> tuple[list[np.ndarray], dict[int, np.ndarray]]:
         g = self.compiled.graph

@@ -54,6 +54,10 @@ def _oracle_worker(conn, model_bytes: bytes, arena_size: int) -> None:
         msg = conn.recv()
         if msg is None:
             return
+        if msg == "reset":  # state (variable tensors, resource variables) back to its initial value
+            it.reset()
+            conn.send(("ok", None))
+            continue
         inputs, tensors = msg
         try:
             for i, x in enumerate(inputs):
@@ -101,6 +105,12 @@ class Oracle:
         if status != "ok":
             raise MicroError(f"{self.model.name}: TFLM failed to run the model ({detail})")
         return detail
+
+    def reset(self) -> None:
+        self._conn.send("reset")
+        status, detail = self._receive("resetting the model's state")
+        if status != "ok":
+            raise MicroError(f"{self.model.name}: TFLM failed to reset the model ({detail})")
 
     def close(self) -> None:
         if self._proc.is_alive():

@@ -21,7 +21,7 @@ from support.paths import DATA, MODELS, need_tool
 from micro.deploy.arduino.check import check_library, check_zip, parse_properties
 from micro.deploy.arduino.export import export_arduino
 from micro.deploy.arduino.library import quantize_like_c
-from micro.deploy.arduino.library_info import CATEGORIES, URL_PLACEHOLDER
+from micro.deploy.arduino.library_info import CATEGORIES
 from micro.frontend.metadata import AssociatedFile, TensorMeta
 from micro.testing.metadata_writer import attach_metadata, build_metadata
 
@@ -74,7 +74,7 @@ def test_zip_holds_one_library_folder_that_follows_the_spec(kws_lib):
         assert {n.split("/", 1)[0] for n in z.namelist()} == {"KwsModel"}
     # library.properties: every field of the 1.5 format, with valid values
     props = parse_properties((root / "library.properties").read_text(encoding="utf-8"))
-    for key in ("name", "version", "author", "maintainer", "sentence", "paragraph", "category", "url",
+    for key in ("name", "version", "author", "maintainer", "sentence", "paragraph", "category",
                 "architectures", "includes"):
         assert props.get(key), key
     assert props["name"] == "KwsModel" == root.name
@@ -82,7 +82,7 @@ def test_zip_holds_one_library_folder_that_follows_the_spec(kws_lib):
     assert re.fullmatch(r"\d+\.\d+\.\d+", props["version"])
     assert props["category"] in CATEGORIES
     assert props["architectures"] == "*"
-    assert props["url"] == URL_PLACEHOLDER      # required by the spec; no --url given: the reserved example domain
+    assert "url" not in props      # no --url given: micro does not invent one
     assert props["includes"] == "KwsModel.h"
     # src/: the one public header in the root, everything else in a subfolder (recursive layout)
     assert sorted(p.name for p in (root / "src").iterdir() if p.is_file()) == ["KwsModel.h"]
@@ -386,5 +386,5 @@ def test_cli_export_arduino(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "Arduino library Kws 1.0.0" in out and "arduino-cli lib install --zip-path" in out
     assert "with their Arm DSP path compiled in for nano33ble" in out and "mn_conv_2d_int8.c" in out
-    assert f"library.properties url: {URL_PLACEHOLDER} (a placeholder" in out
+    assert "library.properties has no url" in out
     assert check_zip(tmp_path / "Kws.zip") == []

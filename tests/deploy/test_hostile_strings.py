@@ -20,7 +20,6 @@ from micro.cli import main
 from micro.compiler import compile_model
 from micro.deploy.arduino.check import check_library, check_zip, parse_properties
 from micro.deploy.arduino.export import export_arduino
-from micro.deploy.arduino.library_info import URL_PLACEHOLDER
 from micro.deploy.pio_core import platformio_unavailable
 from micro.deploy.project import MANIFEST, generate
 from micro.frontend import load_model
@@ -35,7 +34,7 @@ NAME = 'Evil */ "model" \\ #1\nsecond line\x01'
 DESCRIPTION = 'Ends a comment */ opens /* one; "quotes", back\\slash, # hash,\nnew line\r\x00 ```fence <script>x</script>'
 AUTHOR = 'Mallory "M" <m@example.com>\n#author=x'
 LABELS = b'a*/b\n"quoted"\nback\\slash\n#hash\n/* open\nbad \xff\xfe utf8\n'
-PROPERTY_KEYS = ["name", "version", "author", "maintainer", "sentence", "paragraph", "category", "url",
+PROPERTY_KEYS = ["name", "version", "author", "maintainer", "sentence", "paragraph", "category",
                  "architectures", "includes"]
 
 
@@ -73,7 +72,7 @@ def test_export_with_hostile_metadata(tmp_path):
     assert check_library(root) == []
     # library.properties: exactly the ten keys, one line each; nothing the model says adds a key
     props = _properties_are_one_line_each((root / "library.properties").read_text(encoding="utf-8"))
-    assert props["version"] == "1.0.0" and props["url"] == URL_PLACEHOLDER
+    assert props["version"] == "1.0.0" and "url" not in props
     assert props["author"] == 'Mallory "M" <m@example.com> #author=x'
     assert 'Evil */ "model" \\ #1 second line' in props["sentence"] and "back\\slash, # hash" in props["paragraph"]
     # library.json: JSON, the strings intact

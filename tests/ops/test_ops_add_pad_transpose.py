@@ -24,7 +24,7 @@ from micro.frontend import load_model
 from micro.frontend import read_model
 from micro.kernels.add import ADD_INT8
 from micro.ops import add
-from micro.ops.add import broadcast_layout
+from micro.ops.broadcast import broadcast_layout
 from micro.ops.transpose import transpose_layout
 from micro.testing.layers import add_layer, pad_layer, transpose_layer
 from micro.testing.tflite_builder import ModelBuilder
@@ -275,7 +275,9 @@ def _random_broadcast_pair(rng):
 def test_broadcast_layout_matches_numpy(seed):
     rng = np.random.default_rng(seed)
     sa, sb, so = _random_broadcast_pair(rng)
-    dims, st1, st2, elementwise = broadcast_layout(sa, sb, so)
+    layout = broadcast_layout(sa, sb, so)
+    dims, st1, st2 = layout["dims"], layout["in1_strides"], layout["in2_strides"]
+    elementwise = not layout["broadcast"]
     assert len(dims) == 6 and int(np.prod(dims)) == int(np.prod(so))
     ia = np.broadcast_to(np.arange(int(np.prod(sa))).reshape(sa), so).ravel()
     ib = np.broadcast_to(np.arange(int(np.prod(sb))).reshape(sb), so).ravel()

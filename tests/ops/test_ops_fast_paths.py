@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from micro.fixedpoint import rdbpot, srdhm
 from micro.frontend import read_model
 from micro.geometry import compute_padding, raster_gap
 from micro.kernels.add import ADD_INT8
@@ -115,7 +116,7 @@ def _mbqm(x: int, mult: int, shift: int) -> int:
     left, right = max(shift, 0), max(-shift, 0)
     v = (x << left) & 0xFFFFFFFF
     v = v - (1 << 32) if v >= 1 << 31 else v
-    return add._rdbpot(add._srdhm(v, mult), right)
+    return int(rdbpot(srdhm(v, mult), right))
 
 
 def _fast(x: int, mult: int, rnd: int, scale: int) -> int:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from micro.deploy.arduino.library_info import FOLDER_RE, LibraryInfo, info_problems
 
-REQUIRED_PROPERTIES = ("name", "version", "author", "maintainer", "sentence", "paragraph", "category", "url",
-                       "architectures")
+REQUIRED_PROPERTIES = ("name", "version", "author", "maintainer", "sentence", "paragraph", "category",
+                       "architectures")   # and url, which micro writes only when the user gives it (library_info)
 SKETCH_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]*")         # sketch folder (fullmatch)
 
 
@@ -52,7 +52,7 @@ def check_library(root: str | os.PathLike) -> list[str]:
     for key in REQUIRED_PROPERTIES:
         if not props.get(key):
             probs.append(f"library.properties: '{key}' is required")
-    info = LibraryInfo(**{k: props.get(k, "") for k in REQUIRED_PROPERTIES})
+    info = LibraryInfo(**{k: props.get(k, "") for k in REQUIRED_PROPERTIES + ("url",)})
     probs += [f"library.properties: {p}" for p in info_problems(info) if "is required" not in p]
     src = root / "src"
     if not src.is_dir():

@@ -106,8 +106,7 @@ def export_arduino(model_path: str | os.PathLike, output: str | os.PathLike | No
     log(f"  #include <{info.header}>; examples: {', '.join(EXAMPLES)}")
     log(f"  {lib.kernels.summary()}")
     if not info.url:
-        log(f"  library.properties url: {info.properties_url} (a placeholder: the specification requires a url; "
-            "give the project's page with --url)")
+        log("  library.properties has no url: micro does not know the project's page (give it with --url)")
     lab = metadata.labels
     if lab:
         log(f"  labels: {len(lab[1])} ({metadata.labels_source or 'model metadata'}) as {compiled.name}_labels[]")

@@ -26,6 +26,7 @@ from micro import __version__
 from micro.codegen import GeneratedFiles, emit_c
 from micro.codegen.escape import c_comment
 from micro.codegen.header_context import model_io
+from micro.deploy.arduino.namespace import NAMESPACE_HEADER, namespace_header, namespaced_source
 from micro.deploy.arduino.library_info import ExportError, LibraryInfo, library_json_text, properties_text
 from micro.deploy.boards import Board, get_board
 from micro.deploy.firmware_sources import TEMPLATES_DIR, model_binding
@@ -145,6 +146,7 @@ def arduino_library(compiled, board: Board | str, metadata, info: LibraryInfo,
     for fname in HARNESS_ARDUINO:
         files[f"src/micro/{fname}"] = ARDUINO_TEMPLATES / fname
     files["src/micro/mn_model_binding.c"] = model_binding(compiled)
+    _namespace(files, compiled.name)
     files[f"src/{info.header}"] = _ENV.get_template("Library.h.j2").render(ctx)
     samples = sample_inputs(compiled, sample)
     note = sample_note or ("given to `micro export`" if sample is not None else "a fixed pseudo-random pattern")
@@ -158,6 +160,16 @@ def arduino_library(compiled, board: Board | str, metadata, info: LibraryInfo,
     files["README.md"] = _readme(compiled, info, board, source_name, kernels, metadata)
     main_cpp = _ENV.get_template("main.cpp.j2").render(ctx)
     return ArduinoLibrary(info, files, main_cpp, kernels, samples)
+
+
+def _namespace(files: dict, model: str) -> None:
+    """Per-model symbol names (micro.deploy.arduino.namespace): mn_namespace.h, included first by every source."""
+    sources = {rel: (v.read_text() if isinstance(v, Path) else v) for rel, v in files.items()
+               if rel.startswith("src/micro/")}
+    files[f"src/micro/{NAMESPACE_HEADER}"] = namespace_header(model, list(sources.values()))
+    for rel, text in sources.items():
+        if rel.endswith((".c", ".cpp")):
+            files[rel] = namespaced_source(text)
 
 
 def _keywords(compiled, inputs, outputs, info) -> str:

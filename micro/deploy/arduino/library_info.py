@@ -4,12 +4,13 @@
 Every value comes out as one line of text (micro.deploy.text.one_line): a model's name, description or author
 may hold line breaks, control characters, `#`, quotes or backslashes; library.json is written by json.dumps.
 
-url: the specification lists `url` ("the URL of the library project, for a person to visit", the "More info"
-link of the Library Manager) among the required fields, and arduino-lint requires it. TFLite metadata has no
-URL field, and micro does not know where a model's project lives, so `url` is the user's `--url` when given;
-otherwise library.properties gets URL_PLACEHOLDER, https://example.com/ (a domain reserved for examples by RFC
-2606: plainly not the project's page) and `micro export` says to pass --url. library.json's `homepage` is
-optional and only written with a real --url.
+url: the specification lists `url` ("the URL of the library project, for a person to visit") among its fields,
+but TFLite metadata has no URL field and micro does not know where a model's project lives, so every field
+written is a true one: `url` (and library.json's `homepage`) only with the user's `--url`, never an invented
+address. Without it arduino-lint reports the missing field; the Arduino IDE, arduino-builder and arduino-cli
+load and build the library all the same (tests/deploy/test_avr.py builds libraries exported without --url).
+Strings from the model's metadata (name, description, author, version, license) are passed through as one
+escaped line each.
 
 Public API::
 
@@ -29,7 +30,6 @@ from pathlib import Path
 from micro.deploy.text import md_text, one_line
 from micro.errors import MicroError
 
-URL_PLACEHOLDER = "https://example.com/"
 CATEGORIES = ("Display", "Communication", "Signal Input/Output", "Sensors", "Device Control", "Timing",
               "Data Storage", "Data Processing", "Other")
 # used with fullmatch (a `$` would let a trailing line break through)
@@ -52,7 +52,7 @@ class LibraryInfo:
     sentence: str
     paragraph: str
     category: str = "Data Processing"
-    url: str = ""                   # the user's; "" writes URL_PLACEHOLDER in library.properties
+    url: str = ""                   # the user's --url; "" writes no url
     architectures: str = "*"
     license: str = ""
     readme_sentence: str = ""       # sentence and paragraph with the model's strings escaped for Markdown
@@ -65,10 +65,6 @@ class LibraryInfo:
     @property
     def guard(self) -> str:
         return re.sub(r"[^A-Za-z0-9]", "_", self.name).upper()
-
-    @property
-    def properties_url(self) -> str:
-        return self.url or URL_PLACEHOLDER
 
 
 def default_library_name(model_name: str, output: str | os.PathLike | None = None) -> str:
@@ -156,8 +152,8 @@ def info_problems(info: LibraryInfo) -> list[str]:
 def properties_text(info: LibraryInfo) -> str:
     rows = [("name", info.name), ("version", info.version), ("author", info.author),
             ("maintainer", info.maintainer), ("sentence", info.sentence), ("paragraph", info.paragraph),
-            ("category", info.category), ("url", info.properties_url), ("architectures", info.architectures),
-            ("includes", info.header)]
+            ("category", info.category)] + ([("url", info.url)] if info.url else []) + [
+            ("architectures", info.architectures), ("includes", info.header)]
     return "".join(f"{k}={one_line(v)}\n" for k, v in rows)
 
 

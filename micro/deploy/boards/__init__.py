@@ -2,9 +2,9 @@
 
 A board is data only: CPU flags, memory map, serial line, emulator, per framework the flash/RAM the
 firmware needs besides the model and the stack it reserves, and the compiler options its firmware is built
-with ([compiler], chosen by measurement: benchmarks/compiler_options.py) (see nano33ble.toml for every key). Adding a board
-is one TOML file here plus its board-support folder `firmware_templates/<template_dir>/`; PlatformIO's board
-manifest for offline builds is made from the file (micro.deploy.pio_project.board_manifest).
+with ([compiler], chosen by measurement: benchmarks/compiler_options.py) (see nano33ble.toml for every key).
+Adding a board is one TOML file here plus its board-support folder `firmware_templates/<template_dir>/`;
+PlatformIO's board manifest for offline builds is made from the file (micro.deploy.pio_project.board_manifest).
 
 Public API::
 
@@ -16,7 +16,7 @@ Public API::
 from __future__ import annotations
 
 import tomllib
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from micro.errors import MicroError
@@ -77,6 +77,22 @@ class Board:
     # f_cpu, mcu, extra_flags, upload); empty: no offline PlatformIO builds for this board
     platformio_manifest: dict = field(default_factory=dict, hash=False)
     compiler: CompilerOptions = field(default_factory=CompilerOptions)   # [compiler]: flags by part of the firmware
+    # A board QEMU has no machine for runs, in emulation, its own code (model, kernels, harness, startup; the
+    # same compiler, cflags and defines) on the board support and memory origins of this QEMU board, with its
+    # own flash and RAM sizes (see Board.emulated and nano33ble.toml).
+    qemu_stand_in: str | None = None
+    const_in_ram: bool = False    # const data is copied to RAM at start (AVR: weights count against RAM too)
+    toolchain_prefix: str = "arm-none-eabi-"   # the board's gcc (the budget measures code with it)
+
+    def emulated(self) -> "Board":
+        """The board as micro runs it in QEMU: itself, or its build on the qemu_stand_in board's support."""
+        if not self.qemu_stand_in:
+            return self
+        host = get_board(self.qemu_stand_in)
+        return replace(self, template_dir=host.template_dir, serial=host.serial, emulator=host.emulator,
+                       flash_origin=host.flash_origin, ram_origin=host.ram_origin, bootloader_bytes=0,
+                       defines=tuple(dict.fromkeys(self.defines + host.defines)), platformio_manifest={},
+                       qemu_stand_in=None)
 
     def framework_reserve(self, framework: str) -> tuple[int, int]:
         """(flash, RAM) bytes the framework/harness itself takes on this board."""

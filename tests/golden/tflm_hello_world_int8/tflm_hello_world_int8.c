@@ -123,9 +123,14 @@ static const mn_fully_connected_params_t fc2_params = {
     .folded_bias = fc2_folded_bias,
 };
 
+void tflm_hello_world_int8_reset(void)
+{
+}
+
 void tflm_hello_world_int8_init(void)
 {
     memset(arena_.bytes, 0, sizeof(arena_.bytes));
+    tflm_hello_world_int8_reset();
 }
 
 void *tflm_hello_world_int8_input(int index)
@@ -147,6 +152,11 @@ const void *tflm_hello_world_int8_output(int index)
 uint8_t *tflm_hello_world_int8_arena(void)
 {
     return arena_.bytes;
+}
+
+uint8_t *tflm_hello_world_int8_state(void)
+{
+    return 0;
 }
 
 void tflm_hello_world_int8_invoke(void)

@@ -19,6 +19,7 @@ extern "C" {
 #endif
 
 #define TFLM_HELLO_WORLD_INT8_ARENA_BYTES 32
+#define TFLM_HELLO_WORLD_INT8_STATE_BYTES 0 /* kept between invokes; tflm_hello_world_int8_reset() clears it */
 #define TFLM_HELLO_WORLD_INT8_WEIGHT_BYTES 420
 #define TFLM_HELLO_WORLD_INT8_NUM_INPUTS 1
 #define TFLM_HELLO_WORLD_INT8_NUM_OUTPUTS 1
@@ -47,8 +48,13 @@ extern "C" {
 /* No labels: give the model TFLite metadata with a label file, or `--labels labels.txt`. */
 #define TFLM_HELLO_WORLD_INT8_NUM_LABELS 0
 
-/* Prepares the model (clears the arena). Call once before the first invoke. */
+/* Prepares the model (clears the arena, sets the state to its initial value). Call once before the
+ * first invoke. */
 void tflm_hello_world_int8_init(void);
+
+/* Sets the state (TFLM_HELLO_WORLD_INT8_STATE_BYTES bytes: what a streaming model remembers between invokes) back
+ * to its initial value, as after tflm_hello_world_int8_init(). A model without state has nothing to reset. */
+void tflm_hello_world_int8_reset(void);
 
 /* Runs the model on the current inputs; outputs are valid until the next invoke. */
 void tflm_hello_world_int8_invoke(void);
@@ -61,6 +67,9 @@ const void *tflm_hello_world_int8_output(int index);
 
 /* The arena itself (TFLM_HELLO_WORLD_INT8_ARENA_BYTES bytes), e.g. for measuring stack/arena use. */
 uint8_t *tflm_hello_world_int8_arena(void);
+
+/* The state region (TFLM_HELLO_WORLD_INT8_STATE_BYTES bytes; NULL when the model has none). */
+uint8_t *tflm_hello_world_int8_state(void);
 
 /* input 0: a real value -> int8, as TFLite quantizes: round(x / scale) + zero_point, halves away
  * from zero, saturated to [-128, 127]; NaN gives the zero point. */
