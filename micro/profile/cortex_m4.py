@@ -30,6 +30,7 @@ Public API (used by micro.profile.emulator)::
     disassemble(elf) -> Code                        every instruction of the ELF's code, by address
     Tally(executions, taken, entered, flash_reads)  one instruction's counts in one segment (QEMU plugin)
     segment_cost(tallies, code, wait_states) -> SegmentCost   .instructions, .cycles, .classes
+    call_cost(wait_states) -> SegmentCost           the argument and the BL of a call (a mark's caller side)
     PIPELINE_REFILL, DIVIDE_CYCLES, CLASSES, TIMING_MODEL_CPU
 """
 
@@ -71,6 +72,7 @@ _FP_CYCLES = {"vldr": 2, "vstr": 2, "vdiv": 14, "vsqrt": 14, "vmla": 3, "vmls": 
               "vfma": 3, "vfms": 3, "vfnma": 3, "vfnms": 3}
 _KNOWN = _LOADS | _STORES | set(_DUAL) | _MULTIPLE | _MULTIPLY | _DIVIDE | _BRANCH | _TABLE_BRANCH | _FP_MULTIPLE
 _LINE = re.compile(r"^\s*([0-9a-f]+):\s+([a-z][a-z0-9.]*)\s*(.*)$")
+_FUNCTION = re.compile(r"^([0-9a-f]+) <(.+)>:$")
 
 
 @dataclass(frozen=True)
@@ -159,11 +161,18 @@ class Code:
     """The instructions of a firmware by address, and each one's straight-line predecessor."""
 
     instructions: dict[int, Instruction]
+    functions: dict[int, int] = field(default_factory=dict)   # start address -> end (the next one's start)
     previous: dict[int, Instruction] = field(default_factory=dict)
 
     def __post_init__(self):
         addresses = sorted(self.instructions)
         self.previous = {b: self.instructions[a] for a, b in zip(addresses, addresses[1:])}
+
+    def function_at(self, address: int) -> tuple[int, int]:
+        """[start, end) of the function that starts at `address`."""
+        if address not in self.functions:
+            raise MicroError(f"no function starts at 0x{address:x} in the disassembly")
+        return address, self.functions[address]
 
 
 def disassemble(elf: str | Path) -> Code:
@@ -174,12 +183,19 @@ def disassemble(elf: str | Path) -> Code:
     if res.returncode != 0:
         raise MicroError(f"{OBJDUMP} failed on {elf}: {res.stderr.strip()}")
     out: dict[int, Instruction] = {}
+    starts: list[int] = []
     for line in res.stdout.splitlines():
+        f = _FUNCTION.match(line)
+        if f:
+            starts.append(int(f.group(1), 16))
+            continue
         m = _LINE.match(line)
         if m and not m.group(2).startswith("."):   # .word/.short: literal data
             operands = m.group(3).split(";", 1)[0].split("@", 1)[0].strip()
             out[int(m.group(1), 16)] = Instruction(int(m.group(1), 16), _base_mnemonic(m.group(2)), operands)
-    return Code(out)
+    starts = sorted(set(starts))
+    ends = starts[1:] + [max(out, default=0) + 4]
+    return Code(out, dict(zip(starts, ends)))
 
 
 @dataclass
@@ -201,6 +217,13 @@ class SegmentCost:
         return SegmentCost(self.instructions - other.instructions, self.cycles - other.cycles,
                            {k: self.classes[k] - other.classes[k] for k in CLASSES},
                            self.flash_reads - other.flash_reads)
+
+
+def call_cost(wait_states: int = 0) -> SegmentCost:
+    """A one-argument call's caller side: MOV r0, #k (1 cycle) and BL (1 + P, a taken branch)."""
+    cost = SegmentCost(2, 2 + PIPELINE_REFILL + wait_states)
+    cost.classes["alu"] = cost.classes["branch_taken"] = 1
+    return cost
 
 
 def _class_cycles(insn: Instruction, previous: Instruction | None) -> tuple[int, int, str]:

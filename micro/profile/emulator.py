@@ -4,9 +4,11 @@ ESTIMATE of Cortex-M4 cycles from them (micro.profile.cortex_m4).
 
 Two firmware builds, both the self-test on one input set (outputs checked bit-exact against the host build):
 the normal one gives the invoke's own instruction count (no marks compiled in); the profile one (variant
-"profile": MN_PROFILE, the generated invoke calls mn_profile_mark(k) before op k and mn_profile_mark(-1)
-after the last) gives, per op, the instructions between its mark and the next, minus one empty segment
-(two back-to-back marks the self-test makes before the invoke: the mark's own body, return and call).
+"profile": MN_PROFILE, the generated invoke calls mn_profile_mark(-2) twice on entry, mn_profile_mark(k)
+before op k and mn_profile_mark(-1) after the last) gives, per op, the instructions between its mark and
+the next, minus the cost of one mark: what runs inside mn_profile_mark per call (from the tallies of the
+invoke's two marks in a row) plus its caller's argument and BL (the compiler may schedule other instructions
+between two marks in a row, so their segment is not used whole).
 
 Public API (used by micro.profile.report and `micro profile`)::
 
@@ -29,9 +31,9 @@ from micro.deploy.firmware import Firmware, build_firmware, selftest_vectors
 from micro.deploy.qemu import Qemu, QemuError, describe_exit, run_selftest
 from micro.errors import MicroError
 from micro.lowered import KernelCall
-from micro.profile.cortex_m4 import Code, SegmentCost, Tally, disassemble, segment_cost
+from micro.profile.cortex_m4 import Code, SegmentCost, Tally, call_cost, disassemble, segment_cost
 
-CALIBRATION_MARKS = 2   # the self-test's two back-to-back marks before the invoke (mn_selftest_main.c)
+CALIBRATION_MARKS = 2   # the invoke's two marks in a row on entry (MN_PROFILE_START in the generated C)
 
 
 @dataclass
@@ -136,12 +138,23 @@ def profile_on_emulator(compiled: Compiled, board: Board, inputs: list[np.ndarra
     if not {0, 1} <= set(output.pairs):
         raise MicroError("the profile firmware's instruction counts lack the invoke's measurement")
     code = disassemble(fw.elf)
-    marker = _cost(segments, 1, code, wait_states)
+    marker = _marker_cost(segments[1], code, fw.symbol("mn_profile_mark") & ~1, wait_states)
     first_op = CALIBRATION_MARKS + 1
     ops = {low.op.index: _cost(segments, first_op + j, code, wait_states).minus(marker)
            for j, low in enumerate(calls)}
     return EmulatorProfile(board.name, board.cpu, ops, run.instructions[0], output.pairs[1] - output.pairs[0], marker,
                            wait_states, fw)
+
+
+def _marker_cost(calibration: Segment, code: Code, mark: int, wait_states: int) -> SegmentCost:
+    """One mark: the instructions of mn_profile_mark run once (between the invoke's two marks in a row), and
+    the caller's argument and BL."""
+    lo, hi = code.function_at(mark)
+    body = {pc: t for pc, t in calibration.tallies.items() if lo <= pc < hi}
+    inside = segment_cost(body, code, wait_states)
+    call = call_cost(wait_states)
+    return SegmentCost(inside.instructions + call.instructions, inside.cycles + call.cycles,
+                       {k: inside.classes[k] + call.classes[k] for k in inside.classes}, inside.flash_reads)
 
 
 def _cost(segments: list[Segment], k: int, code: Code, wait_states: int) -> SegmentCost:

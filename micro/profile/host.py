@@ -1,7 +1,8 @@
 """Per-op time of a model's invoke on this machine (`micro profile --board host`): the generated C built with
 MN_PROFILE and a timestamp at every mark (micro/profile/mn_profile_host.c, CLOCK_MONOTONIC), invoked
 repeatedly; each op's figure is the median over the runs of the time between its mark and the next, minus
-the median cost of one mark (two back-to-back marks). Wall time on a shared machine: medians, not minima.
+the median cost of one mark (the invoke's two marks in a row on entry). Wall time on a shared machine:
+medians, not minima.
 
 Public API (used by micro.profile.report and `micro profile`)::
 
@@ -38,27 +39,25 @@ class HostProfile:
     invokes_ns: np.ndarray          # [runs]: the whole invoke of each run
 
 
-def _timed_runs(host: HostModel, runs: int, marks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mark times since each invoke's start [runs, marks], whole invokes [runs], one mark's cost [runs]), ns."""
+def _timed_runs(host: HostModel, runs: int, marks: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mark times since each invoke's start [runs, marks], whole invokes [runs]), ns."""
     stamps = np.zeros((runs, marks), dtype=np.int64)
     invokes = np.zeros(runs, dtype=np.int64)
-    empty = np.zeros(runs, dtype=np.int64)
     i64p = ctypes.POINTER(ctypes.c_int64)
     run = host.lib["mn_profile_host_run"]
-    run.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int32, i64p, i64p, i64p]
+    run.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int32, i64p, i64p]
     run.restype = ctypes.c_int
     invoke = ctypes.cast(host.lib[f"{host.name}_invoke"], ctypes.c_void_p)
-    if run(invoke, runs, marks, stamps.ctypes.data_as(i64p), invokes.ctypes.data_as(i64p),
-           empty.ctypes.data_as(i64p)) != 0:
+    if run(invoke, runs, marks, stamps.ctypes.data_as(i64p), invokes.ctypes.data_as(i64p)) != 0:
         raise MicroError(f"the profile build of {host.name} did not make {marks} marks per invoke")
-    return stamps, invokes, empty
+    return stamps, invokes
 
 
 def profile_on_host(compiled: Compiled, inputs: list[np.ndarray], runs: int | None = None,
                     min_seconds: float = 0.2) -> HostProfile:
     """runs: how many invokes (default: as many as fit in min_seconds, at least 11, at most 2001)."""
     calls = [low for low in compiled.lowered if isinstance(low.call, KernelCall)]
-    marks = len(calls) + 1
+    marks = 2 + len(calls) + 1   # two in a row on entry, one before each op, one after the last
     generated = emit_c(compiled)
     generated = dataclasses.replace(generated, files={**generated.files, DRIVER.name: DRIVER.read_text()})
     host = HostModel(compiled, generated, defines=("MN_PROFILE",))
@@ -70,9 +69,9 @@ def profile_on_host(compiled: Compiled, inputs: list[np.ndarray], runs: int | No
         runs = int(min(MAX_RUNS, max(MIN_RUNS, min_seconds / each)))
     if runs < 1:
         raise MicroError(f"--runs {runs}: must be 1 or more")
-    stamps, invokes, empty = _timed_runs(host, runs, marks)
-    segments = np.diff(stamps, axis=1)              # [runs, ops]: mark k to mark k+1
-    mark = float(np.median(empty))
+    stamps, invokes = _timed_runs(host, runs, marks)
+    segments = np.diff(stamps[:, 2:], axis=1)       # [runs, ops]: the mark before an op to the next one
+    mark = float(np.median(stamps[:, 1] - stamps[:, 0]))
     medians = np.median(segments, axis=0)
     ops = {low.op.index: max(0.0, float(medians[j]) - mark) for j, low in enumerate(calls)}
     return HostProfile(ops, float(np.median(invokes)), mark, runs, segments, invokes)

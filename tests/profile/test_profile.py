@@ -51,7 +51,7 @@ def _without_marks(generated):
     files = {}
     for fname, text in generated.files.items():
         text = re.sub(r"\n/\* Per-op profiling.*?#endif\n", "\n", text, flags=re.S)
-        files[fname] = re.sub(r"^\s*MN_PROFILE_MARK\(-?\d+\);\n", "", text, flags=re.M)
+        files[fname] = re.sub(r"^\s*MN_PROFILE_(MARK\(-?\d+\)|START\(\));\n", "", text, flags=re.M)
     return dataclasses.replace(generated, files=files)
 
 
@@ -61,7 +61,8 @@ def test_normal_firmware_elf_is_byte_identical_with_and_without_the_marks():
     generated = emit_c(compiled)
     stripped = _without_marks(generated)
     model_c = generated.files[f"{compiled.name}.c"]
-    assert "MN_PROFILE_MARK(0);" in model_c and "MN_PROFILE_MARK" not in stripped.files[f"{compiled.name}.c"]
+    assert "MN_PROFILE_MARK(0);" in model_c and "MN_PROFILE_START();" in model_c
+    assert "MN_PROFILE" not in stripped.files[f"{compiled.name}.c"]
     for board in ("mps2_an386", "nano33ble"):
         with_marks = build_firmware(compiled, board, builder="gcc", generated=generated)
         without = build_firmware(compiled, board, builder="gcc", generated=stripped)
