@@ -12,6 +12,9 @@ from micro.arena.report import plan_dict, plan_png, plan_table
 from micro.arena.search import DEFAULT_RESTARTS
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
+from micro.deploy.boards import get_board
+from micro.deploy.budget import estimate_budget
+from micro.deploy.project import check_framework
 from micro.errors import MicroError, terminal_text
 from micro.frontend import load_model_file
 from micro.frontend.metadata import read_metadata, resolve_metadata
@@ -60,13 +63,32 @@ def cmd_inspect(args) -> int:
     model, model_bytes = load_model_file(args.model)
     info = describe(model, model_bytes, with_oracle=not args.no_oracle)
     meta = read_metadata(model_bytes)
+    budget = None
+    if args.board:
+        board = get_board(args.board)
+        budget = estimate_budget(compile_model(model), board, check_framework(board, args.framework))
+        info["board"] = dict(name=board.name, budget=budget.as_dict())
     if args.json:
         info["model_metadata"] = meta.as_dict()
         print(json.dumps(info, indent=2))
     else:
         print(terminal_text(format_table(info)))
         print(terminal_text("\n".join(meta.summary_lines())))
+        if budget is not None:
+            print("\n".join(_code_lines(budget)))
     return 0
+
+
+def _code_lines(budget) -> list[str]:
+    b = budget.board
+    if budget.code_breakdown is None:
+        return [f"code on {b.name}: about {budget.code:,} B (an estimate: arm-none-eabi-gcc is not installed)"]
+    parts = budget.code_breakdown
+    flags = " ".join(b.compiler.model)
+    lines = [f"code on {b.name} ({b.cpu}, {flags}, as linked: only what the model calls): {budget.code:,} B"]
+    lines += [f"  {line}" for line in parts.lines(("kernels", "model", "C library"))]
+    lines += [f"  {line}" for line in budget.lines()]
+    return lines
 
 
 def cmd_plan(args) -> int:
@@ -119,6 +141,9 @@ def register(sub) -> None:
     i.add_argument("model")
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.add_argument("--no-oracle", action="store_true", help="do not run TFLM to measure its arena")
+    i.add_argument("--board", help="also the code size (kernels + model code, compiled for the board's CPU) and the "
+                   "memory budget on this board (see `micro boards`)")
+    i.add_argument("--framework", help="with --board: the framework of the budget (default: the board's first)")
     i.set_defaults(fn=cmd_inspect)
 
     pl = sub.add_parser("plan", help="the arena plan: buffers, lifetimes, offsets, lower bound, picture")

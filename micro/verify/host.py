@@ -27,20 +27,21 @@ def cache_dir() -> Path:
     return Path(root)
 
 
-def _compile_one(cc: str, src: Path, obj: Path, opt: str) -> None:
-    cmd = [cc, *STRICT_FLAGS, opt, "-fPIC", "-DMN_TRACE", "-I", str(src.parent), "-c", str(src), "-o", str(obj)]
+def _compile_one(cc: str, src: Path, obj: Path, opt: str, defines: tuple[str, ...] = ()) -> None:
+    cmd = [cc, *STRICT_FLAGS, opt, "-fPIC", "-DMN_TRACE", *(f"-D{d}" for d in defines), "-I", str(src.parent),
+           "-c", str(src), "-o", str(obj)]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise MicroError(f"host compiler failed on {src.name}:\n{res.stderr.strip()}\ncommand: {' '.join(cmd)}")
 
 
-def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc") -> Path:
-    """Write the sources into a content-addressed cache dir and build lib<name>.so there."""
+def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc", defines: tuple[str, ...] = ()) -> Path:
+    """Write the sources into a content-addressed cache dir and build lib<name>.so there (with -D`defines`)."""
     h = hashlib.sha256()
     for fname, text in sorted(generated.sources().items()):
         h.update(fname.encode())
         h.update(text.encode())
-    h.update(" ".join([cc, *STRICT_FLAGS]).encode())
+    h.update(" ".join([cc, *STRICT_FLAGS, *defines]).encode())
     final_dir = cache_dir() / "host" / f"{name}-{h.hexdigest()[:20]}"
     lib = final_dir / f"lib{name}.so"
     if lib.exists():
@@ -51,7 +52,7 @@ def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc") 
     try:
         write_c(generated, work)
         sources = [work / f for f in generated.c_sources]
-        jobs = [(cc, src, src.with_suffix(".o"), "-O0" if src.name.endswith("_weights.c") else "-O3")
+        jobs = [(cc, src, src.with_suffix(".o"), "-O0" if src.name.endswith("_weights.c") else "-O3", defines)
                 for src in sources]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             list(pool.map(lambda a: _compile_one(*a), jobs))
@@ -108,10 +109,10 @@ TRACE_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, c
 class HostModel:
     """The compiled model as a shared library in this process."""
 
-    def __init__(self, compiled: Compiled, generated: GeneratedFiles, cc: str = "gcc"):
+    def __init__(self, compiled: Compiled, generated: GeneratedFiles, cc: str = "gcc", defines: tuple[str, ...] = ()):
         self.compiled = compiled
         self.name = compiled.name
-        self.lib_path = build_shared_library(generated, self.name, cc)
+        self.lib_path = build_shared_library(generated, self.name, cc, defines)
         self.lib = ctypes.CDLL(str(self.lib_path))
         # lib[name] builds a new function object each time: keep typed ones.
         self._input = self.lib[f"{self.name}_input"]
