@@ -1,0 +1,264 @@
+/* CONV_2D int8 kernel on compile-time packed weights (bit-exact with TFLM
+ * reference_integer_ops::ConvPerChannel, groups = 1; DEPTHWISE_CONV_2D with one input channel is lowered
+ * to it too, see micro/ops/conv_packed.py).
+ *
+ * Output pixels in blocks of 4 consecutive pixels (row-major over out_h x out_w): the block's im2col
+ * rows (all K taps, int16, input offset added; taps outside the image are 0, which is exactly TFLM's
+ * "skip the tap") are built first, interleaved by groups of 4 taps: per group, the 4 pixels' words
+ * [c0 c2], then their words [c1 c3]. Then every output channel runs one 4-pixel dot product over them
+ * and requantizes its 4 sums at once. Weights: [out_c][taps4] (rows zero padded to a multiple of 4,
+ * micro.ops.conv_packed.pack_weights), so a weight word [w0 w1 w2 w3] unpacks (SXTB16) into [w0 w2] and
+ * [w1 w3], meeting the pixels' words. Requantization: TFLM's MultiplyByQuantizedMultiplier in its
+ * single-rounding form with the output zero point folded in (constants from
+ * micro.ops.conv_packed.single_rounding_requant: one 32 x 32 -> 64 multiply-add, one shift).
+ * A block writes its pixels after all of its reads, in ascending block order, or descending when the
+ * output overlaps the input from above (the contracts of micro/kernels/window.py).
+ * Stack: the 4 im2col rows, 4 x MN_CP_KMAX int16 (4.5 KB). */
+#include <string.h>
+
+#include "mn_fixedpoint.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/conv_2d.py */
+
+/* Arm DSP extension (Cortex-M4/M7/M33...): the dot products run on SMLAD (two 16 x 16 products plus
+ * the accumulator, wrapping exactly like the portable int32 sums). */
+#include "mn_dsp.h"
+#if defined(__ARM_FEATURE_DSP)
+#define MN_CP_DSP 1
+#endif
+
+#define MN_CP_KMAX 576 /* taps per output channel (micro.ops.conv_packed.MAX_TAPS) */
+#define MN_CP_PIX 4    /* output pixels per block */
+
+/* Row entry of pixel i's tap k: group k / 4 holds 16 int16, taps 0 and 2 of the group in the
+ * pixels' first words, taps 1 and 3 in their second words. */
+#define MN_CP_AT(k, i) (((k) & ~3) * 4 + ((k) & 1) * 8 + (i) * 2 + (((k) >> 1) & 1))
+
+/* Taps [k, k + n) of pixel i's im2col row: src[j] + offset, or 0 when src is NULL. */
+static void mn_cp_put(int16_t *col, int32_t i, int32_t k, const int8_t *src, int32_t n, int32_t offset)
+{
+    const int32_t end = k + n;
+    for (; k < end && (k & 3) != 0; ++k) {
+        col[MN_CP_AT(k, i)] = (int16_t)(src ? *src++ + offset : 0);
+    }
+#if defined(MN_CP_DSP)
+    if (src) {
+        /* [x0 x1 x2 x3] -> [x0 x2] and [x1 x3] plus the offset (SXTAB16; |x + offset| <= 255). */
+        const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
+        for (; k + 4 <= end; k += 4, src += 4) {
+            const uint32_t x = mn_ld32(src);
+            const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)x);
+            const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, x);
+            memcpy(col + MN_CP_AT(k, i), &even, sizeof even);
+            memcpy(col + MN_CP_AT(k + 1, i), &odd, sizeof odd);
+        }
+    } else {
+        for (; k + 4 <= end; k += 4) {
+            memset(col + MN_CP_AT(k, i), 0, 2 * sizeof *col);
+            memset(col + MN_CP_AT(k + 1, i), 0, 2 * sizeof *col);
+        }
+    }
+#endif
+    for (; k < end; ++k) {
+        col[MN_CP_AT(k, i)] = (int16_t)(src ? *src++ + offset : 0);
+    }
+}
+
+/* Output pixel q's im2col row as pixel i of the block (taps in the filter's [k_h][k_w][in_c] order). */
+static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_batch, int32_t q,
+                         int16_t *col, int32_t i)
+{
+    const int32_t in_h = p->win.in_h, in_w = p->win.in_w, in_c = p->win.in_c;
+    const int32_t k_h = p->win.k_h, k_w = p->win.k_w, dil_h = p->win.dil_h, dil_w = p->win.dil_w;
+    const int32_t offset = p->input_offset;
+    const int32_t oy = q / p->win.out_w, ox = q % p->win.out_w;
+    const int32_t in_y0 = oy * p->win.stride_h - p->win.pad_h;
+    const int32_t in_x0 = ox * p->win.stride_w - p->win.pad_w;
+    const int32_t row_len = k_w * in_c;
+    int32_t fx0 = 0, fx1 = k_w, fy, fx;
+    /* Taps [fx0, fx1) along x fall inside the image (same for every tap row). */
+    if (in_x0 < 0) {
+        fx0 = MN_MIN((dil_w - 1 - in_x0) / dil_w, k_w);
+    }
+    if (in_x0 + (k_w - 1) * dil_w >= in_w) {
+        fx1 = in_w > in_x0 ? (in_w - in_x0 + dil_w - 1) / dil_w : 0;
+    }
+    if (fx1 < fx0) {
+        fx1 = fx0;
+    }
+    for (fy = 0; fy < k_h; ++fy) {
+        const int32_t iy = in_y0 + fy * dil_h;
+        const int32_t r0 = fy * row_len;
+        if (iy < 0 || iy >= in_h) {
+            mn_cp_put(col, i, r0, 0, row_len, offset);
+            continue;
+        }
+        {
+            const int8_t *src = in_batch + iy * in_w * in_c;
+            mn_cp_put(col, i, r0, 0, fx0 * in_c, offset);
+            if (dil_w == 1) { /* taps fx0..fx1-1 are contiguous in the input row */
+                mn_cp_put(col, i, r0 + fx0 * in_c, src + (in_x0 + fx0) * in_c, (fx1 - fx0) * in_c, offset);
+            } else {
+                for (fx = fx0; fx < fx1; ++fx) {
+                    mn_cp_put(col, i, r0 + fx * in_c, src + (in_x0 + fx * dil_w) * in_c, in_c, offset);
+                }
+            }
+            mn_cp_put(col, i, r0 + fx1 * in_c, 0, (k_w - fx1) * in_c, offset);
+        }
+    }
+}
+
+/* s[i] += dot product of block pixel i's row with the weight row w over `groups` groups of 4 taps. */
+static inline void mn_cp_dot(const int16_t *c, const int8_t *w, int32_t groups, int32_t *s)
+{
+    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+#if defined(MN_CP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /* Inline assembly: per group one LDM of the 4 pixels' [c0 c2] words (r8-r11, pinned so that LDM can
+     * name them), one LDR of the weight word, SXTB16, 4 SMLAD; then the [c1 c3] words, SXTB16 ror 8,
+     * 4 SMLAD: 13 instructions for 16 multiply-adds. */
+    register uint32_t x0 __asm__("r8");
+    register uint32_t x1 __asm__("r9");
+    register uint32_t x2 __asm__("r10");
+    register uint32_t x3 __asm__("r11");
+    const int16_t *const end2 = c + (groups & ~1) * 16;
+    uint32_t u, t;
+#define MN_CP_GROUP                                                      \
+    "ldmia %[c]!, {r8, r9, r10, r11}\n\t"                                \
+    "ldr %[u], [%[w]], #4\n\t"                                           \
+    "sxtb16 %[t], %[u]\n\t"                                              \
+    "smlad %[s0], r8, %[t], %[s0]\n\t"                                   \
+    "smlad %[s1], r9, %[t], %[s1]\n\t"                                   \
+    "smlad %[s2], r10, %[t], %[s2]\n\t"                                  \
+    "smlad %[s3], r11, %[t], %[s3]\n\t"                                  \
+    "ldmia %[c]!, {r8, r9, r10, r11}\n\t"                                \
+    "sxtb16 %[t], %[u], ror #8\n\t"                                      \
+    "smlad %[s0], r8, %[t], %[s0]\n\t"                                   \
+    "smlad %[s1], r9, %[t], %[s1]\n\t"                                   \
+    "smlad %[s2], r10, %[t], %[s2]\n\t"                                  \
+    "smlad %[s3], r11, %[t], %[s3]\n\t"
+#define MN_CP_OPERANDS                                                                               \
+    : "=&r"(x0), "=&r"(x1), "=&r"(x2), "=&r"(x3), [u] "=&r"(u), [t] "=&r"(t), [s0] "+r"(s0),           \
+      [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [c] "+r"(c), [w] "+r"(w)                          \
+    :                                                                                                \
+    : "memory"
+    while (c < end2) {
+        __asm__(MN_CP_GROUP MN_CP_GROUP MN_CP_OPERANDS);
+    }
+    if (groups & 1) {
+        __asm__(MN_CP_GROUP MN_CP_OPERANDS);
+    }
+#undef MN_CP_GROUP
+#undef MN_CP_OPERANDS
+#else
+    int32_t g, i;
+    for (g = 0; g < groups; ++g, c += 16, w += 4) {
+        for (i = 0; i < MN_CP_PIX; ++i) {
+            s[i] += c[2 * i] * w[0] + c[2 * i + 1] * w[2] + c[8 + 2 * i] * w[1] + c[8 + 2 * i + 1] * w[3];
+        }
+    }
+    s0 = s[0];
+    s1 = s[1];
+    s2 = s[2];
+    s3 = s[3];
+#endif
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+
+/* TFLM's MultiplyByQuantizedMultiplier(acc, m, -r) + zero point, clamped to [lo, hi]; rq = {m, c_lo,
+ * c_hi, r - 1} (micro.ops.conv_packed.single_rounding_requant: the high word of
+ * acc * m + c - [acc < 0] * 2^31, c_hi holding the zero point too, shifted right by r - 1). */
+static inline int8_t mn_cp_requant(int32_t acc, int32_t m, uint32_t c_lo, int32_t c_hi, int32_t rs,
+                                   int32_t lo, int32_t hi)
+{
+    const uint32_t neg = (uint32_t)(acc >> 31);
+    int32_t v;
+#if defined(MN_CP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+    uint32_t y_lo;
+    int32_t y_hi;
+    __asm__("adds %[l], %[cl], %[n], lsl #31\n\t"
+            "adc %[h], %[ch], %[n]\n\t"
+            "smlal %[l], %[h], %[a], %[m]"
+            : [l] "=&r"(y_lo), [h] "=&r"(y_hi)
+            : [cl] "r"(c_lo), [ch] "r"(c_hi), [n] "r"(neg), [a] "r"(acc), [m] "r"(m)
+            : "cc");
+    (void)y_lo;
+    v = y_hi >> rs;
+#else
+    const int64_t c = (int64_t)(((uint64_t)(uint32_t)c_hi << 32) | c_lo);
+    const int64_t y = (int64_t)acc * m + c + (int64_t)(int32_t)neg * ((int64_t)1 << 31);
+    v = (int32_t)(y >> 32) >> rs;
+#endif
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (int8_t)v;
+}
+
+void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *input, const int32_t *bias,
+                            int8_t *output)
+{
+    /* Local copies: int8 output stores may alias *p as far as the compiler knows. */
+    const int32_t out_c = p->win.out_c, taps = p->taps, taps4 = p->taps4, groups = p->taps4 >> 2;
+    const int32_t pixels = p->win.out_h * p->win.out_w;
+    const int32_t in_batch_size = p->win.in_h * p->win.in_w * p->win.in_c;
+    const int32_t lo = p->act_min, hi = p->act_max;
+    const int32_t n_blocks = (pixels + MN_CP_PIX - 1) / MN_CP_PIX;
+    const int8_t *const weights = (const int8_t *)p->weights;
+    const int32_t *const rq = p->rq;
+    const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
+    const uintptr_t in_hi = in_lo + (uintptr_t)p->win.batches * in_batch_size;
+    const uintptr_t out_hi = out_lo + (uintptr_t)p->win.batches * pixels * out_c;
+#ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the reverse order is needed */
+    const int reverse = 0 * (out_lo < in_hi && in_lo < out_hi);
+#else
+    const int reverse = out_lo < in_hi && in_lo < out_hi && out_lo > in_lo;
+#endif
+    union {
+        uint32_t align; /* LDM needs word-aligned rows */
+        int16_t v[MN_CP_PIX * MN_CP_KMAX];
+    } col;
+    int32_t bi, qb, oc, i;
+
+    /* The padding taps [taps, taps4) have zero weights; keep their row entries defined. */
+    for (i = 0; i < MN_CP_PIX; ++i) {
+        mn_cp_put(col.v, i, taps, 0, taps4 - taps, 0);
+    }
+    for (bi = 0; bi < p->win.batches; ++bi) {
+        const int32_t b = reverse ? p->win.batches - 1 - bi : bi;
+        const int8_t *in_batch = input + b * in_batch_size;
+        int8_t *out_batch = output + b * pixels * out_c;
+        for (qb = 0; qb < n_blocks; ++qb) {
+            const int32_t q0 = (reverse ? n_blocks - 1 - qb : qb) * MN_CP_PIX;
+            const int32_t n_pix = MN_MIN(MN_CP_PIX, pixels - q0);
+            int8_t *const o = out_batch + q0 * out_c;
+            const int8_t *w = weights;
+            const int32_t *r = rq;
+            /* Missing pixels of a short last block repeat its last pixel (computed, not written). */
+            for (i = 0; i < MN_CP_PIX; ++i) {
+                mn_cp_im2col(p, in_batch, q0 + MN_MIN(i, n_pix - 1), col.v, i);
+            }
+            for (oc = 0; oc < out_c; ++oc, w += taps4, r += 4) {
+                const int32_t b0 = bias ? bias[oc] : 0;
+                const int32_t m = r[0], c_hi = r[2], rs = r[3];
+                const uint32_t c_lo = (uint32_t)r[1];
+                int32_t s[MN_CP_PIX];
+                s[0] = b0;
+                s[1] = b0;
+                s[2] = b0;
+                s[3] = b0;
+                mn_cp_dot(col.v, w, groups, s);
+                if (n_pix == MN_CP_PIX) {
+                    o[oc] = mn_cp_requant(s[0], m, c_lo, c_hi, rs, lo, hi);
+                    o[out_c + oc] = mn_cp_requant(s[1], m, c_lo, c_hi, rs, lo, hi);
+                    o[2 * out_c + oc] = mn_cp_requant(s[2], m, c_lo, c_hi, rs, lo, hi);
+                    o[3 * out_c + oc] = mn_cp_requant(s[3], m, c_lo, c_hi, rs, lo, hi);
+                } else {
+                    for (i = 0; i < n_pix; ++i) {
+                        o[i * out_c + oc] = mn_cp_requant(s[i], m, c_lo, c_hi, rs, lo, hi);
+                    }
+                }
+            }
+        }
+    }
+}
