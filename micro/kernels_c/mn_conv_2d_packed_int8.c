@@ -33,31 +33,50 @@
  * pixels' first words, taps 1 and 3 in their second words. */
 #define MN_CP_AT(k, i) (((k) & ~3) * 4 + ((k) & 1) * 8 + (i) * 2 + (((k) >> 1) & 1))
 
+#if defined(__GNUC__)
+#define MN_CP_INLINE __attribute__((always_inline)) inline /* called per tap row: no call overhead */
+#else
+#define MN_CP_INLINE inline
+#endif
+
 /* Taps [k, k + n) of pixel i's im2col row: src[j] + offset, or 0 when src is NULL. */
-static void mn_cp_put(int16_t *col, int32_t i, int32_t k, const int8_t *src, int32_t n, int32_t offset)
+static MN_CP_INLINE void mn_cp_put(int16_t *col, int32_t i, int32_t k, const int8_t *src, int32_t n, int32_t offset)
 {
     const int32_t end = k + n;
+    if (n <= 0) {
+        return;
+    }
     for (; k < end && (k & 3) != 0; ++k) {
         col[MN_CP_AT(k, i)] = (int16_t)(src ? *src++ + offset : 0);
     }
+    if (k + 4 <= end) { /* whole groups: the pixel's two words of group k / 4 at d and d + 8 */
+        int16_t *d = col + MN_CP_AT(k, i);
+        const int32_t k_end = k + ((end - k) & ~3);
+        if (!src) {
+            for (; k < k_end; k += 4, d += 16) {
+                d[0] = d[1] = d[8] = d[9] = 0;
+            }
+        } else {
 #if defined(MN_CP_DSP)
-    if (src) {
-        /* [x0 x1 x2 x3] -> [x0 x2] and [x1 x3] plus the offset (SXTAB16; |x + offset| <= 255). */
-        const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
-        for (; k + 4 <= end; k += 4, src += 4) {
-            const uint32_t x = mn_ld32(src);
-            const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)x);
-            const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, x);
-            memcpy(col + MN_CP_AT(k, i), &even, sizeof even);
-            memcpy(col + MN_CP_AT(k + 1, i), &odd, sizeof odd);
-        }
-    } else {
-        for (; k + 4 <= end; k += 4) {
-            memset(col + MN_CP_AT(k, i), 0, 2 * sizeof *col);
-            memset(col + MN_CP_AT(k + 1, i), 0, 2 * sizeof *col);
+            /* [x0 x1 x2 x3] -> [x0 x2] and [x1 x3] plus the offset (SXTAB16; |x + offset| <= 255). */
+            const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
+            for (; k < k_end; k += 4, src += 4, d += 16) {
+                const uint32_t x = mn_ld32(src);
+                const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)x);
+                const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, x);
+                memcpy(d, &even, sizeof even);
+                memcpy(d + 8, &odd, sizeof odd);
+            }
+#else
+            for (; k < k_end; k += 4, src += 4, d += 16) {
+                d[0] = (int16_t)(src[0] + offset);
+                d[1] = (int16_t)(src[2] + offset);
+                d[8] = (int16_t)(src[1] + offset);
+                d[9] = (int16_t)(src[3] + offset);
+            }
+#endif
         }
     }
-#endif
     for (; k < end; ++k) {
         col[MN_CP_AT(k, i)] = (int16_t)(src ? *src++ + offset : 0);
     }
@@ -84,6 +103,36 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
     }
     if (fx1 < fx0) {
         fx1 = fx0;
+    }
+    if (dil_w == 1 && fx0 == 0 && fx1 == k_w && (row_len & 3) == 0 && in_y0 >= 0 &&
+        in_y0 + (k_h - 1) * dil_h < in_h) {
+        /* Window inside the image, rows of whole groups: each tap row is row_len contiguous bytes,
+         * widened a group at a time without the per-segment bookkeeping below. */
+        const int32_t step = dil_h * in_w * in_c;
+        const int8_t *src = in_batch + (in_y0 * in_w + in_x0) * in_c;
+        int16_t *d = col + MN_CP_AT(0, i);
+#if defined(MN_CP_DSP)
+        const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
+#endif
+        for (fy = 0; fy < k_h; ++fy, src += step) {
+            const int8_t *x = src;
+            const int8_t *const x_end = src + row_len;
+            for (; x < x_end; x += 4, d += 16) {
+#if defined(MN_CP_DSP)
+                const uint32_t w = mn_ld32(x);
+                const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)w);
+                const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, w);
+                memcpy(d, &even, sizeof even);
+                memcpy(d + 8, &odd, sizeof odd);
+#else
+                d[0] = (int16_t)(x[0] + offset);
+                d[1] = (int16_t)(x[2] + offset);
+                d[8] = (int16_t)(x[1] + offset);
+                d[9] = (int16_t)(x[3] + offset);
+#endif
+            }
+        }
+        return;
     }
     for (fy = 0; fy < k_h; ++fy) {
         const int32_t iy = in_y0 + fy * dil_h;
