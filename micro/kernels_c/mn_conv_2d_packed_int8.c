@@ -198,16 +198,15 @@ static inline void mn_cp_dot(const int16_t *c, const int8_t *w, int32_t groups, 
 #undef MN_CP_GROUP
 #undef MN_CP_OPERANDS
 #else
-    int32_t g, i;
+    /* Local sums: int8 weight reads may alias s as far as the compiler knows. */
+    int32_t g;
     for (g = 0; g < groups; ++g, c += 16, w += 4) {
-        for (i = 0; i < MN_CP_PIX; ++i) {
-            s[i] += c[2 * i] * w[0] + c[2 * i + 1] * w[2] + c[8 + 2 * i] * w[1] + c[8 + 2 * i + 1] * w[3];
-        }
+        const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        s0 += c[0] * w0 + c[1] * w2 + c[8] * w1 + c[9] * w3;
+        s1 += c[2] * w0 + c[3] * w2 + c[10] * w1 + c[11] * w3;
+        s2 += c[4] * w0 + c[5] * w2 + c[12] * w1 + c[13] * w3;
+        s3 += c[6] * w0 + c[7] * w2 + c[14] * w1 + c[15] * w3;
     }
-    s0 = s[0];
-    s1 = s[1];
-    s2 = s[2];
-    s3 = s[3];
 #endif
     s[0] = s0;
     s[1] = s1;
