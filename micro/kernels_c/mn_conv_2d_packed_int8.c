@@ -18,6 +18,7 @@
 
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/conv_2d.py */
+#include "mn_requant.h"
 
 /* Arm DSP extension (Cortex-M4/M7/M33...): the dot products run on SMLAD (two 16 x 16 products plus
  * the accumulator, wrapping exactly like the portable int32 sums). */
@@ -157,7 +158,7 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
 }
 
 /* s[i] += dot product of block pixel i's row with the weight row w over `groups` groups of 4 taps. */
-static inline void mn_cp_dot(const int16_t *c, const int8_t *w, int32_t groups, int32_t *s)
+static MN_CP_INLINE void mn_cp_dot(const int16_t *c, const int8_t *w, int32_t groups, int32_t *s)
 {
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
 #if defined(MN_CP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
@@ -214,35 +215,6 @@ static inline void mn_cp_dot(const int16_t *c, const int8_t *w, int32_t groups, 
     s[3] = s3;
 }
 
-/* TFLM's MultiplyByQuantizedMultiplier(acc, m, -r) + zero point, clamped to [lo, hi]; rq = {m, c_lo,
- * c_hi, r - 1} (micro.ops.conv_packed.single_rounding_requant: the high word of
- * acc * m + c - [acc < 0] * 2^31, c_hi holding the zero point too, shifted right by r - 1). */
-static inline int8_t mn_cp_requant(int32_t acc, int32_t m, uint32_t c_lo, int32_t c_hi, int32_t rs,
-                                   int32_t lo, int32_t hi)
-{
-    const uint32_t neg = (uint32_t)(acc >> 31);
-    int32_t v;
-#if defined(MN_CP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
-    uint32_t y_lo;
-    int32_t y_hi;
-    __asm__("adds %[l], %[cl], %[n], lsl #31\n\t"
-            "adc %[h], %[ch], %[n]\n\t"
-            "smlal %[l], %[h], %[a], %[m]"
-            : [l] "=&r"(y_lo), [h] "=&r"(y_hi)
-            : [cl] "r"(c_lo), [ch] "r"(c_hi), [n] "r"(neg), [a] "r"(acc), [m] "r"(m)
-            : "cc");
-    (void)y_lo;
-    v = y_hi >> rs;
-#else
-    const int64_t c = (int64_t)(((uint64_t)(uint32_t)c_hi << 32) | c_lo);
-    const int64_t y = (int64_t)acc * m + c + (int64_t)(int32_t)neg * ((int64_t)1 << 31);
-    v = (int32_t)(y >> 32) >> rs;
-#endif
-    v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
-    return (int8_t)v;
-}
-
 void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *input, const int32_t *bias,
                             int8_t *output)
 {
@@ -251,6 +223,7 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
     const int32_t pixels = p->win.out_h * p->win.out_w;
     const int32_t in_batch_size = p->win.in_h * p->win.in_w * p->win.in_c;
     const int32_t lo = p->act_min, hi = p->act_max;
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
     const int32_t n_blocks = (pixels + MN_CP_PIX - 1) / MN_CP_PIX;
     const int8_t *const weights = (const int8_t *)p->weights;
     const int32_t *const rq = p->rq;
@@ -288,22 +261,23 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
             }
             for (oc = 0; oc < out_c; ++oc, w += taps4, r += 4) {
                 const int32_t b0 = bias ? bias[oc] : 0;
-                const int32_t m = r[0], c_hi = r[2], rs = r[3];
-                const uint32_t c_lo = (uint32_t)r[1];
                 int32_t s[MN_CP_PIX];
+                uint32_t packed;
                 s[0] = b0;
                 s[1] = b0;
                 s[2] = b0;
                 s[3] = b0;
                 mn_cp_dot(col.v, w, groups, s);
+                packed = mn_rq_clamp4(mn_rq_single(s[0], r), mn_rq_single(s[1], r), mn_rq_single(s[2], r),
+                                      mn_rq_single(s[3], r), lo, hi, lo4, hi4);
+                o[oc] = (int8_t)(packed & 0xFFu);
                 if (n_pix == MN_CP_PIX) {
-                    o[oc] = mn_cp_requant(s[0], m, c_lo, c_hi, rs, lo, hi);
-                    o[out_c + oc] = mn_cp_requant(s[1], m, c_lo, c_hi, rs, lo, hi);
-                    o[2 * out_c + oc] = mn_cp_requant(s[2], m, c_lo, c_hi, rs, lo, hi);
-                    o[3 * out_c + oc] = mn_cp_requant(s[3], m, c_lo, c_hi, rs, lo, hi);
+                    o[out_c + oc] = (int8_t)((packed >> 8) & 0xFFu);
+                    o[2 * out_c + oc] = (int8_t)((packed >> 16) & 0xFFu);
+                    o[3 * out_c + oc] = (int8_t)(packed >> 24);
                 } else {
-                    for (i = 0; i < n_pix; ++i) {
-                        o[i * out_c + oc] = mn_cp_requant(s[i], m, c_lo, c_hi, rs, lo, hi);
+                    for (i = 1; i < n_pix; ++i) {
+                        o[i * out_c + oc] = (int8_t)((packed >> (8 * i)) & 0xFFu);
                     }
                 }
             }

@@ -20,6 +20,7 @@ import numpy as np
 from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
 from micro.kernels.conv_2d import CONV_2D_PACKED_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_PACKED_INT8
 from micro.lowered import KernelCall
 
 MAX_TAPS = 576  # MN_CP_KMAX of mn_conv_2d_packed_int8.c (its im2col rows live on the stack)
@@ -52,6 +53,34 @@ def pack_weights(w: np.ndarray) -> tuple[np.ndarray, int]:
     return int_array(padded.reshape(-1).view("<i4")), k4
 
 
+def _sums_fit(weights: np.ndarray, g: Graph, bias: int | None) -> bool:
+    """No int32 sum can overflow: |x + input_offset| <= 255 per tap, weights [out_c][K]."""
+    out_c = weights.shape[0]
+    b = g.t(bias).data.astype(np.int64) if bias is not None else np.zeros(out_c, dtype=np.int64)
+    # 256: also the partial sums of raw inputs (|x| <= 128) on a folded bias (|offset| <= 128)
+    return bool(np.all(np.abs(weights.astype(np.int64)).sum(axis=1) * 256 + np.abs(b) < 2**31))
+
+
+def packed_depthwise_call(op: Op, g: Graph, weights: np.ndarray, bias: int | None, win: dict, rq: dict,
+                          overlap: dict) -> KernelCall | None:
+    """The widened-weight depthwise kernel's call for depth_mult 1, weights [k_h * k_w][out_c]; None when it
+    does not apply (out_c % 4 != 0, a shift outside [-MAX_R, -1], a sum that could leave int32)."""
+    taps, out_c = weights.shape
+    folded = single_rounding_requant(rq["mult"], rq["shift"], rq["output_offset"])
+    if folded is None or out_c % 4 or not _sums_fit(weights.T, g, bias):
+        return None
+    # per group of 4 channels and tap: [w0 w2] and [w1 w3] as int16 halves (low half first)
+    halves = weights.astype(np.int16).reshape(taps, out_c // 4, 4)[:, :, [0, 2, 1, 3]].transpose(1, 0, 2)
+    b = g.t(bias).data.astype(np.int64) if bias is not None else np.zeros(out_c, dtype=np.int64)
+    folded_bias = b + rq["input_offset"] * weights.astype(np.int64).sum(axis=0)
+    params = dict(win=win, input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"],
+                  weights=int_array(np.ascontiguousarray(halves).reshape(-1).view("<i4")), rq=int_array(folded),
+                  folded_bias=int_array(folded_bias))
+    y = g.t(op.outputs[0])
+    return KernelCall(DEPTHWISE_CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], bias], outputs=[op.outputs[0]],
+                      macs=y.size * taps, **overlap)
+
+
 def packed_conv_call(op: Op, g: Graph, weights: np.ndarray, bias: int | None, win: dict, rq: dict,
                      overlap: dict) -> KernelCall | None:
     """The packed kernel's call for weights [out_c][K] (K = k_h * k_w * in_c, taps in NHWC window order), or
@@ -61,8 +90,7 @@ def packed_conv_call(op: Op, g: Graph, weights: np.ndarray, bias: int | None, wi
     folded = single_rounding_requant(rq["mult"], rq["shift"], rq["output_offset"])
     if folded is None or k > MAX_TAPS:
         return None
-    b = g.t(bias).data.astype(np.int64) if bias is not None else np.zeros(out_c, dtype=np.int64)
-    if np.any(np.abs(weights.astype(np.int64)).sum(axis=1) * 255 + np.abs(b) >= 2**31):
+    if not _sums_fit(weights, g, bias):
         return None
     packed, k4 = pack_weights(weights)
     params = dict(win=win, taps=k, taps4=k4, input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"], weights=packed, rq=int_array(folded))

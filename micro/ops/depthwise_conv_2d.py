@@ -9,7 +9,7 @@ from __future__ import annotations
 from micro.ir import Graph, Op
 from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
 from micro.lowered import KernelCall
-from micro.ops.conv_packed import packed_conv_call
+from micro.ops.conv_packed import packed_conv_call, packed_depthwise_call
 from micro.ops.common import opt
 from micro.ops.window import bias_index, channel_requant, conv_problems, window_geometry, window_overlap_gaps
 
@@ -38,6 +38,10 @@ def lower(op: Op, g: Graph) -> KernelCall:
     win, rq, overlap = window_geometry(op, g, k_h, k_w), channel_requant(op, g, out_c), window_overlap_gaps(op, g, k_h, k_w)
     if win["in_c"] == 1:  # one input channel: a convolution with filter [out_c][k_h * k_w]
         call = packed_conv_call(op, g, w.data.reshape(k_h * k_w, out_c).T, bias_index(op), win, rq, overlap)
+        if call is not None:
+            return call
+    elif int(opt(op, "depth_multiplier")) == 1:
+        call = packed_depthwise_call(op, g, w.data.reshape(k_h * k_w, out_c), bias_index(op), win, rq, overlap)
         if call is not None:
             return call
     params = dict(win=win, depth_mult=int(opt(op, "depth_multiplier")), rq=rq)

@@ -22,7 +22,7 @@ from micro.frontend.tflite_reader import read_model
 from micro.ops import conv_2d, depthwise_conv_2d
 from micro.geometry import compute_padding
 from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_PACKED_INT8
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_PACKED_INT8
 
 from support.conv_checks import MODULES, compare_conv_op, run_conv_kernel
 from support.corpus import corpus_models
@@ -39,7 +39,8 @@ from support.paths import MODELS, need_tool
 def lib(tmp_path_factory):
     need_tool("gcc")
     return build_kernel_library(tmp_path_factory.mktemp("conv_lib"),
-                                [CONV_2D_INT8, CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_INT8])
+                                [CONV_2D_INT8, CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_INT8,
+                                DEPTHWISE_CONV_2D_PACKED_INT8])
 
 
 # --------------------------------------------------------------------------- tests

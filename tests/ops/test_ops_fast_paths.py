@@ -21,7 +21,7 @@ from micro.frontend import read_model
 from micro.geometry import compute_padding, raster_gap
 from micro.kernels.add import ADD_INT8
 from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_PACKED_INT8
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_PACKED_INT8
 from micro.ops import add, conv_2d, depthwise_conv_2d
 from micro.ops.window import requant_rows
 from micro.testing.layers import add_layer
@@ -39,7 +39,8 @@ from support.kernel_bindings import build_kernel_library  # noqa: E402
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
     need_tool("gcc")
-    return build_kernel_library(tmp_path_factory.mktemp("fast_lib"), [CONV_2D_INT8, CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_INT8],
+    return build_kernel_library(tmp_path_factory.mktemp("fast_lib"), [CONV_2D_INT8, CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_INT8,
+                                DEPTHWISE_CONV_2D_PACKED_INT8],
                                 opt="-O3")
 
 

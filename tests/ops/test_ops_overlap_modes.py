@@ -31,7 +31,7 @@ from micro.codegen.kernel_header import HEADER_NAME, KERNELS_DIR, kernel_header,
 from micro.geometry import compute_padding, forward_gap, reverse_gap
 from micro.kernels.abi import Kernel
 from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_PACKED_INT8
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_PACKED_INT8
 from micro.kernels.pad import PAD_INT8
 from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
 from micro.ops import conv_2d, depthwise_conv_2d, pad, pooling
@@ -47,7 +47,7 @@ from support.paths import need_tool
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 
-KERNELS = [CONV_2D_INT8, CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_INT8, AVERAGE_POOL_INT8, MAX_POOL_INT8, PAD_INT8]
+KERNELS = [CONV_2D_INT8, CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_PACKED_INT8, AVERAGE_POOL_INT8, MAX_POOL_INT8, PAD_INT8]
 ARM = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
 EXTRAS = (0, 1, 5, 13)  # bytes beyond the minimum gap
 

@@ -1,0 +1,76 @@
+/* micro kernels: TFLM's per-channel requantization in its single-rounding form, for the kernels whose
+ * lowering folds it at compile time (micro.ops.conv_packed.single_rounding_requant).
+ *
+ * rq = {m, c_lo, c_hi, r - 1} per channel (r = -shift >= 1): TFLM's MultiplyByQuantizedMultiplier(acc, m, -r)
+ * plus the output zero point is the high word of the 64-bit acc * m + c + [acc < 0] * -2^31, shifted right
+ * (arithmetic) by r - 1; c = {c_lo, c_hi} holds TFLM's two rounding nudges and the zero point.
+ * mn_rq_clamp4 then clamps four such values to [lo, hi] and packs them into the 4 bytes of a word
+ * (byte i = value i), with SIMD byte compares on the Arm DSP extension. */
+#ifndef MN_REQUANT_H
+#define MN_REQUANT_H
+
+#include <stdint.h>
+
+#include "mn_dsp.h"
+
+/* The requantized value (zero point added), before the activation clamp. */
+static inline int32_t mn_rq_single(int32_t acc, const int32_t *rq)
+{
+    const uint32_t neg = (uint32_t)(acc >> 31);
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+    uint32_t y_lo;
+    int32_t y_hi;
+    __asm__("adds %[l], %[cl], %[n], lsl #31\n\t"
+            "adc %[h], %[ch], %[n]\n\t"
+            "smlal %[l], %[h], %[a], %[m]"
+            : [l] "=&r"(y_lo), [h] "=&r"(y_hi)
+            : [cl] "r"(rq[1]), [ch] "r"(rq[2]), [n] "r"(neg), [a] "r"(acc), [m] "r"(rq[0])
+            : "cc");
+    (void)y_lo;
+    return y_hi >> rq[3];
+#else
+    const int64_t c = (int64_t)(((uint64_t)(uint32_t)rq[2] << 32) | (uint32_t)rq[1]);
+    const int64_t y = (int64_t)acc * rq[0] + c + (int64_t)(int32_t)neg * ((int64_t)1 << 31);
+    return (int32_t)(y >> 32) >> rq[3];
+#endif
+}
+
+/* v0..v3 clamped to [lo, hi] (within [-128, 127]) as the bytes of one word, v0 in the lowest byte.
+ * lo4 / hi4: lo and hi repeated in the 4 bytes. */
+static inline uint32_t mn_rq_clamp4(int32_t v0, int32_t v1, int32_t v2, int32_t v3, int32_t lo, int32_t hi,
+                                    uint32_t lo4, uint32_t hi4)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /* Saturate each to int8 and pack (SSAT, BFI), then per byte max(., lo) and min(., hi): SSUB8 sets the
+     * GE flags SEL reads (one asm statement, so nothing comes between them). */
+    uint32_t x, t;
+    (void)lo;
+    (void)hi;
+    __asm__("ssat %[x], #8, %[v0]\n\t"
+            "ssat %[t], #8, %[v1]\n\t"
+            "bfi %[x], %[t], #8, #8\n\t"
+            "ssat %[t], #8, %[v2]\n\t"
+            "bfi %[x], %[t], #16, #8\n\t"
+            "ssat %[t], #8, %[v3]\n\t"
+            "bfi %[x], %[t], #24, #8\n\t"
+            "ssub8 %[t], %[x], %[lo]\n\t"
+            "sel %[x], %[x], %[lo]\n\t"
+            "ssub8 %[t], %[x], %[hi]\n\t"
+            "sel %[x], %[hi], %[x]"
+            : [x] "=&r"(x), [t] "=&r"(t)
+            : [v0] "r"(v0), [v1] "r"(v1), [v2] "r"(v2), [v3] "r"(v3), [lo] "r"(lo4), [hi] "r"(hi4)
+            : "cc");
+    return x;
+#else
+    (void)lo4;
+    (void)hi4;
+    v0 = v0 < lo ? lo : v0 > hi ? hi : v0;
+    v1 = v1 < lo ? lo : v1 > hi ? hi : v1;
+    v2 = v2 < lo ? lo : v2 > hi ? hi : v2;
+    v3 = v3 < lo ? lo : v3 > hi ? hi : v3;
+    return ((uint32_t)v0 & 0xFFu) | (((uint32_t)v1 & 0xFFu) << 8) | (((uint32_t)v2 & 0xFFu) << 16) |
+           ((uint32_t)v3 << 24);
+#endif
+}
+
+#endif /* MN_REQUANT_H */
