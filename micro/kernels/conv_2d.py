@@ -38,6 +38,9 @@ input channel) with its weights repacked and its requantization folded at compil
     Field("input_offset", "int32_t", "-input zero point"),
     Field("act_min", "int32_t", "lower clamp (fused activation)"),
     Field("act_max", "int32_t", "upper clamp (fused activation)"),
+    Field("tap_offsets", "int32_t", """[taps] input byte offset of tap k from its window's first byte
+(fy * dil_h * in_w * in_c + fx * dil_w * in_c + c): windows inside the image gather their taps by it when
+their rows are not whole groups of 4 taps""", array=True),
     Field("weights", "int32_t", """int8 [out_c][taps4] as little-endian words (word aligned): each output
 channel's K weights in the filter's [k_h][k_w][in_c] order, zero padded to taps4""", array=True),
     Field("rq", "int32_t", """[out_c][4] {m, c_lo, c_hi, r - 1} per output channel, r = -shift in [1, 23]:

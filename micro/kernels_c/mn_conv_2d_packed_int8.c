@@ -105,6 +105,18 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
     if (fx1 < fx0) {
         fx1 = fx0;
     }
+    if (fx0 == 0 && fx1 == k_w && in_y0 >= 0 && in_y0 + (k_h - 1) * dil_h < in_h &&
+        (dil_w != 1 || (row_len & 3) != 0)) {
+        /* Window inside the image, rows not whole groups: gather the taps by their offsets. */
+        const int8_t *const src = in_batch + (in_y0 * in_w + in_x0) * in_c;
+        const int32_t *const off = p->tap_offsets;
+        const int32_t taps = p->taps;
+        int32_t k;
+        for (k = 0; k < taps; ++k) {
+            col[MN_CP_AT(k, i)] = (int16_t)(src[off[k]] + offset);
+        }
+        return;
+    }
     if (dil_w == 1 && fx0 == 0 && fx1 == k_w && (row_len & 3) == 0 && in_y0 >= 0 &&
         in_y0 + (k_h - 1) * dil_h < in_h) {
         /* Window inside the image, rows of whole groups: each tap row is row_len contiguous bytes,

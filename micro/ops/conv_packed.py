@@ -93,7 +93,10 @@ def packed_conv_call(op: Op, g: Graph, weights: np.ndarray, bias: int | None, wi
     if not _sums_fit(weights, g, bias):
         return None
     packed, k4 = pack_weights(weights)
-    params = dict(win=win, taps=k, taps4=k4, input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"], weights=packed, rq=int_array(folded))
+    fy, fx, c = np.meshgrid(np.arange(win["k_h"]), np.arange(win["k_w"]), np.arange(win["in_c"]), indexing="ij")
+    tap_offsets = (fy * win["dil_h"] * win["in_w"] + fx * win["dil_w"]) * win["in_c"] + c
+    params = dict(win=win, taps=k, taps4=k4, tap_offsets=int_array(tap_offsets), input_offset=rq["input_offset"],
+                  act_min=rq["act_min"], act_max=rq["act_max"], weights=packed, rq=int_array(folded))
     y = g.t(op.outputs[0])
     return KernelCall(CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], bias], outputs=[op.outputs[0]],
                       macs=y.size * k, **overlap)
