@@ -3,8 +3,11 @@
  * ADDs), each input's rescaled value is one lookup; the output rescale is computed as one
  * 64-bit product plus a sign-dependent rounding constant and one shift, the same integers
  * as TFLM's MultiplyByQuantizedMultiplierSmallerThanOneExp. */
+#include <string.h>
+
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/add.py */
+#include "mn_requant.h"
 
 /* Output rescale: MultiplyByQuantizedMultiplierSmallerThanOneExp(x, mult, shift) with
  * shift <= 0 is floor((x * mult + (x < 0 ? round_neg : round_pos)) / 2^rshift),
@@ -72,7 +75,45 @@ void mn_add_int8(const mn_add_params_t *p, const int8_t *input1, const int8_t *i
         const int32_t *t1 = p->input1_table + 128;
         const int32_t *t2 = p->input2_table + 128;
         const int32_t n = p->flat_size;
-        for (i5 = 0; i5 < n; ++i5) {
+        i5 = 0;
+#if defined(__ARM_FEATURE_DSP)
+        if (p->output_shift <= -1 && p->output_shift >= -23) {
+            /* Arm DSP extension: 4 elements at a time, the output rescale in the single-rounding form of
+             * mn_requant.h (its nudges are round_pos and round_neg above: c = 2^30 + 2^(30+r) and
+             * c - 2^31), the zero point folded into the high word, the 4 results clamped together
+             * and stored as one word (output byte i written after input bytes i.. were read). */
+            const int32_t r = -p->output_shift;
+            const int64_t c = ((int64_t)1 << 30) + ((int64_t)1 << (30 + r)) +
+                              (int64_t)p->output_offset * ((int64_t)1 << (31 + r));
+            int32_t rq[4];
+            const uint32_t lo4 = (uint32_t)(uint8_t)p->act_min * 0x01010101u;
+            const uint32_t hi4 = (uint32_t)(uint8_t)p->act_max * 0x01010101u;
+            rq[0] = p->output_mult;
+            rq[1] = (int32_t)(uint32_t)((uint64_t)c & 0xFFFFFFFFu);
+            rq[2] = (int32_t)(c >> 32);
+            rq[3] = r - 1;
+            if (p->act_min == -128 && p->act_max == 127) { /* no activation: SSAT clamps */
+                for (; i5 + 4 <= n; i5 += 4) {
+                    const uint32_t packed = mn_rq_clamp4(
+                        mn_rq_single(t1[input1[i5]] + t2[input2[i5]], rq),
+                        mn_rq_single(t1[input1[i5 + 1]] + t2[input2[i5 + 1]], rq),
+                        mn_rq_single(t1[input1[i5 + 2]] + t2[input2[i5 + 2]], rq),
+                        mn_rq_single(t1[input1[i5 + 3]] + t2[input2[i5 + 3]], rq), -128, 127, 0x80808080u,
+                        0x7F7F7F7Fu);
+                    memcpy(output + i5, &packed, sizeof packed);
+                }
+            }
+            for (; i5 + 4 <= n; i5 += 4) {
+                const uint32_t packed = mn_rq_clamp4(
+                    mn_rq_single(t1[input1[i5]] + t2[input2[i5]], rq),
+                    mn_rq_single(t1[input1[i5 + 1]] + t2[input2[i5 + 1]], rq),
+                    mn_rq_single(t1[input1[i5 + 2]] + t2[input2[i5 + 2]], rq),
+                    mn_rq_single(t1[input1[i5 + 3]] + t2[input2[i5 + 3]], rq), p->act_min, p->act_max, lo4, hi4);
+                memcpy(output + i5, &packed, sizeof packed);
+            }
+        }
+#endif
+        for (; i5 < n; ++i5) {
             output[i5] = mn_add_out(&q, t1[input1[i5]] + t2[input2[i5]]);
         }
         return;

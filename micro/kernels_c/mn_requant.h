@@ -46,6 +46,19 @@ static inline uint32_t mn_rq_clamp4(int32_t v0, int32_t v1, int32_t v2, int32_t 
     uint32_t x, t;
     (void)lo;
     (void)hi;
+    if (__builtin_constant_p(lo4) && __builtin_constant_p(hi4) && lo4 == 0x80808080u && hi4 == 0x7F7F7F7Fu) {
+        /* the full int8 range (known when inlined): SSAT alone clamps */
+        __asm__("ssat %[x], #8, %[v0]\n\t"
+                "ssat %[t], #8, %[v1]\n\t"
+                "bfi %[x], %[t], #8, #8\n\t"
+                "ssat %[t], #8, %[v2]\n\t"
+                "bfi %[x], %[t], #16, #8\n\t"
+                "ssat %[t], #8, %[v3]\n\t"
+                "bfi %[x], %[t], #24, #8"
+                : [x] "=&r"(x), [t] "=&r"(t)
+                : [v0] "r"(v0), [v1] "r"(v1), [v2] "r"(v2), [v3] "r"(v3));
+        return x;
+    }
     __asm__("ssat %[x], #8, %[v0]\n\t"
             "ssat %[t], #8, %[v1]\n\t"
             "bfi %[x], %[t], #8, #8\n\t"
