@@ -17,6 +17,7 @@ from micro.deploy.qemu import run_selftest
 from micro.frontend import load_model
 from micro.verify.compare import random_inputs
 
+from support.op_models import conv_model
 from support.paths import MODELS, OPS, need_tool
 
 BOARD = "mps2_an386"
@@ -28,7 +29,8 @@ SLICE = {
     "conv_2d__k3x3_s2_same_d1_none_c1to7_in16x16": "mn_conv_2d_packed_int8",  # one input channel, stride 2
     "depthwise_conv_2d__k3x3_m3_s1_same_d1_relu_c1": "mn_conv_2d_packed_int8",  # depthwise, 1 input channel
     "depthwise_conv_2d__k3x3_m1_s1_same_d1_none_c5": "mn_depthwise_conv_2d_int8",
-    "depthwise_conv_2d__k5x5_m1_s1_same_d1_relu_c8": "mn_depthwise_conv_2d_int8",
+    "depthwise_conv_2d__k5x5_m1_s1_same_d1_relu_c8": "mn_depthwise_conv_2d_packed_int8",  # its general loop
+    "depthwise_conv_2d__k3x3_m1_s2_valid_d1_none_c13_in7x9": "mn_depthwise_conv_2d_int8",
     "depthwise_conv_2d__k3x3_m3_s1_same_d1_none_c5": "mn_depthwise_conv_2d_int8",
     "fully_connected__pc_u10_in2d_1x16_b1_bias_none": "mn_fully_connected_int8",
     "average_pool_2d__p3x3_s1_same_c24_in9x9_pos": "mn_average_pool_int8",
@@ -36,8 +38,8 @@ SLICE = {
 }
 # model -> instructions per invoke with the DSP kernels (benchmarks/dsp_table.py, the larger of 2 input sets)
 PINNED = {
-    "tflm_micro_speech_quantized": 861_714,
-    "mlperf_tiny_kws_ref_model": 6_336_582,
+    "tflm_micro_speech_quantized": 813_200,
+    "mlperf_tiny_kws_ref_model": 4_701_940,
 }
 PIN_TOLERANCE = 0.02
 
@@ -65,6 +67,41 @@ def test_dsp_path_bit_exact_on_qemu(stem):
     c = compile_model(load_model(path))
     kernels = {low.call.func for low in c.lowered if hasattr(low.call, "func")}
     assert SLICE[stem] in kernels, f"{stem} lowers to {sorted(kernels)}, not the path under test {SLICE[stem]}"
+    _selftest(path)
+
+
+# generated single-op models for paths the corpus lacks: (kind, input shape, filter shape, options)
+GENERATED = {
+    "dw3x3_c16_same_s1": ("DEPTHWISE_CONV_2D", (1, 7, 6, 16), (1, 3, 3, 16),
+                          dict(padding="SAME", act="RELU", stride=(1, 1), dilation=(1, 1), depth_multiplier=1)),
+    "dw3x3_c8_same_s2_relu6": ("DEPTHWISE_CONV_2D", (1, 9, 8, 8), (1, 3, 3, 8),
+                               dict(padding="SAME", act="RELU6", stride=(2, 2), dilation=(1, 1), depth_multiplier=1)),
+    "dw3x3_c12_valid": ("DEPTHWISE_CONV_2D", (1, 6, 5, 12), (1, 3, 3, 12),
+                        dict(padding="VALID", act="NONE", stride=(1, 1), dilation=(1, 1), depth_multiplier=1)),
+    "conv1x1_c24to20": ("CONV_2D", (1, 5, 5, 24), (20, 1, 1, 24),
+                        dict(padding="VALID", act="RELU", stride=(1, 1), dilation=(1, 1))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED))
+def test_generated_dsp_path_bit_exact_on_qemu(tmp_path, case):
+    kind, x_shape, w_shape, opts = GENERATED[case]
+    r = np.random.default_rng(11)
+    out_c = w_shape[3] if kind == "DEPTHWISE_CONV_2D" else w_shape[0]
+    w = r.integers(-127, 128, size=w_shape).astype(np.int8)
+    w_scales = (0.002 * r.uniform(0.5, 2, size=out_c)).astype(np.float32)
+    bias = r.integers(-2000, 2000, size=out_c).astype(np.int32)
+    s_h, s_w = opts["stride"]
+    if opts["padding"] == "SAME":
+        out_hw = (-(-x_shape[1] // s_h), -(-x_shape[2] // s_w))
+    else:
+        out_hw = ((x_shape[1] - w_shape[1]) // s_h + 1, (x_shape[2] - w_shape[2]) // s_w + 1)
+    buf = conv_model(kind, x_shape, (0.05, -7), w, w_scales, 3 if kind == "DEPTHWISE_CONV_2D" else 0, bias,
+                     (1, *out_hw, out_c), (0.04, 5), opts)
+    path = tmp_path / f"{case}.tflite"
+    path.write_bytes(buf)
+    c = compile_model(load_model(path))
+    assert any(low.call.func.endswith("_packed_int8") for low in c.lowered if hasattr(low.call, "func"))
     _selftest(path)
 
 
