@@ -17,7 +17,7 @@ from micro.deploy.qemu import run_selftest
 from micro.frontend import load_model
 from micro.verify.compare import random_inputs
 
-from support.op_models import conv_model
+from support.op_models import conv_model, pool_model
 from support.paths import MODELS, OPS, need_tool
 
 BOARD = "mps2_an386"
@@ -34,6 +34,9 @@ SLICE = {
     "depthwise_conv_2d__k3x3_m3_s1_same_d1_none_c5": "mn_depthwise_conv_2d_int8",
     "fully_connected__pc_u10_in2d_1x16_b1_bias_none": "mn_fully_connected_int8",
     "average_pool_2d__p3x3_s1_same_c24_in9x9_pos": "mn_average_pool_int8",
+    "average_pool_2d__p8x8_s1_valid_c7": "mn_average_pool_int8",               # 4 + 3 channels
+    "max_pool_2d__p3x3_s2_same_c13_in7x9": "mn_max_pool_int8",                # 3 x 4 + 1 channels
+    "max_pool_2d__p3x3_s1_same_c7": "mn_max_pool_int8",
     "add__fused_relu": "mn_add_int8",
 }
 # model -> instructions per invoke with the DSP kernels (benchmarks/dsp_table.py, the larger of 2 input sets)
@@ -102,6 +105,13 @@ def test_generated_dsp_path_bit_exact_on_qemu(tmp_path, case):
     path.write_bytes(buf)
     c = compile_model(load_model(path))
     assert any(low.call.func.endswith("_packed_int8") for low in c.lowered if hasattr(low.call, "func"))
+    _selftest(path)
+
+
+@pytest.mark.parametrize("kind", ["MAX_POOL_2D", "AVERAGE_POOL_2D"])
+def test_pool_with_activation_bit_exact_on_qemu(tmp_path, kind):
+    path = tmp_path / f"{kind}.tflite"
+    path.write_bytes(pool_model(kind, (1, 9, 7, 16), 3, 3, 2, 2, "SAME", act="RELU6"))
     _selftest(path)
 
 
