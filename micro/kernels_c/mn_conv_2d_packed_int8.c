@@ -13,7 +13,7 @@
  * micro.ops.conv_packed.single_rounding_requant: one 32 x 32 -> 64 multiply-add, one shift).
  * A block writes its pixels after all of its reads, in ascending block order, or descending when the
  * output overlaps the input from above (the contracts of micro/kernels/window.py).
- * Stack: the 4 im2col rows, 4 x MN_CP_KMAX int16 (4.5 KB). */
+ * Stack: the 4 im2col rows, 4 x MN_CP_KMAX int16, and one window's taps (5 KB). */
 #include <string.h>
 
 #include "mn_fixedpoint.h"
@@ -85,7 +85,7 @@ static MN_CP_INLINE void mn_cp_put(int16_t *col, int32_t i, int32_t k, const int
 
 /* Output pixel q's im2col row as pixel i of the block (taps in the filter's [k_h][k_w][in_c] order). */
 static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_batch, int32_t q,
-                         int16_t *col, int32_t i)
+                         int16_t *col, int32_t i, int8_t *win)
 {
     const int32_t in_h = p->win.in_h, in_w = p->win.in_w, in_c = p->win.in_c;
     const int32_t k_h = p->win.k_h, k_w = p->win.k_w, dil_h = p->win.dil_h, dil_w = p->win.dil_w;
@@ -147,25 +147,31 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
         }
         return;
     }
-    for (fy = 0; fy < k_h; ++fy) {
-        const int32_t iy = in_y0 + fy * dil_h;
-        const int32_t r0 = fy * row_len;
-        if (iy < 0 || iy >= in_h) {
-            mn_cp_put(col, i, r0, 0, row_len, offset);
-            continue;
-        }
-        {
-            const int8_t *src = in_batch + iy * in_w * in_c;
-            mn_cp_put(col, i, r0, 0, fx0 * in_c, offset);
-            if (dil_w == 1) { /* taps fx0..fx1-1 are contiguous in the input row */
-                mn_cp_put(col, i, r0 + fx0 * in_c, src + (in_x0 + fx0) * in_c, (fx1 - fx0) * in_c, offset);
-            } else {
-                for (fx = fx0; fx < fx1; ++fx) {
-                    mn_cp_put(col, i, r0 + fx * in_c, src + (in_x0 + fx * dil_w) * in_c, in_c, offset);
-                }
+    {
+        /* A window at the image's edge: its taps copied in order into `win`, the input zero point for
+         * those outside the image (x + offset = 0, as TFLM's skipped taps), then widened in one run. */
+        const int8_t zp = (int8_t)(-offset);
+        for (fy = 0; fy < k_h; ++fy) {
+            const int32_t iy = in_y0 + fy * dil_h;
+            int8_t *const d = win + fy * row_len;
+            if (iy < 0 || iy >= in_h) {
+                memset(d, zp, (size_t)row_len);
+                continue;
             }
-            mn_cp_put(col, i, r0 + fx1 * in_c, 0, (k_w - fx1) * in_c, offset);
+            {
+                const int8_t *src = in_batch + iy * in_w * in_c;
+                memset(d, zp, (size_t)(fx0 * in_c));
+                if (dil_w == 1) { /* taps fx0..fx1-1 are contiguous in the input row */
+                    memcpy(d + fx0 * in_c, src + (in_x0 + fx0) * in_c, (size_t)((fx1 - fx0) * in_c));
+                } else {
+                    for (fx = fx0; fx < fx1; ++fx) {
+                        memcpy(d + fx * in_c, src + (in_x0 + fx * dil_w) * in_c, (size_t)in_c);
+                    }
+                }
+                memset(d + fx1 * in_c, zp, (size_t)((k_w - fx1) * in_c));
+            }
         }
+        mn_cp_put(col, i, 0, win, k_h * row_len, offset);
     }
 }
 
@@ -251,6 +257,7 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
         uint32_t align; /* LDM needs word-aligned rows */
         int16_t v[MN_CP_PIX * MN_CP_KMAX];
     } col;
+    int8_t win[MN_CP_KMAX]; /* an edge window's taps (mn_cp_im2col) */
     int32_t bi, qb, oc, i;
 
     /* The padding taps [taps, taps4) have zero weights; keep their row entries defined. */
@@ -269,7 +276,7 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
             const int32_t *r = rq;
             /* Missing pixels of a short last block repeat its last pixel (computed, not written). */
             for (i = 0; i < MN_CP_PIX; ++i) {
-                mn_cp_im2col(p, in_batch, q0 + MN_MIN(i, n_pix - 1), col.v, i);
+                mn_cp_im2col(p, in_batch, q0 + MN_MIN(i, n_pix - 1), col.v, i, win);
             }
             for (oc = 0; oc < out_c; ++oc, w += taps4, r += 4) {
                 const int32_t b0 = bias ? bias[oc] : 0;
