@@ -42,6 +42,7 @@ DEPTHWISE_CONV_2D_PACKED_INT8 = Kernel(
     func="mn_depthwise_conv_2d_packed_int8", source="mn_depthwise_conv_2d_packed_int8.c",
     params=DEPTHWISE_CONV_2D_PACKED_PARAMS,
     args=(Arg("input", "input", "int8_t", "[batches][in_h][in_w][in_c]"),
+          Arg("filter", "input", "int8_t", "[1][k_h][k_w][out_c]: read by the portable C only"),
           Arg("bias", "input", "int32_t", "[out_c], or NULL", optional=True),
           Arg("output", "output", "int8_t", "[batches][out_h][out_w][out_c]")),
     doc=f"""DEPTHWISE_CONV_2D (TFLM reference_integer_ops::DepthwiseConvPerChannel) with depth_mult 1 and

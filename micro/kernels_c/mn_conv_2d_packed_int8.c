@@ -4,8 +4,8 @@
  *
  * Output pixels in blocks of 4 consecutive pixels (row-major over out_h x out_w): the block's im2col
  * rows (all K taps, int16, input offset added; taps outside the image are 0, which is exactly TFLM's
- * "skip the tap") are built first, interleaved by groups of 4 taps: per group, the 4 pixels' words
- * [c0 c2], then their words [c1 c3]. Then every output channel runs one 4-pixel dot product over them
+ * "skip the tap") are built first; on the Arm DSP path interleaved by groups of 4 taps (per group, the 4
+ * pixels' words [c0 c2], then their words [c1 c3]), in the portable C one contiguous row per pixel. Then every output channel runs one 4-pixel dot product over them
  * and requantizes its 4 sums at once. Weights: [out_c][taps4] (rows zero padded to a multiple of 4,
  * micro.ops.conv_packed.pack_weights), so a weight word [w0 w1 w2 w3] unpacks (SXTB16) into [w0 w2] and
  * [w1 w3], meeting the pixels' words. Requantization: TFLM's MultiplyByQuantizedMultiplier in its
@@ -30,9 +30,16 @@
 #define MN_CP_KMAX 576 /* taps per output channel (micro.ops.conv_packed.MAX_TAPS) */
 #define MN_CP_PIX 4    /* output pixels per block */
 
+#if defined(MN_CP_DSP)
 /* Row entry of pixel i's tap k: group k / 4 holds 16 int16, taps 0 and 2 of the group in the
- * pixels' first words, taps 1 and 3 in their second words. */
+ * pixels' first words, taps 1 and 3 in their second words; a pixel's next group is 16 entries on. */
 #define MN_CP_AT(k, i) (((k) & ~3) * 4 + ((k) & 1) * 8 + (i) * 2 + (((k) >> 1) & 1))
+#define MN_CP_GSTEP 16
+#else
+/* Portable: one contiguous row per pixel (dot products that compilers vectorize). */
+#define MN_CP_AT(k, i) ((i) * MN_CP_KMAX + (k))
+#define MN_CP_GSTEP 4
+#endif
 
 #if defined(__GNUC__)
 #define MN_CP_INLINE __attribute__((always_inline)) inline /* called per tap row: no call overhead */
@@ -50,12 +57,12 @@ static MN_CP_INLINE void mn_cp_put(int16_t *col, int32_t i, int32_t k, const int
     for (; k < end && (k & 3) != 0; ++k) {
         col[MN_CP_AT(k, i)] = (int16_t)(src ? *src++ + offset : 0);
     }
-    if (k + 4 <= end) { /* whole groups: the pixel's two words of group k / 4 at d and d + 8 */
+    if (k + 4 <= end) { /* whole groups (DSP: the pixel's two words of group k / 4 at d and d + 8) */
         int16_t *d = col + MN_CP_AT(k, i);
         const int32_t k_end = k + ((end - k) & ~3);
         if (!src) {
-            for (; k < k_end; k += 4, d += 16) {
-                d[0] = d[1] = d[8] = d[9] = 0;
+            for (; k < k_end; k += 4, d += MN_CP_GSTEP) {
+                d[0] = d[1] = d[MN_CP_GSTEP / 2] = d[MN_CP_GSTEP / 2 + 1] = 0;
             }
         } else {
 #if defined(MN_CP_DSP)
@@ -69,11 +76,8 @@ static MN_CP_INLINE void mn_cp_put(int16_t *col, int32_t i, int32_t k, const int
                 memcpy(d + 8, &odd, sizeof odd);
             }
 #else
-            for (; k < k_end; k += 4, src += 4, d += 16) {
-                d[0] = (int16_t)(src[0] + offset);
-                d[1] = (int16_t)(src[2] + offset);
-                d[8] = (int16_t)(src[1] + offset);
-                d[9] = (int16_t)(src[3] + offset);
+            for (; k < k_end; ++k) {
+                *d++ = (int16_t)(*src++ + offset);
             }
 #endif
         }
@@ -126,25 +130,25 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
         int16_t *d = col + MN_CP_AT(0, i);
 #if defined(MN_CP_DSP)
         const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
-#endif
         for (fy = 0; fy < k_h; ++fy, src += step) {
             const int8_t *x = src;
             const int8_t *const x_end = src + row_len;
             for (; x < x_end; x += 4, d += 16) {
-#if defined(MN_CP_DSP)
                 const uint32_t w = mn_ld32(x);
                 const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)w);
                 const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, w);
                 memcpy(d, &even, sizeof even);
                 memcpy(d + 8, &odd, sizeof odd);
-#else
-                d[0] = (int16_t)(x[0] + offset);
-                d[1] = (int16_t)(x[2] + offset);
-                d[8] = (int16_t)(x[1] + offset);
-                d[9] = (int16_t)(x[3] + offset);
-#endif
             }
         }
+#else
+        for (fy = 0; fy < k_h; ++fy, src += step, d += row_len) {
+            int32_t j;
+            for (j = 0; j < row_len; ++j) {
+                d[j] = (int16_t)(src[j] + offset);
+            }
+        }
+#endif
         return;
     }
     {
@@ -217,14 +221,17 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, const int8_t *w, int32_t gr
 #undef MN_CP_GROUP
 #undef MN_CP_OPERANDS
 #else
-    /* Local sums: int8 weight reads may alias s as far as the compiler knows. */
-    int32_t g;
-    for (g = 0; g < groups; ++g, c += 16, w += 4) {
-        const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-        s0 += c[0] * w0 + c[1] * w2 + c[8] * w1 + c[9] * w3;
-        s1 += c[2] * w0 + c[3] * w2 + c[10] * w1 + c[11] * w3;
-        s2 += c[4] * w0 + c[5] * w2 + c[12] * w1 + c[13] * w3;
-        s3 += c[6] * w0 + c[7] * w2 + c[14] * w1 + c[15] * w3;
+    /* Local sums (int8 weight reads may alias s as far as the compiler knows); plain int16 x int8 dot
+     * products over the pixels' contiguous rows, which compilers vectorize. */
+    const int16_t *const c1 = c + MN_CP_KMAX, *const c2 = c + 2 * MN_CP_KMAX, *const c3 = c + 3 * MN_CP_KMAX;
+    const int32_t n = groups * 4;
+    int32_t k;
+    for (k = 0; k < n; ++k) {
+        const int32_t wk = w[k];
+        s0 += c[k] * wk;
+        s1 += c1[k] * wk;
+        s2 += c2[k] * wk;
+        s3 += c3[k] * wk;
     }
 #endif
     s[0] = s0;

@@ -4,12 +4,13 @@
  * Output pixels in raster order (descending when the output overlaps the input from above: the contracts
  * of micro/kernels/window.py); per pixel, every group of 4 channels sums its in-image taps (TFLM skips the
  * taps outside the image) and requantizes at once, so a pixel is written after all of its reads.
- * Weights: per group of 4 channels and tap, [w0 w2] and [w1 w3] as int16 halves, which meet an input word
+ * Arm DSP path: weights per group of 4 channels and tap, [w0 w2] and [w1 w3] as int16 halves, meeting an input word
  * [x0 x1 x2 x3] split by SXTAB16 into [x0 x2] and [x1 x3] (input offset added; |x + offset| <= 255).
  * 3x3 windows (dilation 1) run unrolled (mn_dp_3x3) on raw input bytes against the folded bias (bias +
  * input offset x the channel's weight sum), edge pixels from a padded copy of their window (the input zero
  * point outside the image: x + offset = 0 there, as TFLM's skipped taps); other windows loop over their
- * in-image taps with the offset added. Requantization: mn_requant.h (single rounding, zero point folded in, the 4 channels
+ * in-image taps with the offset added. The portable C (mn_dp_pixel) loops over blocks of channels on the
+ * model's filter instead. Requantization: mn_requant.h (single rounding, zero point folded in, 4 channels
  * clamped and stored as one word). */
 #include <string.h>
 
@@ -118,8 +119,47 @@ static MN_DP_INLINE void mn_dp_3x3(const int8_t **p0, const int8_t **p1, const i
     s[3] = s3;
 }
 
+#if !defined(MN_DP_DSP)
+#define MN_DP_CB 16 /* channels per block of the portable path */
+
+/* Portable C: one output pixel, channels in blocks of MN_DP_CB, the in-image taps as plain loops over a
+ * block's channels (SIMD loops for compilers; (x + offset) * w fits int16) on the model's filter, then the
+ * block's requantization. x0 / w0: the first in-image tap's channel 0 in the input / filter. */
+static void mn_dp_pixel(const mn_depthwise_conv_2d_packed_params_t *p, const int8_t *x0, const int8_t *w0,
+                        int32_t n_y, int32_t n_x, const int32_t *bias, int8_t *o)
+{
+    const int32_t ch = p->win.out_c, offset = p->input_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t x_step = p->win.dil_w * ch, y_step = p->win.dil_h * p->win.in_w * ch, w_step = p->win.k_w * ch;
+    int32_t c0, fy, fx, j;
+    for (c0 = 0; c0 < ch; c0 += MN_DP_CB) {
+        const int32_t n = MN_MIN(MN_DP_CB, ch - c0);
+        int32_t acc[MN_DP_CB];
+        for (j = 0; j < n; ++j) {
+            acc[j] = bias ? bias[c0 + j] : 0;
+        }
+        for (fy = 0; fy < n_y; ++fy) {
+            const int8_t *xr = x0 + fy * y_step + c0;
+            const int8_t *wr = w0 + fy * w_step + c0;
+            for (fx = 0; fx < n_x; ++fx, xr += x_step, wr += ch) {
+                /* (a loop of n, not of the constant MN_DP_CB: gcc 12 vectorizes this one at -O3) */
+                for (j = 0; j < n; ++j) {
+                    acc[j] += (int16_t)((int16_t)(xr[j] + offset) * (int16_t)wr[j]);
+                }
+            }
+        }
+        for (j = 0; j < n; j += 4) {
+            const int32_t *r = p->rq + 4 * (c0 + j);
+            const uint32_t packed = mn_rq_clamp4(mn_rq_single(acc[j], r), mn_rq_single(acc[j + 1], r + 4),
+                                                 mn_rq_single(acc[j + 2], r + 8), mn_rq_single(acc[j + 3], r + 12),
+                                                 lo, hi, 0, 0);
+            memcpy(o + c0 + j, &packed, sizeof packed);
+        }
+    }
+}
+#endif
+
 void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t *p, const int8_t *input,
-                                      const int32_t *bias, int8_t *output)
+                                      const int8_t *filter, const int32_t *bias, int8_t *output)
 {
     /* Local copies: int8 output stores may alias *p as far as the compiler knows. */
     const int32_t in_h = p->win.in_h, in_w = p->win.in_w, ch = p->win.out_c;
@@ -146,6 +186,7 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
 #endif
 #if defined(MN_DP_DSP)
     const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
+    (void)filter; /* the DSP path reads the widened weights */
 #endif
     int32_t bi, yi, xi, g;
 
@@ -170,6 +211,10 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
                 const uint32_t *w = weights + (fy0 * k_w + fx0) * 2;
                 const int32_t *r = rq;
                 int8_t *const o = out_b + (oy * out_w + ox) * ch;
+#if !defined(MN_DP_DSP)
+                mn_dp_pixel(p, x0, filter + (fy0 * k_w + fx0) * ch, n_y, n_x, bias, o);
+                continue;
+#endif
                 if (unrolled && ((n_y == 3 && n_x == 3) || ch <= MN_DP_MAX_CH)) {
                     /* 3x3: the window's rows in the input, or for an edge pixel in `pad` with the input
                      * zero point outside the image (x + offset = 0 there, as TFLM's skipped taps). */

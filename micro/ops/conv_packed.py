@@ -77,7 +77,8 @@ def packed_depthwise_call(op: Op, g: Graph, weights: np.ndarray, bias: int | Non
                   weights=int_array(np.ascontiguousarray(halves).reshape(-1).view("<i4")), rq=int_array(folded),
                   folded_bias=int_array(folded_bias))
     y = g.t(op.outputs[0])
-    return KernelCall(DEPTHWISE_CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], bias], outputs=[op.outputs[0]],
+    return KernelCall(DEPTHWISE_CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], op.inputs[1], bias],
+                      outputs=[op.outputs[0]],
                       macs=y.size * taps, **overlap)
 
 
