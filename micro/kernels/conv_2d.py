@@ -42,7 +42,8 @@ input channel) with its weights repacked and its requantization folded at compil
 (fy * dil_h * in_w * in_c + fx * dil_w * in_c + c): windows inside the image gather their taps by it when
 their rows are not whole groups of 4 taps""", array=True),
     Field("weights", "int32_t", """int8 [out_c][taps4] as little-endian words (word aligned): each output
-channel's K weights in the filter's [k_h][k_w][in_c] order, zero padded to taps4""", array=True),
+channel's K weights in the filter's [k_h][k_w][in_c] order, zero padded to taps4; then 12 zero bytes""",
+          array=True),
     Field("rq", "int32_t", """[out_c][4] {m, c_lo, c_hi, r - 1} per output channel, r = -shift in [1, 23]:
 TFLM's MultiplyByQuantizedMultiplier(acc, m, -r) + output zero point in one rounding,
 (int32)((acc * m + c + [acc < 0] * -2^31) >> 32) >> (r - 1) with c = 2^30 + 2^(30 + r) + zp * 2^(31 + r)

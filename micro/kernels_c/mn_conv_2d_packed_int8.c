@@ -29,6 +29,7 @@
 
 #define MN_CP_KMAX 576 /* taps per output channel (micro.ops.conv_packed.MAX_TAPS) */
 #define MN_CP_PIX 4    /* output pixels per block */
+#define MN_CP_ROUND16(n) (((n) + 15) & ~15)
 
 #if defined(MN_CP_DSP)
 /* Row entry of pixel i's tap k: group k / 4 holds 16 int16, taps 0 and 2 of the group in the
@@ -222,9 +223,11 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, const int8_t *w, int32_t gr
 #undef MN_CP_OPERANDS
 #else
     /* Local sums (int8 weight reads may alias s as far as the compiler knows); plain int16 x int8 dot
-     * products over the pixels' contiguous rows, which compilers vectorize. */
+     * products over the pixels' contiguous rows, which compilers vectorize, over a multiple of 16 taps:
+     * the rows are zero from taps on, so the weights read past the row (the next row's, or the array's
+     * 12 bytes of zero tail) add nothing. */
     const int16_t *const c1 = c + MN_CP_KMAX, *const c2 = c + 2 * MN_CP_KMAX, *const c3 = c + 3 * MN_CP_KMAX;
-    const int32_t n = groups * 4;
+    const int32_t n = MN_CP_ROUND16(groups * 4);
     int32_t k;
     for (k = 0; k < n; ++k) {
         const int32_t wk = w[k];
@@ -267,9 +270,14 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
     int8_t win[MN_CP_KMAX]; /* an edge window's taps (mn_cp_im2col) */
     int32_t bi, qb, oc, i;
 
-    /* The padding taps [taps, taps4) have zero weights; keep their row entries defined. */
+    /* The row entries past the taps: 0 (the padding taps [taps, taps4) have zero weights; the portable
+     * dot products run to a multiple of 16). */
     for (i = 0; i < MN_CP_PIX; ++i) {
+#if defined(MN_CP_DSP)
         mn_cp_put(col.v, i, taps, 0, taps4 - taps, 0);
+#else
+        mn_cp_put(col.v, i, taps, 0, MN_CP_ROUND16(taps4) - taps, 0);
+#endif
     }
     for (bi = 0; bi < p->win.batches; ++bi) {
         const int32_t b = reverse ? p->win.batches - 1 - bi : bi;

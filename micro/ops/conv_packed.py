@@ -44,13 +44,14 @@ def single_rounding_requant(mult: np.ndarray, shift: np.ndarray, zero_point: int
 
 
 def pack_weights(w: np.ndarray) -> tuple[np.ndarray, int]:
-    """[out_c][K] int8 -> the kernel's layout [out_c][K4] (rows zero padded to K4, a multiple of 4) as
-    little-endian int32 words (word aligned for the kernel's word loads), and K4."""
+    """[out_c][K] int8 -> the kernel's layout [out_c][K4] (rows zero padded to K4, a multiple of 4) and 12
+    zero bytes, as little-endian int32 words (word aligned for the kernel's word loads), and K4."""
     out_c, k = w.shape
     k4 = (k + 3) // 4 * 4
     padded = np.zeros((out_c, k4), dtype=np.int8)
     padded[:, :k] = w
-    return int_array(padded.reshape(-1).view("<i4")), k4
+    tail = np.zeros(12, dtype=np.int8)  # the portable dot products read up to 12 bytes past the last row
+    return int_array(np.concatenate([padded.reshape(-1), tail]).view("<i4")), k4
 
 
 def _sums_fit(weights: np.ndarray, g: Graph, bias: int | None) -> bool:
