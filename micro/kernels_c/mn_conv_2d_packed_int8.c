@@ -302,8 +302,8 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
                 s[2] = b0;
                 s[3] = b0;
                 mn_cp_dot(col.v, w, groups, s);
-                packed = mn_rq_clamp4(mn_rq_single(s[0], r), mn_rq_single(s[1], r), mn_rq_single(s[2], r),
-                                      mn_rq_single(s[3], r), lo, hi, lo4, hi4);
+                mn_rq_single4(s, r);
+                packed = mn_rq_clamp4(s[0], s[1], s[2], s[3], lo, hi, lo4, hi4);
                 o[oc] = (int8_t)(packed & 0xFFu);
                 if (n_pix == MN_CP_PIX) {
                     o[out_c + oc] = (int8_t)((packed >> 8) & 0xFFu);

@@ -57,61 +57,57 @@
     } while (0)
 #endif
 
-/* 3x3 window, one group of 4 channels: s[j] += x[j] * w_j over the 9 taps, rows at p0, p1, p2, columns ch
- * bytes apart, raw input bytes (the input offset is in the folded bias: every tap is in the image or
- * reads the input zero point). Advances p0, p1, p2 by 4 and w by the group's 18 words. */
+/* 3x3 window, one group of 4 channels: s[j] += x[j] * w_j over the 9 taps, rows at *p, *p + rs, *p + 2 rs,
+ * columns ch bytes apart, raw input bytes (the input offset is in the folded bias: every tap is in the image
+ * or reads the input zero point). Advances *p by 4 and *wp by the group's 18 words. */
 #if defined(MN_DP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
 #define MN_DP_ASM_TAP(addr)                                \
     "ldr %[x], " addr "\n\t"                               \
-    "ldrd %[wa], %[wb], [%[w]], #8\n\t"                    \
+    "ldr %[wa], [%[w]], #4\n\t"                            \
     "sxtb16 %[e], %[x]\n\t"                                \
     "sxtb16 %[x], %[x], ror #8\n\t"                        \
     "smlabb %[s0], %[e], %[wa], %[s0]\n\t"                 \
     "smlatt %[s2], %[e], %[wa], %[s2]\n\t"                 \
-    "smlabb %[s1], %[x], %[wb], %[s1]\n\t"                 \
-    "smlatt %[s3], %[x], %[wb], %[s3]\n\t"
-#define MN_DP_ASM_ROW(p)                                   \
-    MN_DP_ASM_TAP("[%[" p "]]")                            \
-    MN_DP_ASM_TAP("[%[" p "], %[ch]]")                     \
-    MN_DP_ASM_TAP("[%[" p "], %[ch], lsl #1]")             \
-    "adds %[" p "], %[" p "], #4\n\t"
+    "ldr %[wa], [%[w]], #4\n\t"                            \
+    "smlabb %[s1], %[x], %[wa], %[s1]\n\t"                 \
+    "smlatt %[s3], %[x], %[wa], %[s3]\n\t"
+#define MN_DP_ASM_ROW                                      \
+    MN_DP_ASM_TAP("[%[p]]")                                \
+    MN_DP_ASM_TAP("[%[p], %[ch]]")                         \
+    MN_DP_ASM_TAP("[%[p], %[ch], lsl #1]")
 #endif
 
-static MN_DP_INLINE void mn_dp_3x3(const int8_t **p0, const int8_t **p1, const int8_t **p2, int32_t ch,
-                                   const uint32_t **wp, int32_t *s)
+static MN_DP_INLINE void mn_dp_3x3(const int8_t **pp, int32_t rs, int32_t ch, const uint32_t **wp, int32_t *s)
 {
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    const int8_t *a = *p0, *b = *p1, *c = *p2;
+    const int8_t *p = *pp;
     const uint32_t *w = *wp;
 #if defined(MN_DP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
-    uint32_t x, e, wa, wb;
-    __asm__(MN_DP_ASM_ROW("a") MN_DP_ASM_ROW("b") MN_DP_ASM_ROW("c")
-            : [x] "=&r"(x), [e] "=&r"(e), [wa] "=&r"(wa), [wb] "=&r"(wb), [s0] "+r"(s0), [s1] "+r"(s1),
-              [s2] "+r"(s2), [s3] "+r"(s3), [a] "+r"(a), [b] "+r"(b), [c] "+r"(c), [w] "+r"(w)
-            : [ch] "r"(ch)
+    /* 11 operands (so that register allocation succeeds at any optimization level, frame pointer or
+     * not): the rows through one pointer stepped by rs (and back), the weight words one at a time */
+    uint32_t x, e, wa;
+    __asm__(MN_DP_ASM_ROW "add %[p], %[p], %[rs]\n\t"
+            MN_DP_ASM_ROW "add %[p], %[p], %[rs]\n\t"
+            MN_DP_ASM_ROW "sub %[p], %[p], %[rs], lsl #1\n\t"
+            "adds %[p], %[p], #4"
+            : [x] "=&r"(x), [e] "=&r"(e), [wa] "=&r"(wa), [s0] "+r"(s0), [s1] "+r"(s1),
+              [s2] "+r"(s2), [s3] "+r"(s3), [p] "+r"(p), [w] "+r"(w)
+            : [ch] "r"(ch), [rs] "r"(rs)
             : "cc", "memory");
 #else
-    const int8_t *rows[3];
     int32_t r, t;
-    rows[0] = a;
-    rows[1] = b;
-    rows[2] = c;
     for (r = 0; r < 3; ++r) {
         for (t = 0; t < 3; ++t, w += 2) {
-            const int8_t *x = rows[r] + t * ch;
+            const int8_t *x = p + r * rs + t * ch;
             s0 += x[0] * (int16_t)(uint16_t)(w[0] & 0xFFFFu);
             s2 += x[2] * (int16_t)(uint16_t)(w[0] >> 16);
             s1 += x[1] * (int16_t)(uint16_t)(w[1] & 0xFFFFu);
             s3 += x[3] * (int16_t)(uint16_t)(w[1] >> 16);
         }
     }
-    a += 4;
-    b += 4;
-    c += 4;
+    p += 4;
 #endif
-    *p0 = a;
-    *p1 = b;
-    *p2 = c;
+    *pp = p;
     *wp = w;
     s[0] = s0;
     s[1] = s1;
@@ -218,7 +214,8 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
                 if (unrolled && ((n_y == 3 && n_x == 3) || ch <= MN_DP_MAX_CH)) {
                     /* 3x3: the window's rows in the input, or for an edge pixel in `pad` with the input
                      * zero point outside the image (x + offset = 0 there, as TFLM's skipped taps). */
-                    const int8_t *p0 = x0, *p1 = x0 + y_step, *p2 = x0 + 2 * y_step;
+                    const int8_t *p0 = x0;
+                    int32_t rs = y_step;
                     const uint32_t *wg = weights;
                     if (n_y != 3 || n_x != 3) {
                         int32_t ty, tx;
@@ -233,14 +230,16 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
                             }
                         }
                         p0 = pad;
-                        p1 = pad + 3 * ch;
-                        p2 = pad + 6 * ch;
+                        rs = 3 * ch;
                     }
                     for (g = 0; g < ch; g += 4, r += 16) {
                         int32_t s[4];
                         uint32_t packed;
-                        memcpy(s, fbias + g, sizeof s);
-                        mn_dp_3x3(&p0, &p1, &p2, ch, &wg, s);
+                        s[0] = fbias[g];
+                        s[1] = fbias[g + 1];
+                        s[2] = fbias[g + 2];
+                        s[3] = fbias[g + 3];
+                        mn_dp_3x3(&p0, rs, ch, &wg, s);
                         packed = mn_rq_clamp4(mn_rq_single(s[0], r), mn_rq_single(s[1], r + 4),
                                               mn_rq_single(s[2], r + 8), mn_rq_single(s[3], r + 12), lo, hi, lo4,
                                               hi4);

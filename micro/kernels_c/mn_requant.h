@@ -18,20 +18,65 @@ static inline int32_t mn_rq_single(int32_t acc, const int32_t *rq)
 {
     const uint32_t neg = (uint32_t)(acc >> 31);
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
-    uint32_t y_lo;
-    int32_t y_hi;
-    __asm__("adds %[l], %[cl], %[n], lsl #31\n\t"
-            "adc %[h], %[ch], %[n]\n\t"
-            "smlal %[l], %[h], %[a], %[m]"
-            : [l] "=&r"(y_lo), [h] "=&r"(y_hi)
-            : [cl] "r"(rq[1]), [ch] "r"(rq[2]), [n] "r"(neg), [a] "r"(acc), [m] "r"(rq[0])
-            : "cc");
-    (void)y_lo;
-    return y_hi >> rq[3];
+    uint32_t neg_;
+#endif
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /* One LDM of the channel's 4 constants into r8-r11 (pinned: LDM names its registers), then
+     * y = acc * m + {c_lo, c_hi} + [acc < 0] * -2^31 in r9:r10 and the shift: 6 instructions. */
+    register int32_t m __asm__("r8");
+    register uint32_t y_lo __asm__("r9");
+    register int32_t y_hi __asm__("r10");
+    register int32_t rs __asm__("r11");
+    int32_t v = acc;
+    (void)neg;
+    __asm__("ldm %[rq], {r8, r9, r10, r11}\n\t"
+            "asr %[n], %[v], #31\n\t"
+            "adds r9, r9, %[n], lsl #31\n\t"
+            "adc r10, r10, %[n]\n\t"
+            "smlal r9, r10, %[v], r8\n\t"
+            "asr %[v], r10, r11"
+            : [v] "+r"(v), [n] "=&r"(neg_), "=&r"(m), "=&r"(y_lo), "=&r"(y_hi), "=&r"(rs)
+            : [rq] "r"(rq)
+            : "cc", "memory");
+    return v;
 #else
     const int64_t c = (int64_t)(((uint64_t)(uint32_t)rq[2] << 32) | (uint32_t)rq[1]);
     const int64_t y = (int64_t)acc * rq[0] + c + (int64_t)(int32_t)neg * ((int64_t)1 << 31);
     return (int32_t)(y >> 32) >> rq[3];
+#endif
+}
+
+/* mn_rq_single of the 4 values v[0..3] with the same channel's constants (one load of them). */
+static inline void mn_rq_single4(int32_t *v, const int32_t *rq)
+{
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+    register int32_t m __asm__("r8");
+    register uint32_t c_lo __asm__("r9");
+    register int32_t c_hi __asm__("r10");
+    register int32_t rs __asm__("r11");
+    int32_t v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
+    uint32_t n, y_lo, y_hi;
+#define MN_RQ_ONE(x)                                  \
+    "asr %[n], %[" x "], #31\n\t"                     \
+    "adds %[l], r9, %[n], lsl #31\n\t"                \
+    "adc %[h], r10, %[n]\n\t"                         \
+    "smlal %[l], %[h], %[" x "], r8\n\t"              \
+    "asr %[" x "], %[h], r11\n\t"
+    __asm__("ldm %[rq], {r8, r9, r10, r11}\n\t" MN_RQ_ONE("v0") MN_RQ_ONE("v1") MN_RQ_ONE("v2") MN_RQ_ONE("v3")
+            : [v0] "+r"(v0), [v1] "+r"(v1), [v2] "+r"(v2), [v3] "+r"(v3), [n] "=&r"(n), [l] "=&r"(y_lo),
+              [h] "=&r"(y_hi), "=&r"(m), "=&r"(c_lo), "=&r"(c_hi), "=&r"(rs)
+            : [rq] "r"(rq)
+            : "cc", "memory");
+#undef MN_RQ_ONE
+    v[0] = v0;
+    v[1] = v1;
+    v[2] = v2;
+    v[3] = v3;
+#else
+    v[0] = mn_rq_single(v[0], rq);
+    v[1] = mn_rq_single(v[1], rq);
+    v[2] = mn_rq_single(v[2], rq);
+    v[3] = mn_rq_single(v[3], rq);
 #endif
 }
 
