@@ -1,25 +1,24 @@
-/* DEPTHWISE_CONV_2D int8 kernel, depth_mult 1, channels a multiple of 4, on compile-time widened weights
+/* DEPTHWISE_CONV_2D int8 kernel, depth_mult 1, channels a multiple of 4, on compile-time repacked weights
  * (bit-exact with TFLM reference_integer_ops::DepthwiseConvPerChannel; lowering in micro/ops/conv_packed.py).
  *
  * Output pixels in raster order (descending when the output overlaps the input from above: the contracts
- * of micro/kernels/window.py); per pixel, every group of 4 channels sums its in-image taps (TFLM skips the
- * taps outside the image) and requantizes at once, so a pixel is written after all of its reads.
- * Arm DSP path: weights per group of 4 channels and tap, [w0 w2] and [w1 w3] as int16 halves, meeting an input word
- * [x0 x1 x2 x3] split by SXTAB16 into [x0 x2] and [x1 x3] (input offset added; |x + offset| <= 255).
+ * of micro/kernels/window.py); per pixel, every group of 4 channels sums its taps and requantizes at once,
+ * so a pixel is written after all of its reads. Weights: the model's int8 filter regrouped as [out_c / 4]
+ * [k_h * k_w][4], so a group's taps are consecutive words (one LDR per tap for its 4 channels).
  * 3x3 windows (dilation 1) run unrolled (mn_dp_3x3) on raw input bytes against the folded bias (bias +
  * input offset x the channel's weight sum), edge pixels from a padded copy of their window (the input zero
  * point outside the image: x + offset = 0 there, as TFLM's skipped taps); other windows loop over their
- * in-image taps with the offset added. The portable C (mn_dp_pixel) loops over blocks of channels on the
- * model's filter instead. Requantization: mn_requant.h (single rounding, zero point folded in, 4 channels
- * clamped and stored as one word). */
+ * in-image taps with the offset added (TFLM skips the others). Requantization: mn_requant.h (single
+ * rounding, zero point folded in, the 4 channels clamped and stored as one word). */
 #include <string.h>
 
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/depthwise_conv_2d.py */
 #include "mn_requant.h"
 
-/* Arm DSP extension: SXTAB16 splits 4 input channels into two halfword pairs with the offset added,
- * SMLABB/SMLATT multiply-add each channel's halves (the portable loop's products and int32 sums). */
+/* Arm DSP extension: SXTB16 / SXTAB16 split 4 input channels and 4 weights into halfword pairs [c0 c2]
+ * and [c1 c3], SMLABB / SMLATT multiply-add each channel's halves (the portable loop's products and int32
+ * sums). */
 #include "mn_dsp.h"
 #if defined(__ARM_FEATURE_DSP)
 #define MN_DP_DSP 1
@@ -33,129 +32,95 @@
 
 #define MN_DP_MAX_CH 256 /* channels of the padded 3x3 window copy of edge pixels (2.3 KB of stack) */
 
-/* One channel group's sums over taps: s[j] += (x[j] + offset) * w_j for the 4 channels of each tap. */
+/* One tap of a channel group: s[j] += (x[j] + offset) * w[j], j = 0..3 (x, w: the tap's 4 bytes). */
 #if defined(MN_DP_DSP)
 #define MN_DP_TAP(xp, wp)                                         \
     do {                                                          \
         const uint32_t xv_ = mn_ld32(xp);                         \
+        const uint32_t wv_ = mn_ld32(wp);                         \
         const int16x2_t e_ = __sxtab16(off2, (int8x4_t)xv_);      \
         const int16x2_t o_ = mn_sxtab16_ror8(off2, xv_);          \
-        s0 = __smlabb(e_, (int16x2_t)(wp)[0], s0);                \
-        s2 = __smlatt(e_, (int16x2_t)(wp)[0], s2);                \
-        s1 = __smlabb(o_, (int16x2_t)(wp)[1], s1);                \
-        s3 = __smlatt(o_, (int16x2_t)(wp)[1], s3);                \
+        const int16x2_t we_ = __sxtb16((int8x4_t)wv_);            \
+        const int16x2_t wo_ = mn_sxtb16_ror8(wv_);                \
+        s0 = __smlabb(e_, we_, s0);                               \
+        s2 = __smlatt(e_, we_, s2);                               \
+        s1 = __smlabb(o_, wo_, s1);                               \
+        s3 = __smlatt(o_, wo_, s3);                               \
     } while (0)
 #else
-/* the halves [w0 w2] [w1 w3], low half first */
-#define MN_DP_TAP(xp, wp)                                                         \
-    do {                                                                          \
-        const int8_t *x_ = (xp);                                                  \
-        s0 += (x_[0] + offset) * (int16_t)(uint16_t)((wp)[0] & 0xFFFFu);          \
-        s2 += (x_[2] + offset) * (int16_t)(uint16_t)((wp)[0] >> 16);              \
-        s1 += (x_[1] + offset) * (int16_t)(uint16_t)((wp)[1] & 0xFFFFu);          \
-        s3 += (x_[3] + offset) * (int16_t)(uint16_t)((wp)[1] >> 16);              \
+#define MN_DP_TAP(xp, wp)                                         \
+    do {                                                          \
+        const int8_t *x_ = (xp), *w_ = (wp);                      \
+        s0 += (x_[0] + offset) * w_[0];                           \
+        s1 += (x_[1] + offset) * w_[1];                           \
+        s2 += (x_[2] + offset) * w_[2];                           \
+        s3 += (x_[3] + offset) * w_[3];                           \
     } while (0)
 #endif
 
 /* 3x3 window, one group of 4 channels: s[j] += x[j] * w_j over the 9 taps, rows at *p, *p + rs, *p + 2 rs,
  * columns ch bytes apart, raw input bytes (the input offset is in the folded bias: every tap is in the image
- * or reads the input zero point). Advances *p by 4 and *wp by the group's 18 words. */
+ * or reads the input zero point). Advances *p by 4 and *wp past the group's 9 weight words. */
 #if defined(MN_DP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
 #define MN_DP_ASM_TAP(addr)                                \
     "ldr %[x], " addr "\n\t"                               \
-    "ldr %[wa], [%[w]], #4\n\t"                            \
+    "ldr %[w], [%[wp]]\n\t"                                \
     "sxtb16 %[e], %[x]\n\t"                                \
+    "sxtb16 %[w], %[w]\n\t"                                \
+    "smlabb %[s0], %[e], %[w], %[s0]\n\t"                  \
+    "smlatt %[s2], %[e], %[w], %[s2]\n\t"                  \
+    "ldr %[w], [%[wp]], #4\n\t"                            \
     "sxtb16 %[x], %[x], ror #8\n\t"                        \
-    "smlabb %[s0], %[e], %[wa], %[s0]\n\t"                 \
-    "smlatt %[s2], %[e], %[wa], %[s2]\n\t"                 \
-    "ldr %[wa], [%[w]], #4\n\t"                            \
-    "smlabb %[s1], %[x], %[wa], %[s1]\n\t"                 \
-    "smlatt %[s3], %[x], %[wa], %[s3]\n\t"
+    "sxtb16 %[w], %[w], ror #8\n\t"                        \
+    "smlabb %[s1], %[x], %[w], %[s1]\n\t"                  \
+    "smlatt %[s3], %[x], %[w], %[s3]\n\t"
 #define MN_DP_ASM_ROW                                      \
     MN_DP_ASM_TAP("[%[p]]")                                \
     MN_DP_ASM_TAP("[%[p], %[ch]]")                         \
     MN_DP_ASM_TAP("[%[p], %[ch], lsl #1]")
 #endif
 
-static MN_DP_INLINE void mn_dp_3x3(const int8_t **pp, int32_t rs, int32_t ch, const uint32_t **wp, int32_t *s)
+static MN_DP_INLINE void mn_dp_3x3(const int8_t **pp, int32_t rs, int32_t ch, const int8_t **wpp, int32_t *s)
 {
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
     const int8_t *p = *pp;
-    const uint32_t *w = *wp;
+    const int8_t *wp = *wpp;
 #if defined(MN_DP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
     /* 11 operands (so that register allocation succeeds at any optimization level, frame pointer or
-     * not): the rows through one pointer stepped by rs (and back), the weight words one at a time */
-    uint32_t x, e, wa;
+     * not): the rows through one pointer stepped by rs (and back), each weight word loaded twice (its
+     * even and its odd halves) instead of held in a fourth scratch register. */
+    uint32_t x, e, w;
     __asm__(MN_DP_ASM_ROW "add %[p], %[p], %[rs]\n\t"
             MN_DP_ASM_ROW "add %[p], %[p], %[rs]\n\t"
             MN_DP_ASM_ROW "sub %[p], %[p], %[rs], lsl #1\n\t"
             "adds %[p], %[p], #4"
-            : [x] "=&r"(x), [e] "=&r"(e), [wa] "=&r"(wa), [s0] "+r"(s0), [s1] "+r"(s1),
-              [s2] "+r"(s2), [s3] "+r"(s3), [p] "+r"(p), [w] "+r"(w)
+            : [x] "=&r"(x), [e] "=&r"(e), [w] "=&r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),
+              [s3] "+r"(s3), [p] "+r"(p), [wp] "+r"(wp)
             : [ch] "r"(ch), [rs] "r"(rs)
             : "cc", "memory");
 #else
     int32_t r, t;
     for (r = 0; r < 3; ++r) {
-        for (t = 0; t < 3; ++t, w += 2) {
+        for (t = 0; t < 3; ++t, wp += 4) {
             const int8_t *x = p + r * rs + t * ch;
-            s0 += x[0] * (int16_t)(uint16_t)(w[0] & 0xFFFFu);
-            s2 += x[2] * (int16_t)(uint16_t)(w[0] >> 16);
-            s1 += x[1] * (int16_t)(uint16_t)(w[1] & 0xFFFFu);
-            s3 += x[3] * (int16_t)(uint16_t)(w[1] >> 16);
+            s0 += x[0] * wp[0];
+            s1 += x[1] * wp[1];
+            s2 += x[2] * wp[2];
+            s3 += x[3] * wp[3];
         }
     }
     p += 4;
 #endif
     *pp = p;
-    *wp = w;
+    *wpp = wp;
     s[0] = s0;
     s[1] = s1;
     s[2] = s2;
     s[3] = s3;
 }
 
-#if !defined(MN_DP_DSP)
-#define MN_DP_CB 16 /* channels per block of the portable path */
-
-/* Portable C: one output pixel, channels in blocks of MN_DP_CB, the in-image taps as plain loops over a
- * block's channels (SIMD loops for compilers; (x + offset) * w fits int16) on the model's filter, then the
- * block's requantization. x0 / w0: the first in-image tap's channel 0 in the input / filter. */
-static void mn_dp_pixel(const mn_depthwise_conv_2d_packed_params_t *p, const int8_t *x0, const int8_t *w0,
-                        int32_t n_y, int32_t n_x, const int32_t *bias, int8_t *o)
-{
-    const int32_t ch = p->win.out_c, offset = p->input_offset, lo = p->act_min, hi = p->act_max;
-    const int32_t x_step = p->win.dil_w * ch, y_step = p->win.dil_h * p->win.in_w * ch, w_step = p->win.k_w * ch;
-    int32_t c0, fy, fx, j;
-    for (c0 = 0; c0 < ch; c0 += MN_DP_CB) {
-        const int32_t n = MN_MIN(MN_DP_CB, ch - c0);
-        int32_t acc[MN_DP_CB];
-        for (j = 0; j < n; ++j) {
-            acc[j] = bias ? bias[c0 + j] : 0;
-        }
-        for (fy = 0; fy < n_y; ++fy) {
-            const int8_t *xr = x0 + fy * y_step + c0;
-            const int8_t *wr = w0 + fy * w_step + c0;
-            for (fx = 0; fx < n_x; ++fx, xr += x_step, wr += ch) {
-                /* (a loop of n, not of the constant MN_DP_CB: gcc 12 vectorizes this one at -O3) */
-                for (j = 0; j < n; ++j) {
-                    acc[j] += (int16_t)((int16_t)(xr[j] + offset) * (int16_t)wr[j]);
-                }
-            }
-        }
-        for (j = 0; j < n; j += 4) {
-            const int32_t *r = p->rq + 4 * (c0 + j);
-            const uint32_t packed = mn_rq_clamp4(mn_rq_single(acc[j], r), mn_rq_single(acc[j + 1], r + 4),
-                                                 mn_rq_single(acc[j + 2], r + 8), mn_rq_single(acc[j + 3], r + 12),
-                                                 lo, hi, 0, 0);
-            memcpy(o + c0 + j, &packed, sizeof packed);
-        }
-    }
-}
-#endif
-
 void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t *p, const int8_t *input,
-                                      const int8_t *filter, const int32_t *bias, int8_t *output)
+                                      const int32_t *bias, int8_t *output)
 {
     /* Local copies: int8 output stores may alias *p as far as the compiler knows. */
     const int32_t in_h = p->win.in_h, in_w = p->win.in_w, ch = p->win.out_c;
@@ -168,7 +133,7 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
     const int32_t x_step = dil_w * ch;         /* next tap along x */
     const int32_t y_step = dil_h * in_w * ch;  /* next tap row */
     const int unrolled = k_h == 3 && k_w == 3 && dil_h == 1 && dil_w == 1;
-    const uint32_t *const weights = (const uint32_t *)p->weights;
+    const int8_t *const weights = (const int8_t *)p->weights;
     const int32_t *const rq = p->rq;
     const int32_t *const fbias = p->folded_bias;
     int8_t pad[9 * MN_DP_MAX_CH];
@@ -182,7 +147,6 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
 #endif
 #if defined(MN_DP_DSP)
     const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
-    (void)filter; /* the DSP path reads the widened weights */
 #endif
     int32_t bi, yi, xi, g;
 
@@ -204,19 +168,15 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
                 const int32_t n_y = fy1 - fy0, n_x = fx1 - fx0;
                 /* first in-image tap: input channel 0; its weights' offset in a group */
                 const int8_t *x0 = in_b + ((in_y0 + fy0 * dil_h) * in_w + in_x0 + fx0 * dil_w) * ch;
-                const uint32_t *w = weights + (fy0 * k_w + fx0) * 2;
+                const int8_t *w = weights + (fy0 * k_w + fx0) * 4;
                 const int32_t *r = rq;
                 int8_t *const o = out_b + (oy * out_w + ox) * ch;
-#if !defined(MN_DP_DSP)
-                mn_dp_pixel(p, x0, filter + (fy0 * k_w + fx0) * ch, n_y, n_x, bias, o);
-                continue;
-#endif
                 if (unrolled && ((n_y == 3 && n_x == 3) || ch <= MN_DP_MAX_CH)) {
                     /* 3x3: the window's rows in the input, or for an edge pixel in `pad` with the input
                      * zero point outside the image (x + offset = 0 there, as TFLM's skipped taps). */
                     const int8_t *p0 = x0;
+                    const int8_t *wg = weights;
                     int32_t rs = y_step;
-                    const uint32_t *wg = weights;
                     if (n_y != 3 || n_x != 3) {
                         int32_t ty, tx;
                         for (ty = 0; ty < 3; ++ty) {
@@ -247,17 +207,17 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
                     }
                     continue;
                 }
-                for (g = 0; g < ch; g += 4, x0 += 4, w += 2 * taps, r += 16) {
+                for (g = 0; g < ch; g += 4, x0 += 4, w += 4 * taps, r += 16) {
                     int32_t s0 = bias ? bias[g] : 0, s1 = bias ? bias[g + 1] : 0;
                     int32_t s2 = bias ? bias[g + 2] : 0, s3 = bias ? bias[g + 3] : 0;
                     const int8_t *xr = x0;
-                    const uint32_t *wr = w;
+                    const int8_t *wr = w;
                     int32_t fy, fx;
                     uint32_t packed;
-                    for (fy = 0; fy < n_y; ++fy, xr += y_step, wr += 2 * k_w) {
+                    for (fy = 0; fy < n_y; ++fy, xr += y_step, wr += 4 * k_w) {
                         const int8_t *x = xr;
-                        const uint32_t *wt = wr;
-                        for (fx = 0; fx < n_x; ++fx, x += x_step, wt += 2) {
+                        const int8_t *wt = wr;
+                        for (fx = 0; fx < n_x; ++fx, x += x_step, wt += 4) {
                             MN_DP_TAP(x, wt);
                         }
                     }

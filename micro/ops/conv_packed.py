@@ -64,22 +64,22 @@ def _sums_fit(weights: np.ndarray, g: Graph, bias: int | None) -> bool:
 
 def packed_depthwise_call(op: Op, g: Graph, weights: np.ndarray, bias: int | None, win: dict, rq: dict,
                           overlap: dict) -> KernelCall | None:
-    """The widened-weight depthwise kernel's call for depth_mult 1, weights [k_h * k_w][out_c]; None when it
+    """The regrouped-weight depthwise kernel's call for depth_mult 1, weights [k_h * k_w][out_c]; None when it
     does not apply (out_c % 4 != 0, a shift outside [-MAX_R, -1], a sum that could leave int32)."""
     taps, out_c = weights.shape
     folded = single_rounding_requant(rq["mult"], rq["shift"], rq["output_offset"])
     if folded is None or out_c % 4 or not _sums_fit(weights.T, g, bias):
         return None
-    # per group of 4 channels and tap: [w0 w2] and [w1 w3] as int16 halves (low half first)
-    halves = weights.astype(np.int16).reshape(taps, out_c // 4, 4)[:, :, [0, 2, 1, 3]].transpose(1, 0, 2)
+    # per group of 4 channels, its taps' 4 weights each, consecutive
+    grouped = weights.reshape(taps, out_c // 4, 4).transpose(1, 0, 2)
     b = g.t(bias).data.astype(np.int64) if bias is not None else np.zeros(out_c, dtype=np.int64)
     folded_bias = b + rq["input_offset"] * weights.astype(np.int64).sum(axis=0)
     params = dict(win=win, input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"],
-                  weights=int_array(np.ascontiguousarray(halves).reshape(-1).view("<i4")), rq=int_array(folded),
+                  weights=int_array(np.ascontiguousarray(grouped, dtype=np.int8).reshape(-1).view("<i4")),
+                  rq=int_array(folded),
                   folded_bias=int_array(folded_bias))
     y = g.t(op.outputs[0])
-    return KernelCall(DEPTHWISE_CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], op.inputs[1], bias],
-                      outputs=[op.outputs[0]],
+    return KernelCall(DEPTHWISE_CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], bias], outputs=[op.outputs[0]],
                       macs=y.size * taps, **overlap)
 
 
