@@ -192,7 +192,7 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, const int8_t *w, int32_t gr
     register uint32_t x1 __asm__("r9");
     register uint32_t x2 __asm__("r10");
     register uint32_t x3 __asm__("r11");
-    const int16_t *const end2 = c + (groups & ~1) * 16;
+    const int16_t *const end4 = c + (groups & ~3) * 16;
     uint32_t u, t;
 #define MN_CP_GROUP                                                      \
     "ldmia %[c]!, {r8, r9, r10, r11}\n\t"                                \
@@ -213,7 +213,10 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, const int8_t *w, int32_t gr
       [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [c] "+r"(c), [w] "+r"(w)                          \
     :                                                                                                \
     : "memory"
-    while (c < end2) {
+    while (c < end4) { /* 4 groups a step: one compare and branch per 64 multiply-adds */
+        __asm__(MN_CP_GROUP MN_CP_GROUP MN_CP_GROUP MN_CP_GROUP MN_CP_OPERANDS);
+    }
+    if (groups & 2) {
         __asm__(MN_CP_GROUP MN_CP_GROUP MN_CP_OPERANDS);
     }
     if (groups & 1) {
