@@ -10,9 +10,11 @@ against the TFLM oracle) on 2 input sets (the shared data's first real one where
 With --per-op, the op boundaries of the invoke get instruction-count markers too, and one line per op
 follows the model's row (ours DSP, ours portable, TFLM+CMSIS-NN, MACs).
 
-Estimated MAC/cycle: instructions are not cycles; the estimate takes 1.25 cycles per instruction on a
-Cortex-M4 with zero-wait-state memory (loads mostly pipelined, a taken branch 2-3 cycles), the mix of these
-kernels' inner loops (SMLAD and ALU 1 cycle, LDR 1-2, a loop branch per 8-20 instructions).
+Estimated MAC/cycle: instructions are not cycles (QEMU counts instructions only). The estimate takes 1.5
+cycles per instruction on a Cortex-M4 with zero-wait-state memory, from the M4 timings of the code that
+dominates: the packed convolution's loop is 13 instructions and 22 cycles per 16 MACs (LDM of 4 registers
+5 cycles, LDR 2, SXTB16 / SMLAD 1), about 1.7 cycles per instruction; the requantization, im2col and
+depthwise code is mostly single-cycle ALU, multiply and pipelined loads, about 1.2-1.4.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from support.corpus import MUST_PASS  # noqa: E402
 from support.datasets import real_inputs  # noqa: E402
 
 SHARED = Path(os.environ.get('MICRO_SHARED', ROOT.parent / 'shared'))
-CPI_ESTIMATE = 1.25
+CPI_ESTIMATE = 1.5
 BOARD = 'mps2_an386'
 
 
