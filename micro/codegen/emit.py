@@ -160,6 +160,8 @@ def _call(compiled: Compiled, names: Names, low: Lowered) -> dict:
         args.append(names.op_state(op))
     if call.scratch_bytes:
         args.append(names.scratch(op))
+    elif call.kernel.has_scratch:  # an optional scratch the op does not need
+        args.append("0")
     if call.kernel.params:
         arrays, init = params_c(call.kernel.params, call.params, opn)
         base.update(arrays=arrays, params=dict(type=call.kernel.params.name, symbol=names.params(op), init=init))

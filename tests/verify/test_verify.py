@@ -20,7 +20,11 @@ def test_a_wrong_constant_is_caught_and_named():
     path = MODELS / "mlperf_tiny_kws_ref_model.tflite"
     compiled = compile_model(load_model(path))
     third = compiled.lowered[2]
-    third.call.params["rq"]["output_offset"] += 1  # sabotage one op (a conv/depthwise)
+    rq = third.call.params["rq"]  # sabotage one op (a conv/depthwise): its zero point, or the packed kernels'
+    if isinstance(rq, dict):      # folded {m, c_lo, c_hi, r - 1} rows
+        rq["output_offset"] += 1
+    else:
+        rq[2] += 1 << rq[3]  # channel 0's zero point + 1, as folded into c_hi
     sets = [random_inputs(compiled.graph, np.random.default_rng(0))]
     report = verify_compiled(compiled, path.read_bytes(), sets)
     assert not report.ok
