@@ -84,6 +84,23 @@ def produced_tensors(compiled: Compiled) -> list[tuple[int, int, str]]:
     return [(t, low.op.index, low.op.kind) for low in compiled.lowered for t in low.op.outputs]
 
 
+def oracle_state_tensors(compiled: Compiled) -> dict[int, int]:
+    """{state tensor: the TFLM tensor holding its value after an invoke}: a variable tensor is its own; a
+    resource variable lives outside TFLM's tensors, so its value after an invoke is the value of its last
+    ASSIGN_VARIABLE in model order (a variable the main graph never assigns is not listed: its reads are
+    compared)."""
+    g = compiled.graph
+    out = {}
+    for t in sorted(compiled.state.tensor_state):
+        if t not in g.resources:
+            out[t] = t
+            continue
+        assigns = [op for op in g.ops if op.kind == "ASSIGN_VARIABLE" and op.inputs[0] == t]
+        if assigns:
+            out[t] = max(assigns, key=lambda op: op.index).inputs[1]
+    return out
+
+
 def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[list[np.ndarray]],
                     cc: str = "gcc", stream: bool = False, feedback: dict[int, int] | None = None) -> VerifyReport:
     """Run each input set in the host build and in TFLM and compare every tensor an op produces, and
@@ -94,7 +111,7 @@ def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
     host = HostModel(compiled, emit_c(compiled), cc)
     oracle = Oracle(model_bytes, compiled.model)
     produced = produced_tensors(compiled)
-    state = sorted(compiled.state.tensor_state)
+    state = oracle_state_tensors(compiled)
     after_all = max((low.op.index for low in compiled.lowered), default=0) + 1
     report = VerifyReport(compiled.name)
     previous: list[np.ndarray] = []
@@ -107,7 +124,8 @@ def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
             inputs[in_pos] = previous[out_pos].reshape(np.shape(inputs[in_pos]))
         previous, ours = host.run(inputs, trace=True)
         ours.update(host.state_tensors())
-        ref = oracle.run(inputs, [t for t, _, _ in produced] + state)
+        ref = oracle.run(inputs, list(dict.fromkeys([t for t, _, _ in produced] + list(state.values()))))
+        ref.update({t: ref[src] for t, src in state.items()})
         report.inputs_run += 1
         for t, op_index, kind in produced + [(t, after_all, STATE_KIND) for t in state]:
             _compare(report, k, t, op_index, kind, ours[t].ravel(), np.asarray(ref[t]).ravel(),
