@@ -12,7 +12,7 @@ from micro.ir import Graph, Model
 from micro.lowered import Lowered
 from micro.ops import check_op, module_for
 from micro.passes import run_passes
-from micro.passes.resource_variables import RESOURCE_KINDS, resolve_resource_variables
+from micro.passes.resource_variables import CONTROL_FLOW, RESOURCE_KINDS, resolve_resource_variables
 
 @dataclass
 class Compiled:
@@ -50,8 +50,8 @@ def main_graph(model: Model) -> tuple[Graph, list[str]]:
             "convert with full-integer post-training quantization")
     unresolved = bool(problems)
     for op in g.ops:
-        if unresolved and op.kind in RESOURCE_KINDS:
-            continue  # the resource pass said why these cannot be resolved
+        if op.kind in CONTROL_FLOW or (unresolved and op.kind in RESOURCE_KINDS):
+            continue  # the resource pass said why these cannot be compiled
         for p in check_op(op, g):
             problems.append(f"op #{op.index} {op.kind} (version {op.version}): {p}")
     return g, problems

@@ -118,7 +118,11 @@ def _call_once_subgraphs(model: Model, problems: list[str]) -> list[tuple[Op, in
         else:
             out.append((op, k))
     run = {k for _, k in out}
+    run_by_flow = {int(v) for op in model.main.ops if op.kind in CONTROL_FLOW
+                   for key, v in op.options.items() if key.endswith("subgraph_index")}
     for k, sg in enumerate(model.subgraphs[1:], 1):
+        if k in run_by_flow - run:
+            continue  # its WHILE or IF is refused above
         if k not in run:
             problems.append(f"subgraph {k} '{sg.name}' ({len(sg.ops)} ops) is run by no CALL_ONCE of the main "
                             "subgraph: micro compiles the main subgraph and CALL_ONCE init subgraphs only")
