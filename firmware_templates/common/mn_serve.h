@@ -1,4 +1,4 @@
-/* micro's serial protocol (mn_protocol.h, version 1), device side: the one request handler of every firmware.
+/* micro's serial protocol (mn_protocol.h, version 2), device side: the one request handler of every firmware.
  *
  * Used by the bare-metal harness firmware (mn_harness_main.c owns main() and calls mn_serve_one() forever) and
  * by the Arduino library (../arduino/mn_arduino_harness.cpp calls it from the sketch's loop()), so both answer
@@ -32,7 +32,7 @@ void mn_serve_banner(void);
 void mn_serve_begin(void);
 
 /* Receives one request frame (waiting for it as mn_proto_recv does) and answers it. Returns the request type
- * (MN_T_HELLO ... MN_T_EXIT), or 0 for a corrupted frame (answered with NAK). After MN_T_EXIT the board's
+ * (MN_T_HELLO ... MN_T_RESET), or 0 for a corrupted frame (answered with NAK). After MN_T_EXIT the board's
  * mn_serve_exit(code) has been called. */
 int mn_serve_one(void);
 

@@ -45,7 +45,7 @@ def board_arg(args):
 def _verify_on_board(args, compiled, sets) -> int:
     board = board_arg(args)
     report = verify_on_board(compiled, Path(args.model).read_bytes(), sets, board, port=args.port,
-                             serial=args.serial, builder=args.builder, trace=args.trace)
+                             serial=args.serial, builder=args.builder, trace=args.trace, stream=bool(args.stream))
     if getattr(args, "json", False):
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -57,7 +57,8 @@ def _verify_on_board(args, compiled, sets) -> int:
 
 
 def cmd_run(args) -> int:
-    """Run input sets on a board (or the host build) and print the outputs and the cost of each invoke."""
+    """Run input sets on a board (or the host build) and print the outputs and the cost of each invoke. The sets
+    run one after the other from a fresh state: a streaming model carries its state from one to the next."""
     model = load_model(args.model)
     compiled = compile_model(model)
     g = compiled.graph
@@ -130,7 +131,8 @@ def register(sub) -> None:
     v.add_argument("--stream", type=int, default=0, metavar="N",
                    help="N consecutive random invokes on the same state (streaming models; --input sets, e.g. "
                         "an .npy with a leading time axis, run first): every tensor and the state compared after "
-                        "every invoke, the first invoke and op that differ named")
+                        "every invoke (on a board: every output, board vs host vs TFLM), the first invoke and op "
+                        "that differ named. Without it, a model with state is reset before every input set")
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("-v", "--verbose", action="store_true", help="list every differing tensor")
     board_options(v)
@@ -142,7 +144,8 @@ def register(sub) -> None:
     r = sub.add_parser("run", help="run a model on a board (or the host build); print outputs and cost")
     r.add_argument("model")
     r.add_argument("--board", default="host", help="board to run on (default: host); see `micro boards`")
-    r.add_argument("--input", action="append", metavar="FILE", help=".npy/.npz input set(s); repeatable")
+    r.add_argument("--input", action="append", metavar="FILE", help=".npy/.npz input set(s); repeatable. The sets "
+                   "run in order on one state: an .npy with a leading time axis is a sequence for a streaming model")
     r.add_argument("--random", type=int, default=0, metavar="N", help="also run N random inputs")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("-o", "--output", help="save the outputs (.npy for one, else .npz)")

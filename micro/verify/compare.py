@@ -28,12 +28,16 @@ class Divergence:
     tensor_name: str
     bytes_differing: int
     max_abs_diff: int
+    stream: bool = False   # input_index counts the invokes of one stream (from its reset)
+
+    @property
+    def when(self) -> str:
+        return f"invoke {self.input_index} of the stream" if self.stream else f"input set {self.input_index}"
 
     def __str__(self) -> str:
         where = (f"state tensor {self.tensor_index} '{self.tensor_name}'" if self.op_kind == STATE_KIND else
                  f"op #{self.op_index} {self.op_kind} -> tensor {self.tensor_index} '{self.tensor_name}'")
-        return (f"{where}: {self.bytes_differing} element(s) differ (max |diff| {self.max_abs_diff}) on input set "
-                f"{self.input_index}")
+        return f"{where}: {self.bytes_differing} element(s) differ (max |diff| {self.max_abs_diff}) on {self.when}"
 
 
 @dataclass
@@ -45,6 +49,7 @@ class VerifyReport:
     bytes_compared: int = 0
     bytes_differing: int = 0
     divergences: list[Divergence] = field(default_factory=list)
+    stream: bool = False   # consecutive invokes on one state (else: the state reset before every input set)
 
     @property
     def ok(self) -> bool:
@@ -113,7 +118,7 @@ def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
     produced = produced_tensors(compiled)
     state = oracle_state_tensors(compiled)
     after_all = max((low.op.index for low in compiled.lowered), default=0) + 1
-    report = VerifyReport(compiled.name)
+    report = VerifyReport(compiled.name, stream=stream)
     previous: list[np.ndarray] = []
     for k, inputs in enumerate(input_sets):
         if k and not stream:
@@ -143,7 +148,7 @@ def _compare(report: VerifyReport, k: int, t: int, op_index: int, kind: str, a: 
     if n:
         report.bytes_differing += n * a.itemsize
         maxd = int(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)))) if a.shape == b.shape else -1
-        report.divergences.append(Divergence(k, op_index, kind, t, name, n, maxd))
+        report.divergences.append(Divergence(k, op_index, kind, t, name, n, maxd, report.stream))
 
 
 def verify_bytes(model_bytes: bytes, name: str = "model", inputs: list[list[np.ndarray]] | None = None,

@@ -20,9 +20,11 @@ from micro.testing.faulty_port import FaultyPort
 class SimDevice:
     """A pyserial-like port with the firmware's protocol logic behind it (mn_harness_main.c in Python):
     NAK for a bad frame, the cached answer for a repeated request, ACK then RESULT for INVOKE.
-    The model adds 1 to every input byte (one input, one output of the same size)."""
+    The model adds 1 to every input byte (one input, one output of the same size); a `stateful` one adds 1 more
+    for every invoke since RESET (its state)."""
 
-    def __init__(self, n_bytes: int = 300, max_payload: int = 1024):
+    def __init__(self, n_bytes: int = 300, max_payload: int = 1024, proto: int = P.PROTO_VERSION,
+                 stateful: bool = False):
         self.parser = FrameParser(max_payload=max_payload)
         self.max_payload = max_payload
         self.inp = bytearray(n_bytes)
@@ -31,6 +33,10 @@ class SimDevice:
         self.cache: tuple[int, int, bytes] | None = None
         self.invokes = 0
         self.timeout = 0.001
+        self.proto = proto
+        self.stateful = stateful
+        self.state = 0
+        self.resets = 0
 
     # pyserial-like
     def write(self, data: bytes) -> int:
@@ -80,7 +86,7 @@ class SimDevice:
         p = ev.payload
         n = len(self.inp)
         if ev.type == P.T_HELLO:
-            return P.T_INFO, (struct.pack("<BHBIIBB", 1, self.max_payload, 0, 4096, 8192, 1, 1)
+            return P.T_INFO, (struct.pack("<BHBIIBB", self.proto, self.max_payload, 0, 4096, 8192, 1, 1)
                               + struct.pack("<II", n, n) + b"sim\0model\0" + b"0" * 64 + b"\0")
         if ev.type == P.T_WRITE:
             index, off = struct.unpack_from("<BI", p)
@@ -92,13 +98,20 @@ class SimDevice:
         if ev.type == P.T_INVOKE:
             if struct.unpack_from("<I", p, 1)[0] != zlib.crc32(self.inp):
                 return P.T_ERROR, b"\x03INVOKE: input CRC-32 differs\0"
-            self.out[:] = bytes((b + 1) & 0xFF for b in self.inp)
+            self.out[:] = bytes((b + 1 + self.state) & 0xFF for b in self.inp)
+            self.state += self.stateful
             self.invokes += 1
             return P.T_RESULT, struct.pack("<BIIBIBI", 0, self.invokes, 0, 0, 512, 1, zlib.crc32(self.out))
         if ev.type == P.T_READ:
             index, off, ln = struct.unpack_from("<BIH", p)
             return P.T_DATA, struct.pack("<BI", index, off) + bytes(self.out[off:off + ln])
         if ev.type == P.T_EXIT:
+            return P.T_ACK, b""
+        if ev.type == P.T_RESET:
+            if p not in (b"\x00", b"\x01"):
+                return P.T_ERROR, b"\x01RESET: payload must be one byte, mode 0 or 1\0"
+            self.state = 0
+            self.resets += 1
             return P.T_ACK, b""
         return P.T_ERROR, b"\x01unknown request type\0"
 
@@ -210,4 +223,28 @@ def test_a_silent_device_times_out_with_a_clear_message():
 
     host = Device(Silent(), timeout=0.01, retries=2)
     with pytest.raises(ProtocolError, match=r"HELLO \(seq 1\) failed after 3 tries: no answer"):
+        host.hello()
+
+
+def test_reset_sets_the_state_back_once_even_when_the_answer_is_lost():
+    dev = SimDevice(n_bytes=64, stateful=True)
+    host = Device(dev, timeout=0.05)
+    data = bytes(range(64))
+    for k in range(3):   # the state carries over: the device adds 1 more each invoke
+        assert host.run([data])[0] == [bytes((b + 1 + k) & 0xFF for b in data)]
+    host.reset()
+    assert host.run([data])[0] == [_expected(data)]
+    assert dev.resets == 1
+    seq = host._seq + 1                # the RESET's answer is lost: the host resends, the device answers
+    dev.outbox.clear()                 # from its cache and does not reset twice
+    frame = encode_frame(P.T_RESET, seq, b"\x01")
+    dev.write(frame)
+    dev.outbox.clear()
+    dev.write(frame)
+    assert FrameParser().feed(bytes(dev.outbox))[0].type == P.T_ACK and dev.resets == 2
+
+
+def test_a_device_of_another_protocol_version_is_refused_clearly():
+    host = Device(SimDevice(proto=1), timeout=0.05)
+    with pytest.raises(ProtocolError, match=r"protocol version 1; this host speaks 2: .*rebuild and flash it"):
         host.hello()

@@ -1,4 +1,4 @@
-"""micro's serial protocol (version 1), the frames: ``A5 5A type seq len16 crc8 payload crc32``, the request and
+"""micro's serial protocol (version 2: version 1 plus RESET), the frames: ``A5 5A type seq len16 crc8 payload crc32``, the request and
 response types, CRC-8 of the header and CRC-32 of header and payload, and an incremental parser that
 resynchronises after a bad frame. The device side is firmware_templates/common/mn_protocol.[ch]; the requests
 are documented in mn_protocol.h.
@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 from micro.errors import MicroError
 
-PROTO_VERSION = 1
+PROTO_VERSION = 2   # 2: RESET (the model's state back to its initial value)
 SYNC = b"\xA5\x5A"
 HEADER = 7
 HOST_MAX_PAYLOAD = 4096
 
-T_HELLO, T_WRITE, T_INVOKE, T_READ, T_EXIT = 0x01, 0x02, 0x03, 0x04, 0x05
+T_HELLO, T_WRITE, T_INVOKE, T_READ, T_EXIT, T_RESET = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
 T_ACK, T_INFO, T_RESULT, T_DATA, T_TRACE, T_NAK, T_ERROR = 0x80, 0x81, 0x83, 0x84, 0x85, 0xFE, 0xFF
 TYPE_NAMES = {T_HELLO: "HELLO", T_WRITE: "WRITE", T_INVOKE: "INVOKE", T_READ: "READ", T_EXIT: "EXIT",
-              T_ACK: "ACK", T_INFO: "INFO", T_RESULT: "RESULT", T_DATA: "DATA", T_TRACE: "TRACE", T_NAK: "NAK",
+              T_RESET: "RESET", T_ACK: "ACK", T_INFO: "INFO", T_RESULT: "RESULT", T_DATA: "DATA", T_TRACE: "TRACE", T_NAK: "NAK",
               T_ERROR: "ERROR"}
 ERROR_CODES = {1: "bad request", 2: "out of range", 3: "input CRC mismatch"}
 
