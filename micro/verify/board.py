@@ -252,7 +252,7 @@ class BoardVerifyReport(VerifyReport):
         tail = f"; first diverging: {first}" if first else ""
         what = ("tensors compared with TFLM (every intermediate, debug trace; outputs also with the host build)"
                 if self.trace else "output tensors compared with TFLM and the host build")
-        line = (f"{status} {self.model} on {self.board}: {self.inputs_run} input set(s), "
+        line = (f"{status} {self.model} on {self.board}: {self.runs}, "
                 f"{self.tensors_compared} {what} ({self.bytes_compared} bytes), "
                 f"{self.bytes_differing} bytes differing{tail}")
         if self.host_report is not None:

@@ -56,6 +56,11 @@ class VerifyReport:
         return self.inputs_run > 0 and self.bytes_differing == 0
 
     @property
+    def runs(self) -> str:
+        """N input set(s), or N consecutive invoke(s) of a stream."""
+        return f"{self.inputs_run} {'consecutive invoke(s)' if self.stream else 'input set(s)'}"
+
+    @property
     def first(self) -> Divergence | None:
         if not self.divergences:
             return None
@@ -64,7 +69,7 @@ class VerifyReport:
     def summary(self) -> str:
         status = "BIT-EXACT" if self.ok else "MISMATCH"
         first = f"; first diverging: {self.first}" if self.first else ""
-        return (f"{status} {self.model} on {self.board}: {self.inputs_run} input set(s), "
+        return (f"{status} {self.model} on {self.board}: {self.runs}, "
                 f"{self.tensors_compared} tensors compared ({self.bytes_compared} bytes), "
                 f"{self.bytes_differing} bytes differing{first}")
 

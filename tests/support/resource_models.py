@@ -132,3 +132,26 @@ def unused_subgraph() -> bytes:
     c = b.tensor("c", SHAPE, "int8", **Q)
     b.op("RELU", [a], [c])
     return b.finish()
+
+
+def delay_line(first_a=(1, 2, 3, 4), first_b=(5, 6, 7, 8)) -> bytes:
+    """y = b; b = a; a = x: the output is the input of two invokes earlier (CALL_ONCE gives a and b their first
+    values: the output of invoke 0 is first_b, of invoke 1 first_a)."""
+    b = ModelBuilder()
+    x = b.tensor("x", SHAPE, "int8", **Q)
+    b.op("CALL_ONCE", [], [], options={"init_subgraph_index": 1})
+    ha, hb = _var(b, "a"), _var(b, "b")
+    y, ra = b.tensor("y", SHAPE, "int8", **Q), b.tensor("ra", SHAPE, "int8", **Q)
+    b.op("READ_VARIABLE", [hb], [y])
+    b.op("READ_VARIABLE", [ha], [ra])
+    b.op("ASSIGN_VARIABLE", [hb, ra], [])
+    b.op("ASSIGN_VARIABLE", [ha, x], [])
+    b.inputs([x])
+    b.outputs([y])
+    b.subgraph("init")
+    for name, values in (("a", first_a), ("b", first_b)):
+        h = _var(b, name)
+        b.op("ASSIGN_VARIABLE", [h, b.const(f"first_{name}", np.array([values], dtype=np.int8), **Q)], [])
+    b.inputs([])
+    b.outputs([])
+    return b.finish()
