@@ -7,7 +7,8 @@ import numpy as np
 DTYPE_BYTES = {
     "int8": 1, "uint8": 1, "bool": 1, "int16": 2, "uint16": 2, "float16": 2,
     "int32": 4, "uint32": 4, "float32": 4, "int64": 8, "uint64": 8, "float64": 8, "int4": 1,
-    "complex64": 8, "complex128": 16, "resource": 0, "variant": 0,
+    "complex64": 8, "complex128": 16, "variant": 0,
+    "resource": 4,  # a VAR_HANDLE's output: TFLM stores the variable's int32 id there
 }
 C_TYPES = {
     "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t",

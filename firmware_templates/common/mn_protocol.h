@@ -1,4 +1,4 @@
-/* micro serial protocol, version 2: framed, CRC-checked, stop-and-wait request/response.
+/* micro serial protocol, version 3: framed, CRC-checked, stop-and-wait request/response.
  * The host side is micro/deploy/protocol.py; keep the two in step.
  *
  * Frame (both directions, little-endian):
@@ -32,6 +32,10 @@
  *                                                        n u8, crc32 u32 of each output)
  *   READ    0x04 (output u8, offset u32, length u16)  -> DATA 0x84 (output u8, offset u32, bytes...)
  *   EXIT    0x05 (code u8)                            -> ACK, then the device stops with that code
+ *   RESET   0x06 (mode u8)                            -> ACK, once the model's state (what a streaming model
+ *                                                        keeps between invokes) is back to its initial value:
+ *                                                        mode 0 <name>_reset() (TFLM's MicroInterpreter::Reset),
+ *                                                        mode 1 <name>_init() (as after boot). Version 2.
  *   any bad frame                                     -> NAK 0xFE (seq 0)
  *   (debug firmware built with MN_TRACE and MN_HARNESS_TRACE: between INVOKE's ACK and RESULT the device
  *    pushes TRACE 0x85 frames, seq 0, unacknowledged: op u16, tensor u16, total bytes u32, offset u32,
@@ -44,7 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MN_PROTO_VERSION 2
+#define MN_PROTO_VERSION 3 /* 2: 32-bit sequence numbers; 3: RESET */
 #ifndef MN_PROTO_MAX_PAYLOAD
 #define MN_PROTO_MAX_PAYLOAD 1024
 #endif
@@ -55,12 +59,13 @@
 #define MN_PROTO_OVERHEAD (MN_PROTO_HEADER + 4)
 
 enum {
-    MN_T_HELLO = 0x01, MN_T_WRITE = 0x02, MN_T_INVOKE = 0x03, MN_T_READ = 0x04, MN_T_EXIT = 0x05,
+    MN_T_HELLO = 0x01, MN_T_WRITE = 0x02, MN_T_INVOKE = 0x03, MN_T_READ = 0x04, MN_T_EXIT = 0x05, MN_T_RESET = 0x06,
     MN_T_ACK = 0x80, MN_T_INFO = 0x81, MN_T_RESULT = 0x83, MN_T_DATA = 0x84, MN_T_TRACE = 0x85, MN_T_NAK = 0xFE,
     MN_T_ERROR = 0xFF
 };
 
 enum { MN_ERR_BAD_REQUEST = 1, MN_ERR_RANGE = 2, MN_ERR_INPUT_CRC = 3 };
+enum { MN_RESET_STATE = 0, MN_RESET_INIT = 1 }; /* RESET modes */
 
 typedef struct {
     uint8_t type;

@@ -231,6 +231,17 @@ int mn_serve_one(void)
     case MN_T_EXIT:
         type = MN_T_ACK;
         break;
+    case MN_T_RESET: /* a repeated RESET is answered from the cache above: it acts once */
+        if (rx.len != 1 || rx.payload[0] > MN_RESET_INIT) {
+            type = fail(&len, MN_ERR_BAD_REQUEST, "RESET: payload must be one byte, mode 0 or 1");
+            break;
+        }
+        if (rx.payload[0] == MN_RESET_INIT)
+            mn_model.init();
+        else
+            mn_model.reset();
+        type = MN_T_ACK;
+        break;
     default:
         type = fail(&len, MN_ERR_BAD_REQUEST, "unknown request type");
         break;

@@ -49,6 +49,9 @@ def cmd_compile(args) -> int:
     print(f"compiled {args.model} -> {args.output}/ ({len(written)} files) in {dt:.2f} s")
     print(f"  ops: {len(compiled.lowered)}, MACs: {compiled.macs:,}, weights: {compiled.weight_bytes:,} bytes")
     print(f"  arena: {plan.arena_bytes} bytes (lower bound {plan.lower_bound_bytes})")
+    if compiled.state.state_bytes:
+        print(f"  state: {compiled.state.state_bytes} bytes kept between invokes, outside the arena "
+              f"({compiled.name}_reset() starts a new stream)")
     tflm = measure_tflm_arena(args, model_bytes, model)
     if tflm and "total" in tflm:
         print(f"  TFLM arena for the same model (host build): {tflm['total']} bytes "

@@ -44,7 +44,7 @@ def board_arg(args):
 def _verify_on_board(args, compiled, model_bytes, sets) -> int:
     board = board_arg(args)
     report = verify_on_board(compiled, model_bytes, sets, board, port=args.port,
-                             serial=args.serial, builder=args.builder, trace=args.trace)
+                             serial=args.serial, builder=args.builder, trace=args.trace, stream=bool(args.stream))
     if getattr(args, "json", False):
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -56,7 +56,8 @@ def _verify_on_board(args, compiled, model_bytes, sets) -> int:
 
 
 def cmd_run(args) -> int:
-    """Run input sets on a board (or the host build) and print the outputs and the cost of each invoke."""
+    """Run input sets on a board (or the host build) and print the outputs and the cost of each invoke. The sets
+    run one after the other from a fresh state: a streaming model carries its state from one to the next."""
     model = load_model(args.model)
     compiled = compile_model(model)
     g = compiled.graph
@@ -145,7 +146,8 @@ def register(sub) -> None:
     v.add_argument("--stream", type=int, default=0, metavar="N",
                    help="N consecutive random invokes on the same state (streaming models; --input sets, e.g. "
                         "an .npy with a leading time axis, run first): every tensor and the state compared after "
-                        "every invoke, the first invoke and op that differ named")
+                        "every invoke (on a board: every output, board vs host vs TFLM), the first invoke and op "
+                        "that differ named. Without it, a model with state is reset before every input set")
     v.add_argument("-v", "--verbose", action="store_true", help="list every differing tensor")
     board_options(v)
     v.add_argument("--json", action="store_true", help="board runs: machine-readable report")

@@ -47,6 +47,7 @@ class Budget:
     arena: int
     stack: int
     framework_ram: int
+    state: int = 0               # what a streaming model keeps between invokes (micro.arena.state)
     largest_tensor: str = ""
     largest_weight: str = ""
     code_breakdown: CodeBreakdown | None = None   # when measured: kernels, model, C library (and weights)
@@ -62,7 +63,10 @@ class Budget:
 
     @property
     def ram(self) -> int:
-        return self.arena + self.stack + self.framework_ram + self.const_ram
+        return self.arena + self.state + self.stack + self.framework_ram + self.const_ram
+
+    def _state_desc(self) -> str:
+        return f" + state {self.state:,}" if self.state else ""
 
     @property
     def flash_limit(self) -> int:
@@ -92,7 +96,8 @@ class Budget:
         return [
             f"flash: {self.flash:,} B needed of {self._flash_desc()}: weights {self.weights:,} + code "
             f"{self.code:,} ({est}) + {self.framework} {self.framework_flash:,}",
-            f"RAM:   {self.ram:,} B needed of {self.ram_limit:,} B: arena {self.arena:,} + stack {self.stack:,} + "
+            f"RAM:   {self.ram:,} B needed of {self.ram_limit:,} B: arena {self.arena:,}{self._state_desc()} + "
+            f"stack {self.stack:,} + "
             f"{self.framework} {self.framework_ram:,}{self._const_desc()}",
         ]
 
@@ -104,7 +109,8 @@ class Budget:
                        f"+ {self.framework} {self.framework_flash:,}")
         if self.ram > self.ram_limit:
             out.append(f"RAM: needs {self.ram:,} B but {self.board.name} has {self.ram_limit:,} B "
-                       f"({self.ram - self.ram_limit:,} B over): arena {self.arena:,} + stack {self.stack:,} + "
+                       f"({self.ram - self.ram_limit:,} B over): arena {self.arena:,}{self._state_desc()} + "
+                       f"stack {self.stack:,} + "
                        f"{self.framework} {self.framework_ram:,}{self._const_desc()}")
         return out
 
@@ -114,8 +120,8 @@ class Budget:
             out.append(f"The arena holds the activations that are alive together; the largest tensor is "
                        f"{self.largest_tensor}. A lower input resolution or fewer channels in the early layers "
                        f"shrinks it; `micro plan MODEL` shows the peak and what is alive there.")
-            if self.framework == "arduino" and self.arena + self.stack + self.board.framework_reserve("baremetal")[1] \
-                    <= self.ram_limit:
+            if self.framework == "arduino" and self.arena + self.state + self.stack + \
+                    self.board.framework_reserve("baremetal")[1] <= self.ram_limit:
                 out.append("It would fit without the Arduino core: `--framework baremetal`.")
         if self.flash > self.flash_limit:
             out.append(f"The weights take {self.weights:,} B (largest: {self.largest_weight}); fewer or narrower "
@@ -136,8 +142,9 @@ class Budget:
     def as_dict(self) -> dict:
         return dict(flash=self.flash, flash_limit=self.flash_limit, weights=self.weights, code=self.code,
                     code_measured=self.code_measured, framework_flash=self.framework_flash, ram=self.ram,
-                    ram_limit=self.ram_limit, arena=self.arena, stack=self.stack, framework_ram=self.framework_ram,
-                    fits=self.fits, code_breakdown=self.code_breakdown.as_dict() if self.code_breakdown else None)
+                    ram_limit=self.ram_limit, arena=self.arena, state=self.state, stack=self.stack,
+                    framework_ram=self.framework_ram, fits=self.fits,
+                    code_breakdown=self.code_breakdown.as_dict() if self.code_breakdown else None)
 
 
 def estimate_budget(compiled, board: Board | str, framework: str, generated: GeneratedFiles | None = None) -> Budget:
@@ -161,7 +168,7 @@ def estimate_budget(compiled, board: Board | str, framework: str, generated: Gen
     return Budget(
         model=compiled.name, board=board, framework=framework, weights=weights, code=code,
         code_measured=measured is not None, framework_flash=fw_flash, arena=compiled.plan.arena_bytes,
-        stack=board.stack_reserve(framework), framework_ram=fw_ram,
+        stack=board.stack_reserve(framework), framework_ram=fw_ram, state=compiled.state.state_bytes,
         largest_tensor=(f"'{big.name}' {big.dtype}{list(big.shape)}, {big.nbytes:,} B" if big else "-"),
         largest_weight=(f"'{bigw.name}' {bigw.dtype}{list(bigw.shape)}, {bigw.nbytes:,} B" if bigw else "-"),
         code_breakdown=measured)

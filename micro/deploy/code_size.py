@@ -161,7 +161,7 @@ def measure_model_code(generated: GeneratedFiles, board: Board) -> CodeBreakdown
             if p.returncode != 0:
                 raise BuildError(f"{board.toolchain_prefix}gcc cannot compile {fname}:\n{err.decode(errors='replace')}")
         elf, map_file = work / "model.elf", work / "model.map"
-        roots = [f"-Wl,--undefined={name}_{fn}" for fn in ("init", "input", "output", "invoke")]
+        roots = [f"-Wl,--undefined={name}_{fn}" for fn in ("init", "reset", "input", "output", "invoke")]
         res = subprocess.run([cc, *board.cflags, "-nostartfiles", *newlib, "-Wl,--gc-sections",
                               "-Wl,--unresolved-symbols=ignore-all",   # the weight arrays, left out
                               f"-Wl,--entry={name}_invoke", *roots, f"-Wl,-Map={map_file}",

@@ -134,7 +134,7 @@ def _check_fits(compiled: Compiled, board: Board, generated: GeneratedFiles | No
     """Refuse, with the numbers, a model that cannot fit the board before building: the weights alone over the
     flash, or arena + stack + harness over the RAM (then the full budget, code compiled for the CPU, is shown)."""
     fw_flash, fw_ram = board.framework_reserve("baremetal")
-    ram = compiled.plan.arena_bytes + board.stack_reserve("baremetal") + fw_ram
+    ram = compiled.plan.arena_bytes + compiled.state.state_bytes + board.stack_reserve("baremetal") + fw_ram
     if compiled.weight_bytes + fw_flash > board.flash_bytes or ram > board.ram_bytes:
         check_budget(estimate_budget(compiled, board, "baremetal", generated))
 

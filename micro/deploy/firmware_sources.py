@@ -156,6 +156,7 @@ const mn_model_t mn_model = {{
     {name}_invoke,
     {name}_input,
     {name}_output,
+    {name}_reset,
 }};
 
 #ifdef MN_TRACE
@@ -205,7 +206,7 @@ def _linker_script(board: Board, model: str, stack_bytes: int) -> str:
         "@FLASH_ORIGIN@": f"0x{board.flash_origin:08X}", "@FLASH_LENGTH@": f"0x{board.flash_bytes:X}",
         "@RAM_ORIGIN@": f"0x{board.ram_origin:08X}", "@RAM_LENGTH@": f"0x{board.ram_bytes:X}",
         "@STACK_SIZE@": f"0x{stack_bytes:X}", "@MODEL_DATA@": model_data,
-        "@ARENA@": "*(.bss.arena_)",
+        "@ARENA@": "*(.bss.arena_)", "@STATE@": "*(.bss.state_)",
     }
     for k, v in subst.items():
         text = text.replace(k, v)

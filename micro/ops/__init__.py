@@ -12,6 +12,7 @@ from micro.ops import batch_matmul, div, maximum_minimum, mul, rsqrt, squared_di
 from micro.ops import cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh
 from micro.ops import (arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor,
                        slice, split, strided_slice, unpack)
+from micro.ops import resource_variables
 from micro.ops.common import DEFAULT_ARITY, arity_problems
 
 OP_MODULES: tuple[ModuleType, ...] = (
@@ -20,6 +21,7 @@ OP_MODULES: tuple[ModuleType, ...] = (
     cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh,
     arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor, slice, split,
     strided_slice, unpack,
+    resource_variables,
 )
 REGISTRY: dict[str, ModuleType] = dict(sorted((kind, m) for m in OP_MODULES for kind in m.KINDS))
 

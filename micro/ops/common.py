@@ -37,7 +37,7 @@ def opt(op: Op, key: str, default=None):
 
 def arity_problems(op: Op, arity: tuple[int, int | None, int | None]) -> list[str]:
     """Problems unless the op has from min to max inputs, the first `min` of them present (not -1), and the
-    given number of outputs (None: any number; at least one unless it is None)."""
+    given number of outputs (None: any number, at least one)."""
     lo, hi, outputs = arity
     n = len(op.inputs)
     expect = f"{lo}" if hi == lo else f"{lo} or more" if hi is None else f"{lo} to {hi}"
@@ -48,7 +48,7 @@ def arity_problems(op: Op, arity: tuple[int, int | None, int | None]) -> list[st
         problems += [f"input {k} is omitted (-1) but required" for k in range(lo) if op.inputs[k] is None]
     if outputs is not None and len(op.outputs) != outputs:
         problems.append(f"has {len(op.outputs)} outputs; {op.kind} has {outputs}")
-    elif not op.outputs:
+    elif outputs is None and not op.outputs:
         problems.append("has no output")
     return problems
 

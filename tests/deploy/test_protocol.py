@@ -127,3 +127,27 @@ def test_a_silent_device_times_out_with_a_clear_message():
     host = Device(Silent(), timeout=0.01, retries=2)
     with pytest.raises(ProtocolError, match=r"HELLO \(seq \d+\) failed after 3 tries: no answer"):
         host.hello()
+
+
+def test_reset_sets_the_state_back_once_even_when_the_answer_is_lost():
+    dev = SimDevice(n_bytes=64, stateful=True)
+    host = Device(dev, timeout=0.05)
+    data = bytes(range(64))
+    for k in range(3):   # the state carries over: the device adds 1 more each invoke
+        assert host.run([data])[0] == [bytes((b + 1 + k) & 0xFF for b in data)]
+    host.reset()
+    assert host.run([data])[0] == [_expected(data)]
+    assert dev.resets == 1
+    seq = host._seq + 1                # the RESET's answer is lost: the host resends, the device answers
+    dev.outbox.clear()                 # from its cache and does not reset twice
+    frame = encode_frame(P.T_RESET, seq, b"\x01")
+    dev.write(frame)
+    dev.outbox.clear()
+    dev.write(frame)
+    assert FrameParser().feed(bytes(dev.outbox))[0].type == P.T_ACK and dev.resets == 2
+
+
+def test_a_device_of_another_protocol_version_is_refused_clearly():
+    host = Device(SimDevice(proto=1), timeout=0.05)
+    with pytest.raises(ProtocolError, match=r"protocol version 1; this host speaks 3: .*rebuild and flash it"):
+        host.hello()

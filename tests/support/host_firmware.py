@@ -36,6 +36,7 @@ static uint8_t inp[N], outp[N];
 static const uint32_t sizes[1] = {N};
 
 static void model_init(void) {}
+static void model_reset(void) {}
 static void model_invoke(void)
 {
     int i;
@@ -45,7 +46,7 @@ static void model_invoke(void)
 static void *model_input(int i) { (void)i; return inp; }
 static const void *model_output(int i) { (void)i; return outp; }
 const mn_model_t mn_model = {"model", "0000", 4096, 1, 1, sizes, sizes, model_init, model_invoke,
-                             model_input, model_output};
+                             model_input, model_output, model_reset};
 
 void mn_board_init(void) {}
 void mn_board_putc(uint8_t byte) { mn_serve_write(&byte, 1); }

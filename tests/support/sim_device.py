@@ -13,15 +13,20 @@ from micro.deploy.protocol import Frame, FrameParser, BadFrame, encode_frame
 class SimDevice:
     """A pyserial-like port with the firmware's protocol logic behind it (mn_serve.c in Python):
     NAK for a bad frame, the cached answer for a repeated request, silence for a request older than the last
-    one served, ACK then RESULT for INVOKE; `reset()` restarts it. The model adds 1 to every input byte (one
-    input, one output of the same size)."""
+    one served, ACK then RESULT for INVOKE, RESET of the model's state; `reset()` restarts it. The model adds 1
+    to every input byte (one input, one output of the same size); a `stateful` one adds 1 more for every invoke
+    since its last RESET (its state). `proto` is the protocol version its HELLO answer gives."""
 
-    def __init__(self, n_bytes: int = 300, max_payload: int = 1024):
+    def __init__(self, n_bytes: int = 300, max_payload: int = 1024, proto: int = P.PROTO_VERSION,
+                 stateful: bool = False):
         self.max_payload = max_payload
         self.n_bytes = n_bytes
+        self.proto = proto
+        self.stateful = stateful
         self.outbox = bytearray()
         self.timeout = 0.001
         self.invokes = 0       # invokes run since the test began, across resets
+        self.resets = 0        # RESET requests served
         self.reset()
 
     def reset(self) -> None:
@@ -33,7 +38,8 @@ class SimDevice:
         self.cache: tuple[int, int, bytes] | None = None
         self.ignored = 0
         self.invoke_index = 0
-        self.outbox += b"\r\nmicro-harness proto=2 board=sim model=model\r\n"
+        self.state = 0
+        self.outbox += f"\r\nmicro-harness proto={self.proto} board=sim model=model\r\n".encode()
 
     # pyserial-like
     def write(self, data: bytes) -> int:
@@ -86,7 +92,7 @@ class SimDevice:
         p = ev.payload
         n = len(self.inp)
         if ev.type == P.T_HELLO:
-            return P.T_INFO, (struct.pack("<BHBIIBB", P.PROTO_VERSION, self.max_payload, 0, 4096, 8192, 1, 1)
+            return P.T_INFO, (struct.pack("<BHBIIBB", self.proto, self.max_payload, 0, 4096, 8192, 1, 1)
                               + struct.pack("<II", n, n) + b"sim\0model\0" + b"0" * 64 + b"\0")
         if ev.type == P.T_WRITE:
             index, off = struct.unpack_from("<BI", p)
@@ -98,7 +104,8 @@ class SimDevice:
         if ev.type == P.T_INVOKE:
             if struct.unpack_from("<I", p, 1)[0] != zlib.crc32(self.inp):
                 return P.T_ERROR, b"\x03INVOKE: input CRC-32 differs\0"
-            self.out[:] = bytes((b + 1) & 0xFF for b in self.inp)
+            self.out[:] = bytes((b + 1 + self.state) & 0xFF for b in self.inp)
+            self.state += self.stateful
             self.invokes += 1
             self.invoke_index += 1
             return P.T_RESULT, struct.pack("<BIIBIBI", 0, self.invoke_index, 0, 0, 512, 1, zlib.crc32(self.out))
@@ -106,6 +113,12 @@ class SimDevice:
             index, off, ln = struct.unpack_from("<BIH", p)
             return P.T_DATA, struct.pack("<BI", index, off) + bytes(self.out[off:off + ln])
         if ev.type == P.T_EXIT:
+            return P.T_ACK, b""
+        if ev.type == P.T_RESET:
+            if p not in (b"\x00", b"\x01"):
+                return P.T_ERROR, b"\x01RESET: payload must be one byte, mode 0 or 1\0"
+            self.state = 0
+            self.resets += 1
             return P.T_ACK, b""
         return P.T_ERROR, b"\x01unknown request type\0"
 

@@ -23,8 +23,9 @@ from typing import Callable
 
 import serial
 
-from micro.deploy.protocol.framing import (HOST_MAX_PAYLOAD, PROTO_VERSION, SEQ_MASK, T_ACK, T_DATA, T_ERROR, T_EXIT, T_HELLO,
-                                           T_INFO, T_INVOKE, T_NAK, T_READ, T_RESULT, T_TRACE, T_WRITE, TYPE_NAMES,
+from micro.deploy.protocol.framing import (HOST_MAX_PAYLOAD, PROTO_VERSION, SEQ_MASK, T_ACK, T_DATA, T_ERROR, T_EXIT,
+                                           T_HELLO, T_INFO, T_INVOKE, T_NAK, T_READ, T_RESET, T_RESULT, T_TRACE,
+                                           T_WRITE, TYPE_NAMES,
                                            BadFrame, DeviceError, Frame, FrameParser, LinkClosed, ProtocolError,
                                            encode_frame)
 
@@ -279,7 +280,9 @@ class Device:
         ev = self.request(T_HELLO, expect=T_INFO)
         info = DeviceInfo.parse(ev.payload)
         if info.proto != PROTO_VERSION:
-            raise ProtocolError(f"the device speaks protocol version {info.proto}; this host speaks {PROTO_VERSION}")
+            raise ProtocolError(f"the device speaks protocol version {info.proto}; this host speaks {PROTO_VERSION}: "
+                                f"its firmware was built by another micro; rebuild and flash it with this one "
+                                f"(`micro firmware MODEL --board {info.board}`, or re-export the Arduino library)")
         self.info = info
         self._flush_text()
         return info
@@ -381,6 +384,13 @@ class Device:
             ok = len(data) == total and all(k == sum(len(pieces[j]) for j in sorted(pieces) if j < k) for k in pieces)
             out[tensor] = (op, data if ok else None)
         return out
+
+    def reset(self, fresh: bool = False) -> None:
+        """The model's state (what a streaming model keeps between invokes) back to its initial value:
+        `<name>_reset()` (TFLM's MicroInterpreter::Reset), or with fresh=True `<name>_init()`, the model as
+        after boot (a CALL_ONCE init subgraph runs again at the next invoke)."""
+        self._need_info()
+        self.request(T_RESET, bytes([1 if fresh else 0]), expect=T_ACK)
 
     def exit(self, code: int = 0) -> None:
         """Ask the device to stop with `code`. The port may close as it does (QEMU exits): that is fine."""
