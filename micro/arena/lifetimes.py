@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from micro.arena.state import is_state, state_roots
 from micro.arena.views import layout
 from micro.ir import Graph
-from micro.lowered import KernelCall, Lowered
+from micro.lowered import CODE_CALLS, Lowered
 
 
 @dataclass
@@ -102,7 +102,7 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
         buffers.append(Buffer(f"t{owner}:{g.tensors[owner].name}", size, first, last, members,
                               {t: off for t, off in within.items() if off}))
     for step, low in enumerate(lowered):
-        if isinstance(low.call, KernelCall) and low.call.scratch_bytes > 0:
+        if isinstance(low.call, CODE_CALLS) and low.call.scratch_bytes > 0:
             buffers.append(Buffer(f"scratch:op{low.op.index}", low.call.scratch_bytes, step, step,
                                   scratch_of=low.op.index))
     return buffers, tensor_buffer
@@ -114,7 +114,7 @@ def overlaps_for(g: Graph, lowered: list[Lowered], buffers: list[Buffer],
     out: list[Overlap] = []
     for step, low in enumerate(lowered):
         call = low.call
-        if not isinstance(call, KernelCall) or len(call.outputs) != 1:
+        if not isinstance(call, CODE_CALLS) or len(call.outputs) != 1:
             continue
         o = call.outputs[0]
         if o not in tensor_buffer or buffers[tensor_buffer[o]].within.get(o):

@@ -19,7 +19,7 @@ from micro.errors import MicroError, terminal_text
 from micro.frontend import load_model_file
 from micro.frontend.metadata import read_metadata, resolve_metadata
 from micro.inspect_model import describe, format_table
-from micro.lowered import KernelCall
+from micro.lowered import CODE_CALLS
 from micro.ops_table import op_rows, text_table
 from micro.verify.oracle import oracle_available, tflm_arena_bytes
 
@@ -117,7 +117,7 @@ def cmd_plan(args) -> int:
 def views_line(compiled) -> str:
     """How many ops run no code (views), and the data-movement ops that copy, with why."""
     prefix = "copied, not a view: "
-    views = [low for low in compiled.lowered if not isinstance(low.call, KernelCall)]
+    views = [low for low in compiled.lowered if not isinstance(low.call, CODE_CALLS)]
     copies = [(low.op, n[len(prefix):]) for low in compiled.lowered for n in low.notes if n.startswith(prefix)]
     line = f"views: {len(views)} op(s) run no code"
     if copies:

@@ -1,0 +1,197 @@
+"""Patch-based execution of a chain of window ops (CONV_2D, DEPTHWISE_CONV_2D, pooling): MCUNetV2's idea on
+row bands. The chain's output is split into `tiles` bands of rows; each tile runs every op of the chain on
+just the rows its output band needs (the halo rows are computed again by the next tile), reading a band of the
+chain's input in place and writing its band of the chain's output in place. Only the bands of the chain's
+intermediate tensors exist, in the patch's scratch.
+
+Bands are full rows, so each band is a contiguous run of bytes of its NHWC tensor, and its geometry is the
+op's own window with other rows: a band of output rows [a, b) reads input rows [a * stride - pad,
+(b - 1) * stride - pad + (k - 1) * dilation], clipped to the image; the band's call sees only those rows
+(in_h), with the rows the clip removed at the top as its leading padding (pad_h). The kernels skip taps
+outside their in_h rows exactly as they skip taps outside the image, so every tile computes the same integers
+as the whole op (the kernels are unchanged; only mn_window_t's in_h, out_h and pad_h differ).
+
+Every call emitted keeps its kernel's overlap contract (micro.kernels.window): a band read from the chain's
+input and a band written to its output never overlap the call's other buffer (scratch is disjoint from both),
+and two bands inside the scratch share bytes only as the kernel's raster gaps for that band's geometry allow
+(micro.geometry.raster_gap, checked by micro.arena.plan.check_plan).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from micro.arena.greedy import align_up, overlap_index
+from micro.arena.lifetimes import Buffer, Overlap, lower_bound
+from micro.arena.plan import check_plan
+from micro.arena.search import search_placement
+from micro.dtypes import DTYPE_BYTES
+from micro.geometry import raster_gap, raster_gap_reverse
+from micro.ir import Graph, Op
+from micro.lowered import KernelCall, Lowered, PatchCall, PatchStep, Ref
+
+PATCH_KIND = "PATCH"
+ALIGNMENT = 4
+
+
+def is_window_call(low: Lowered, g: Graph) -> bool:
+    """A kernel call that computes a window op over NHWC rows: its params carry mn_window_t, one batch, input 0
+    the activation, other inputs constant, one output, no state."""
+    call = low.call
+    if not isinstance(call, KernelCall) or not call.params or "win" not in call.params:
+        return False
+    if call.params["win"]["batches"] != 1 or len(call.outputs) != 1 or call.state_bytes:
+        return False
+    x = g.t(call.inputs[0])
+    if x is None or x.is_const or x.is_variable or len(x.shape) != 4:
+        return False
+    return all(t is None or g.tensors[t].is_const for t in call.inputs[1:])
+
+
+def split_rows(n: int, tiles: int) -> list[tuple[int, int]]:
+    """[start, stop) of `tiles` bands of n rows, sizes differing by at most one (larger bands first)."""
+    base, extra = divmod(n, tiles)
+    out, start = [], 0
+    for k in range(tiles):
+        stop = start + base + (1 if k < extra else 0)
+        out.append((start, stop))
+        start = stop
+    return out
+
+
+def input_rows(win: dict, a: int, b: int) -> tuple[int, int, int]:
+    """The input rows [c, e) output rows [a, b) of a window read (clipped to the image), and the band's
+    leading padding."""
+    lo = a * win["stride_h"] - win["pad_h"]
+    hi = (b - 1) * win["stride_h"] - win["pad_h"] + (win["k_h"] - 1) * win["dil_h"] + 1
+    c, e = max(0, lo), min(win["in_h"], hi)
+    return c, e, c - lo
+
+
+def band_window(win: dict, a: int, b: int) -> dict:
+    c, e, pad = input_rows(win, a, b)
+    return dict(win, in_h=e - c, out_h=b - a, pad_h=pad)
+
+
+def _row_bytes(g: Graph, t: int) -> int:
+    x = g.tensors[t]
+    return x.shape[2] * x.shape[3] * DTYPE_BYTES[x.dtype]
+
+
+def _band_gaps(call: KernelCall, g: Graph, win: dict) -> tuple[int | None, int | None]:
+    """The raster gaps of a band's call, where the whole op declared them (the kernel honours both)."""
+    if 0 not in call.overlap_gap and 0 not in call.overlap_gap_reverse:
+        return None, None
+    ib, ob = DTYPE_BYTES[g.tensors[call.inputs[0]].dtype], DTYPE_BYTES[g.tensors[call.outputs[0]].dtype]
+    dims = (1, win["in_h"], win["in_w"], win["in_c"], win["out_h"], win["out_w"], win["out_c"], win["stride_h"],
+            win["stride_w"], win["pad_h"], win["pad_w"])
+    fwd = raster_gap(*dims, ib, ob) if 0 in call.overlap_gap else None
+    rev = raster_gap_reverse(*dims, win["k_h"], win["k_w"], win["dil_h"], win["dil_w"], ib, ob) \
+        if 0 in call.overlap_gap_reverse else None
+    return fwd, rev
+
+
+def chain_problems(g: Graph, chain: list[Lowered]) -> list[str]:
+    """Why `chain` cannot be one patch ([] when it can)."""
+    if len(chain) < 2:
+        return ["a patch needs at least two ops"]
+    consumers = g.consumers()
+    for k, low in enumerate(chain):
+        if not is_window_call(low, g):
+            return [f"op #{low.op.index} {low.op.kind} is not a one-batch window kernel call"]
+        if k and low.call.inputs[0] != chain[k - 1].call.outputs[0]:
+            return [f"op #{low.op.index} does not read op #{chain[k - 1].op.index}'s output"]
+        if k < len(chain) - 1:
+            t = low.call.outputs[0]
+            if t in g.outputs or len(consumers.get(t, [])) != 1:
+                return [f"tensor {t} (op #{low.op.index}'s output) is read elsewhere"]
+    return []
+
+
+def build_patch(g: Graph, chain: list[Lowered], tiles: int, restarts: int = 0) -> Lowered | None:
+    """The chain run as `tiles` bands (None when a band would read no rows: an output row of pure padding)."""
+    calls = [low.call for low in chain]
+    m = len(calls)
+    out_h = calls[-1].params["win"]["out_h"]
+    if tiles < 1 or tiles > out_h:
+        return None
+    bands = split_rows(out_h, tiles)
+    # rows[k][i]: output rows of op i in tile k; reads[k]: input rows of op 0
+    rows, reads = [], []
+    for a, b in bands:
+        per_op = [None] * m
+        for i in range(m - 1, -1, -1):
+            per_op[i] = (a, b)
+            a, b, _ = input_rows(calls[i].params["win"], a, b)
+            if a >= b:
+                return None
+        rows.append(per_op)
+        reads.append((a, b))
+    buffers: list[Buffer] = []
+    overlaps: list[Overlap] = []
+    planned = []  # (tile, i, band call, its output buffer or None, its scratch buffer or None)
+    step = 0
+    for k in range(tiles):
+        prev = None
+        for i, call in enumerate(calls):
+            a, b = rows[k][i]
+            win = band_window(call.params["win"], a, b)
+            band = dataclasses.replace(call, params=dict(call.params, win=win), macs=call.macs * (b - a) // out_rows(call),
+                                       overlap_gap={}, overlap_gap_reverse={}, overlap_ok=())
+            out_buf = None
+            if i < m - 1:
+                size = (b - a) * _row_bytes(g, call.outputs[0])
+                out_buf = len(buffers)
+                buffers.append(Buffer(f"tile{k}:t{call.outputs[0]}", size, step, step + 1))
+                if prev is not None:
+                    fwd, rev = _band_gaps(call, g, win)
+                    if fwd is not None or rev is not None:
+                        overlaps.append(Overlap(prev, out_buf, fwd, step, rev))
+            scratch_buf = None
+            if call.scratch_bytes:
+                scratch_buf = len(buffers)
+                buffers.append(Buffer(f"tile{k}:scratch{i}", call.scratch_bytes, step, step))
+            planned.append((k, i, band, out_buf, scratch_buf))
+            prev = out_buf
+            step += 1
+    scratch = 0
+    if buffers:
+        index = overlap_index(overlaps)
+        bound = align_up(lower_bound(buffers, overlaps), ALIGNMENT)
+        scratch = search_placement(buffers, index, bound, ALIGNMENT, restarts)
+        check_plan(buffers, overlaps)
+    x, y = calls[0].inputs[0], calls[-1].outputs[0]
+    x_row, y_row = _row_bytes(g, x), _row_bytes(g, y)
+    steps = []
+    for k, i, band, out_buf, scratch_buf in planned:
+        a, b = rows[k][i]
+        if i == 0:
+            src = Ref(x, reads[k][0] * x_row)
+        else:
+            src = Ref(None, buffers[planned_prev(planned, k, i)].offset)
+        dst = Ref(y, a * y_row) if i == m - 1 else Ref(None, buffers[out_buf].offset)
+        steps.append(PatchStep(chain[i].op, k, band, src, dst,
+                               buffers[scratch_buf].offset if scratch_buf is not None else 0))
+    # No tile writes output bytes a later tile still reads from the input (all of a tile's reads come first).
+    later_start = [min((reads[j][0] for j in range(k + 1, tiles)), default=None) for k in range(tiles)]
+    gap = max([0] + [bands[k][1] * y_row - later_start[k] * x_row for k in range(tiles) if later_start[k] is not None])
+    consts = [t for low in chain for t in low.op.inputs[1:] if t is not None and g.tensors[t].is_const]
+    op = Op(chain[0].op.index, PATCH_KIND, 1, [x, *dict.fromkeys(consts)], [y],
+            {"ops": tuple(low.op.index for low in chain)})
+    patch = PatchCall(steps, [x], [y], tiles, bands, align_up(scratch, ALIGNMENT),
+                      macs=sum(s.call.macs for s in steps), base_macs=sum(c.macs for c in calls),
+                      overlap_gap={0: gap})
+    ops = ", ".join(f"#{low.op.index} {low.op.kind}" for low in chain)
+    return Lowered(op, patch, [f"ops {ops} in {tiles} row bands"])
+
+
+def out_rows(call: KernelCall) -> int:
+    return call.params["win"]["out_h"]
+
+
+def planned_prev(planned, k: int, i: int) -> int:
+    """The output buffer of op i - 1 in tile k."""
+    for kk, ii, _, out_buf, _ in planned:
+        if kk == k and ii == i - 1:
+            return out_buf
+    raise KeyError((k, i))
