@@ -139,6 +139,7 @@ class PatchCall:
     outputs: list[int]
     tiles: int
     rows: list[tuple[int, int]]          # output rows [start, stop) of each tile
+    internal: tuple[int, ...] = ()       # the chain's tensors that exist only as bands
     scratch_bytes: int = 0
     macs: int = 0
     base_macs: int = 0                   # the same ops run whole

@@ -20,6 +20,7 @@ and two bands inside the scratch share bytes only as the kernel's raster gaps fo
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 from micro.arena.greedy import align_up, overlap_index
 from micro.arena.lifetimes import Buffer, Overlap, lower_bound
@@ -78,17 +79,24 @@ def _row_bytes(g: Graph, t: int) -> int:
     return x.shape[2] * x.shape[3] * DTYPE_BYTES[x.dtype]
 
 
+WIN_KEYS = ("in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "stride_h", "stride_w", "pad_h", "pad_w", "k_h", "k_w",
+            "dil_h", "dil_w")
+
+
+@functools.lru_cache(maxsize=4096)
+def _gaps(dims: tuple, ib: int, ob: int, forward: bool, reverse: bool) -> tuple[int | None, int | None]:
+    in_h, in_w, in_c, out_h, out_w, out_c, s_h, s_w, pad_h, pad_w, k_h, k_w, d_h, d_w = dims
+    raster = (1, in_h, in_w, in_c, out_h, out_w, out_c, s_h, s_w, pad_h, pad_w)
+    return (raster_gap(*raster, ib, ob) if forward else None,
+            raster_gap_reverse(*raster, k_h, k_w, d_h, d_w, ib, ob) if reverse else None)
+
+
 def _band_gaps(call: KernelCall, g: Graph, win: dict) -> tuple[int | None, int | None]:
     """The raster gaps of a band's call, where the whole op declared them (the kernel honours both)."""
     if 0 not in call.overlap_gap and 0 not in call.overlap_gap_reverse:
         return None, None
     ib, ob = DTYPE_BYTES[g.tensors[call.inputs[0]].dtype], DTYPE_BYTES[g.tensors[call.outputs[0]].dtype]
-    dims = (1, win["in_h"], win["in_w"], win["in_c"], win["out_h"], win["out_w"], win["out_c"], win["stride_h"],
-            win["stride_w"], win["pad_h"], win["pad_w"])
-    fwd = raster_gap(*dims, ib, ob) if 0 in call.overlap_gap else None
-    rev = raster_gap_reverse(*dims, win["k_h"], win["k_w"], win["dil_h"], win["dil_w"], ib, ob) \
-        if 0 in call.overlap_gap_reverse else None
-    return fwd, rev
+    return _gaps(tuple(win[k] for k in WIN_KEYS), ib, ob, 0 in call.overlap_gap, 0 in call.overlap_gap_reverse)
 
 
 def chain_problems(g: Graph, chain: list[Lowered]) -> list[str]:
@@ -108,41 +116,50 @@ def chain_problems(g: Graph, chain: list[Lowered]) -> list[str]:
     return []
 
 
-def build_patch(g: Graph, chain: list[Lowered], tiles: int, restarts: int = 0) -> Lowered | None:
-    """The chain run as `tiles` bands (None when a band would read no rows: an output row of pure padding)."""
-    calls = [low.call for low in chain]
-    m = len(calls)
+def band_rows(calls: list[KernelCall], tiles: int):
+    """(bands, rows, reads): the output bands of the chain, rows[k][i] the output rows of op i in tile k,
+    reads[k] the input rows tile k reads; None when a band would read no rows (an output row of pure padding)."""
     out_h = calls[-1].params["win"]["out_h"]
     if tiles < 1 or tiles > out_h:
         return None
     bands = split_rows(out_h, tiles)
-    # rows[k][i]: output rows of op i in tile k; reads[k]: input rows of op 0
     rows, reads = [], []
     for a, b in bands:
-        per_op = [None] * m
-        for i in range(m - 1, -1, -1):
+        per_op = [None] * len(calls)
+        for i in range(len(calls) - 1, -1, -1):
             per_op[i] = (a, b)
             a, b, _ = input_rows(calls[i].params["win"], a, b)
             if a >= b:
                 return None
         rows.append(per_op)
         reads.append((a, b))
+    return bands, rows, reads
+
+
+def build_patch(g: Graph, chain: list[Lowered], tiles: int, restarts: int = 0, estimate: bool = False
+                ) -> Lowered | None:
+    """The chain run as `tiles` bands (None when a band would read no rows). estimate=True: no band calls, the
+    scratch its bound (what micro.patch.schedule compares; the real placement may need a few bytes more)."""
+    calls = [low.call for low in chain]
+    m = len(calls)
+    geometry = band_rows(calls, tiles)
+    if geometry is None:
+        return None
+    bands, rows, reads = geometry
     buffers: list[Buffer] = []
     overlaps: list[Overlap] = []
-    planned = []  # (tile, i, band call, its output buffer or None, its scratch buffer or None)
+    planned = []  # (tile, op, band window, its output buffer or None, its scratch buffer or None, input buffer)
     step = 0
     for k in range(tiles):
         prev = None
         for i, call in enumerate(calls):
             a, b = rows[k][i]
             win = band_window(call.params["win"], a, b)
-            band = dataclasses.replace(call, params=dict(call.params, win=win), macs=call.macs * (b - a) // out_rows(call),
-                                       overlap_gap={}, overlap_gap_reverse={}, overlap_ok=())
             out_buf = None
             if i < m - 1:
-                size = (b - a) * _row_bytes(g, call.outputs[0])
                 out_buf = len(buffers)
-                buffers.append(Buffer(f"tile{k}:t{call.outputs[0]}", size, step, step + 1))
+                buffers.append(Buffer(f"tile{k}:t{call.outputs[0]}", (b - a) * _row_bytes(g, call.outputs[0]),
+                                      step, step + 1))
                 if prev is not None:
                     fwd, rev = _band_gaps(call, g, win)
                     if fwd is not None or rev is not None:
@@ -151,47 +168,39 @@ def build_patch(g: Graph, chain: list[Lowered], tiles: int, restarts: int = 0) -
             if call.scratch_bytes:
                 scratch_buf = len(buffers)
                 buffers.append(Buffer(f"tile{k}:scratch{i}", call.scratch_bytes, step, step))
-            planned.append((k, i, band, out_buf, scratch_buf))
+            planned.append((k, i, win, out_buf, scratch_buf, prev))
             prev = out_buf
             step += 1
-    scratch = 0
-    if buffers:
-        index = overlap_index(overlaps)
+    if estimate or not buffers:
+        scratch = align_up(lower_bound(buffers, overlaps), ALIGNMENT) if buffers else 0
+    else:
         bound = align_up(lower_bound(buffers, overlaps), ALIGNMENT)
-        scratch = search_placement(buffers, index, bound, ALIGNMENT, restarts)
+        scratch = search_placement(buffers, overlap_index(overlaps), bound, ALIGNMENT, restarts)
         check_plan(buffers, overlaps)
     x, y = calls[0].inputs[0], calls[-1].outputs[0]
     x_row, y_row = _row_bytes(g, x), _row_bytes(g, y)
     steps = []
-    for k, i, band, out_buf, scratch_buf in planned:
-        a, b = rows[k][i]
-        if i == 0:
-            src = Ref(x, reads[k][0] * x_row)
-        else:
-            src = Ref(None, buffers[planned_prev(planned, k, i)].offset)
-        dst = Ref(y, a * y_row) if i == m - 1 else Ref(None, buffers[out_buf].offset)
+    for k, i, win, out_buf, scratch_buf, in_buf in ([] if estimate else planned):
+        call = calls[i]
+        band = dataclasses.replace(call, params=dict(call.params, win=win), macs=call.macs // win_rows(call) * win["out_h"],
+                                   overlap_gap={}, overlap_gap_reverse={}, overlap_ok=())
+        src = Ref(x, reads[k][0] * x_row) if i == 0 else Ref(None, buffers[in_buf].offset)
+        dst = Ref(y, rows[k][i][0] * y_row) if i == m - 1 else Ref(None, buffers[out_buf].offset)
         steps.append(PatchStep(chain[i].op, k, band, src, dst,
                                buffers[scratch_buf].offset if scratch_buf is not None else 0))
     # No tile writes output bytes a later tile still reads from the input (all of a tile's reads come first).
-    later_start = [min((reads[j][0] for j in range(k + 1, tiles)), default=None) for k in range(tiles)]
-    gap = max([0] + [bands[k][1] * y_row - later_start[k] * x_row for k in range(tiles) if later_start[k] is not None])
+    later = [min((reads[j][0] for j in range(k + 1, tiles)), default=None) for k in range(tiles)]
+    gap = max([0] + [bands[k][1] * y_row - later[k] * x_row for k in range(tiles) if later[k] is not None])
     consts = [t for low in chain for t in low.op.inputs[1:] if t is not None and g.tensors[t].is_const]
     op = Op(chain[0].op.index, PATCH_KIND, 1, [x, *dict.fromkeys(consts)], [y],
             {"ops": tuple(low.op.index for low in chain)})
-    patch = PatchCall(steps, [x], [y], tiles, bands, align_up(scratch, ALIGNMENT),
-                      macs=sum(s.call.macs for s in steps), base_macs=sum(c.macs for c in calls),
-                      overlap_gap={0: gap})
+    macs = sum(c.macs // win_rows(c) * (r[i][1] - r[i][0]) for r in rows for i, c in enumerate(calls))
+    patch = PatchCall(steps, [x], [y], tiles, bands, scratch_bytes=align_up(scratch, ALIGNMENT), macs=macs,
+                      base_macs=sum(c.macs for c in calls), overlap_gap={0: gap},
+                      internal=tuple(c.outputs[0] for c in calls[:-1]))
     ops = ", ".join(f"#{low.op.index} {low.op.kind}" for low in chain)
     return Lowered(op, patch, [f"ops {ops} in {tiles} row bands"])
 
 
-def out_rows(call: KernelCall) -> int:
+def win_rows(call: KernelCall) -> int:
     return call.params["win"]["out_h"]
-
-
-def planned_prev(planned, k: int, i: int) -> int:
-    """The output buffer of op i - 1 in tile k."""
-    for kk, ii, _, out_buf, _ in planned:
-        if kk == k and ii == i - 1:
-            return out_buf
-    raise KeyError((k, i))
