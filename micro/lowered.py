@@ -143,6 +143,7 @@ class PatchCall:
     scratch_bytes: int = 0
     macs: int = 0
     base_macs: int = 0                   # the same ops run whole
+    op_macs: dict = field(default_factory=dict)  # {op index: its MACs run whole}
     overlap_gap: dict = field(default_factory=dict)
     overlap_gap_reverse: dict = field(default_factory=dict)
     overlap_ok: tuple[int, ...] = ()

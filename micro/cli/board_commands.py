@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from micro.cli.model_commands import ram_budget_of, schedule_arguments
 from micro.cli.run_commands import board_arg
 from micro.compiler import compile_model
 from micro.deploy.arduino.export import export_arduino
@@ -85,8 +86,9 @@ def cmd_firmware(args) -> int:
 def cmd_build(args) -> int:
     """`micro build`: a PlatformIO project for the board, budget-checked, built; flash and RAM from the ELF."""
     out = args.output or f"build/{args.board}"
+    budget = None if args.ignore_budget and not args.ram_budget else ram_budget_of(args)
     build_model(args.model, args.board, out, framework=args.framework, labels=args.labels,
-                ignore_budget=args.ignore_budget, library_name=args.name)
+                ignore_budget=args.ignore_budget, library_name=args.name, ram_budget=budget)
     where = "" if out == f"build/{args.board}" else f" -d {out}"
     print(f"next: micro flash --board {args.board}{where} --port PORT")
     return 0
@@ -136,6 +138,7 @@ def register(sub) -> None:
                     "model's own metadata")
     bd.add_argument("--name", help="name of the model's library under lib/ (default: from the model)")
     bd.add_argument("--ignore-budget", action="store_true", help="build even if the model does not fit")
+    schedule_arguments(bd, board=False)
     bd.set_defaults(fn=cmd_build)
 
     fl = sub.add_parser("flash", help="upload a `micro build` project to the board (arduino), or print how to "

@@ -35,10 +35,8 @@ def schedule(g: Graph, lowered: list[Lowered], target: int | None = None, patche
     if target is None:
         chosen, met = s.default(), True
     else:
-        chosen, est = s.search(target, None)
+        chosen, est = s.fit(target)
         met = est.peak <= target
-        if not met:
-            chosen, est = s.minimal()
     return s.apply(chosen, restarts=PATCH_RESTARTS), s, met
 
 

@@ -197,6 +197,7 @@ def build_patch(g: Graph, chain: list[Lowered], tiles: int, restarts: int = 0, e
     macs = sum(c.macs // win_rows(c) * (r[i][1] - r[i][0]) for r in rows for i, c in enumerate(calls))
     patch = PatchCall(steps, [x], [y], tiles, bands, scratch_bytes=align_up(scratch, ALIGNMENT), macs=macs,
                       base_macs=sum(c.macs for c in calls), overlap_gap={0: gap},
+                      op_macs={low.op.index: low.call.macs for low in chain},
                       internal=tuple(c.outputs[0] for c in calls[:-1]))
     ops = ", ".join(f"#{low.op.index} {low.op.kind}" for low in chain)
     return Lowered(op, patch, [f"ops {ops} in {tiles} row bands"])

@@ -217,6 +217,15 @@ class Scheduler:
                 chosen, est = trial, e
         return chosen
 
+    def fit(self, target: int) -> tuple[list[Choice], Estimate]:
+        """The cheapest schedule found whose peak is at most `target` (the greedy aimed at it, and every frontier
+        point under it made cheaper), else the smallest peak."""
+        found = [self.search(target, None)] + [self.relax(ch, target) for ch, e in self.frontier() if e.peak <= target]
+        fitting = [p for p in found if p[1].peak <= target]
+        if fitting:
+            return min(fitting, key=lambda p: (p[1].extra_macs, sum(c.tiles for c in p[0])))
+        return self.minimal()
+
     def minimal(self) -> tuple[list[Choice], Estimate]:
         """The smallest peak any search reached (fewest MACs among equals)."""
         return min(self.frontier(), key=lambda p: (p[1].peak, p[1].extra_macs))
