@@ -124,6 +124,7 @@ class PatchStep:
     src: Ref
     dst: Ref
     scratch: int = 0
+    rows: tuple[int, int] = (0, 0)   # the op's output rows [start, stop) this call computes
 
 
 @dataclass

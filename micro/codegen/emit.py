@@ -198,7 +198,7 @@ def _patch(compiled: Compiled, names: Names, low: Lowered, base: dict) -> dict:
             args.append("0")
         arrays, init = params_c(call.kernel.params, call.params, prefix, pool)
         base["blocks"].append(dict(comment=f"{names.op(low.op)} tile {step.tile}: op #{step.op.index} {step.op.kind}, "
-                                           f"{call.params['win']['out_h']} output row(s)", pointer_arrays=pointer_arrays, arrays=arrays,
+                                           f"output rows [{step.rows[0]}, {step.rows[1]})", pointer_arrays=pointer_arrays, arrays=arrays,
                                    params=dict(type=call.kernel.params.name, symbol=f"{prefix}_params", init=init)))
         statements.append(f"{call.func}({', '.join(args)}); /* tile {step.tile}, op #{step.op.index} */")
     ops = ", ".join(f"#{op.index} {op.kind}" for op in patch.ops)

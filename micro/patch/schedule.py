@@ -23,7 +23,7 @@ from micro.arena.variables import resolve_state_views
 from micro.arena.views import resolve_views
 from micro.ir import Graph
 from micro.lowered import Lowered, PatchCall
-from micro.patch.bands import build_patch, is_window_call
+from micro.patch.bands import build_patch, is_transpose_call, is_window_call
 
 DEFAULT_RECOMPUTE = 0.10   # default cap on recomputed MACs, a share of the model's MACs
 TILE_COUNTS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
@@ -51,7 +51,7 @@ def find_chains(g: Graph, lowered: list[Lowered]) -> list[list[int]]:
     where = {low.op.index: k for k, low in enumerate(lowered)}
     nxt: dict[int, int] = {}
     for k, low in enumerate(lowered):
-        if not is_window_call(low, g):
+        if not (is_window_call(low, g) or is_transpose_call(low, g)):
             continue
         t = low.call.outputs[0]
         users = consumers.get(t, [])

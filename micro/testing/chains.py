@@ -38,14 +38,20 @@ def _quant_out(rng, acc_spread: float, act: str) -> tuple[float, int]:
     return scale, zp
 
 
-def chain_model(rng: np.random.Generator, layers: list[dict], in_shape=(1, 12, 10, 3)) -> bytes:
-    """A model running `layers` one after the other on an int8 input of `in_shape`; a layer that would leave
+def chain_model(rng: np.random.Generator, layers: list[dict], in_shape=(1, 12, 10, 3), nchw: bool = False) -> bytes:
+    """A model running `layers` one after the other on an int8 input of `in_shape` (NHWC; nchw=True: the
+    model's input is NCHW and a TRANSPOSE makes it NHWC first, as PyTorch exports do); a layer that would leave
     no output rows or columns is skipped."""
     b = ModelBuilder()
     x_scale, x_zp = float(np.float32(rng.uniform(0.01, 0.05))), int(rng.integers(-20, 20))
     shape = tuple(in_shape)
-    x = b.tensor("input", shape, "int8", scale=x_scale, zero_point=x_zp)
-    first = x
+    if nchw:
+        first = b.tensor("input", (shape[0], shape[3], shape[1], shape[2]), "int8", scale=x_scale, zero_point=x_zp)
+        perm = b.const("perm", np.array([0, 2, 3, 1], np.int32))
+        x = b.tensor("nhwc", shape, "int8", scale=x_scale, zero_point=x_zp)
+        b.op("TRANSPOSE", [first, perm], [x])
+    else:
+        x = first = b.tensor("input", shape, "int8", scale=x_scale, zero_point=x_zp)
     for n, layer in enumerate(layers):
         kind, k, s, d = layer["kind"], layer["k"], layer["stride"], layer["dilation"]
         _, h, w, c = shape

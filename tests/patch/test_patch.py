@@ -36,10 +36,10 @@ def check_bit_exact(compiled, buf: bytes, sets: int = 2, seed: int = 0):
 
 @settings(max_examples=10, **SETTINGS)
 @given(seed=st.integers(0, 2**31 - 1), length=st.integers(2, 5), tiles=st.integers(1, 9),
-       h=st.integers(5, 16), w=st.integers(3, 9), c=st.integers(1, 6))
-def test_random_chains_in_bands_are_bit_exact(seed, length, tiles, h, w, c):
+       h=st.integers(5, 16), w=st.integers(3, 9), c=st.integers(1, 6), nchw=st.booleans())
+def test_random_chains_in_bands_are_bit_exact(seed, length, tiles, h, w, c, nchw):
     rng = np.random.default_rng(seed)
-    buf = chain_model(rng, random_chain(rng, length), (1, h, w, c))
+    buf = chain_model(rng, random_chain(rng, length), (1, h, w, c), nchw=nchw)
 
     def pick(s):
         if not s.chains:
@@ -115,3 +115,16 @@ def test_budget_takes_the_cheapest_schedule_that_fits():
     assert tight.plan.arena_bytes <= 20 * 1024
     tighter = compile_model(model, ram_budget=16 * 1024)
     assert tighter.plan.arena_bytes <= 16 * 1024 and tighter.macs > tight.macs > whole.macs
+
+
+def test_transpose_leads_a_patch():
+    """An NCHW input made NHWC by TRANSPOSE: its bands are strided copies of the whole input, read in place."""
+    rng = np.random.default_rng(11)
+    conv = dict(kind="CONV_2D", k=3, stride=2, dilation=1, padding="SAME", out_c=5, multiplier=1, pads=(0,) * 4,
+                act="RELU6")
+    buf = chain_model(rng, [conv, dict(conv, kind="DEPTHWISE_CONV_2D", stride=1)], (1, 17, 6, 3), nchw=True)
+    for tiles in (2, 4, 9):
+        compiled, _ = patched(buf, lambda s: [Choice(0, 0, 3, tiles)])
+        patch = next(low.call for low in compiled.lowered if isinstance(low.call, PatchCall))
+        assert patch.steps[0].op.kind == "TRANSPOSE" and patch.tiles == tiles
+        check_bit_exact(compiled, buf, sets=1, seed=tiles)
