@@ -23,6 +23,7 @@ from micro.lowered import CODE_CALLS, PatchCall
 from micro.patch.report import schedule_dict, schedule_lines
 from micro.ops_table import op_rows, text_table
 from micro.verify.oracle import oracle_available, tflm_arena_bytes
+from micro.verify.ram import can_measure, measure_firmware_ram
 
 
 def measure_tflm_arena(args, model_bytes: bytes, model) -> dict | None:
@@ -97,11 +98,15 @@ def cmd_inspect(args) -> int:
     model, model_bytes = load_model_file(args.model)
     info = describe(model, model_bytes, with_oracle=not args.no_oracle)
     meta = read_metadata(model_bytes)
-    budget = None
+    budget = ram = None
     if args.board:
         board = get_board(args.board)
-        budget = estimate_budget(compile_model(model), board, check_framework(board, args.framework))
+        compiled = compile_model(model, ram_budget=parse_bytes(args.ram_budget) if args.ram_budget else None)
+        budget = estimate_budget(compiled, board, check_framework(board, args.framework))
         info["board"] = dict(name=board.name, budget=budget.as_dict())
+        if can_measure(board) and not args.no_run:
+            ram = measure_firmware_ram(compiled, board)
+            info["board"]["firmware_ram"] = ram.as_dict()
     if args.json:
         info["model_metadata"] = meta.as_dict()
         print(json.dumps(info, indent=2))
@@ -110,6 +115,8 @@ def cmd_inspect(args) -> int:
         print(terminal_text("\n".join(meta.summary_lines())))
         if budget is not None:
             print("\n".join(_code_lines(budget)))
+        if ram is not None:
+            print(ram.line())
     return 0
 
 
@@ -197,6 +204,9 @@ def register(sub) -> None:
     i.add_argument("--board", help="also the code size (kernels + model code, compiled for the board's CPU) and the "
                    "memory budget on this board (see `micro boards`)")
     i.add_argument("--framework", help="with --board: the framework of the budget (default: the board's first)")
+    i.add_argument("--ram-budget", metavar="BYTES", help="compile for this RAM budget (see `micro plan`)")
+    i.add_argument("--no-run", action="store_true", help="with --board: do not run the firmware in emulation to "
+                   "measure its whole RAM (stack high-water, .data/.bss)")
     i.set_defaults(fn=cmd_inspect)
 
     pl = sub.add_parser("plan", help="the arena plan: buffers, lifetimes, offsets, lower bound, picture")
