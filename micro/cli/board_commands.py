@@ -19,6 +19,7 @@ from micro.deploy.flash import flash
 from micro.deploy.qemu import run_selftest
 from micro.errors import MicroError
 from micro.frontend import load_model
+from micro.patch import RamBudgetError
 from micro.verify.compare import random_inputs
 from micro.verify.inputs import load_input_sets
 
@@ -87,8 +88,16 @@ def cmd_build(args) -> int:
     """`micro build`: a PlatformIO project for the board, budget-checked, built; flash and RAM from the ELF."""
     out = args.output or f"build/{args.board}"
     budget = None if args.ignore_budget and not args.ram_budget else ram_budget_of(args)
-    build_model(args.model, args.board, out, framework=args.framework, labels=args.labels,
-                ignore_budget=args.ignore_budget, library_name=args.name, ram_budget=budget)
+    options = dict(framework=args.framework, labels=args.labels, ignore_budget=args.ignore_budget,
+                   library_name=args.name)
+    try:
+        build_model(args.model, args.board, out, ram_budget=budget, **options)
+    except RamBudgetError:
+        if args.ram_budget:
+            raise
+        # The board's RAM is only the default target: when no schedule reaches it, build with the default
+        # schedule and let the board's budget check say what is over (and --ignore-budget build anyway).
+        build_model(args.model, args.board, out, ram_budget=None, **options)
     where = "" if out == f"build/{args.board}" else f" -d {out}"
     print(f"next: micro flash --board {args.board}{where} --port PORT")
     return 0
