@@ -96,7 +96,10 @@ class Scheduler:
             positions = self.chains[c.chain][c.start:c.stop]
             for k in positions[:-1]:
                 replaced[k] = None
-            replaced[positions[-1]] = self.patch(c, restarts)
+            patch = self.patch(c, restarts)
+            if patch is None:
+                raise ValueError(f"{c} cannot run in bands (a band would read no rows): Scheduler.patch says None")
+            replaced[positions[-1]] = patch
         return [replaced.get(k, low) for k, low in enumerate(self.lowered) if replaced.get(k, low) is not None]
 
     # -- measuring --------------------------------------------------------------------------------------
