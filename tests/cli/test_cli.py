@@ -89,6 +89,28 @@ def test_plan_table_json_and_picture(tmp_path, capsys):
 
 
 HELLO = str(shared_model("tflm_hello_world_int8"))
+PERSON = str(shared_model("tflm_person_detect"))
+
+
+def test_plan_with_a_ram_budget_shows_the_schedule_or_the_smallest_peak(tmp_path, capsys):
+    """As the README runs it: a budget the whole-tensor plan misses is met with patches, shown in the table,
+    the JSON and the picture; a budget below what micro reaches fails with that number; --no-patches and
+    --board (its RAM the default budget) keep every tensor whole where it fits."""
+    png = tmp_path / "plan.png"
+    assert main(["plan", PERSON, "--ram-budget", "20K", "--no-oracle", "--png", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "schedule: RAM budget 20,480 B (arena + state): " in out and "tiles of <=" in out, out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["plan", PERSON, "--ram-budget", "20480", "--no-oracle", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    sched = plan["schedule"]
+    assert plan["arena_bytes"] <= 20480 and sched["ram_budget"] == 20480 and sched["patches"]
+    assert sched["extra_macs"] == sum(p["extra_macs"] for p in sched["patches"]) > 0
+    _fails_cleanly(["plan", PERSON, "--ram-budget", "8K", "--no-oracle"], capsys,
+                   "does not fit a RAM budget of 8,192 bytes", "the smallest peak micro reaches is")
+    for argv in (["--no-patches"], ["--board", "nano33ble"]):
+        assert main(["plan", PERSON, "--no-oracle", "--json", *argv]) == 0
+        assert json.loads(capsys.readouterr().out)["schedule"]["patches"] == []
 
 
 def test_plan_writes_no_file_unless_asked(tmp_path, monkeypatch, capsys):
