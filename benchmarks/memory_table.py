@@ -48,9 +48,10 @@ def tflm_m4_arenas() -> dict[str, int]:
     return out
 
 
-def instructions(compiled, board: str = "mps2_an386") -> int:
-    runs, _ = run_on_board(compiled, [random_inputs(compiled.graph, np.random.default_rng(0))], board)
-    return runs[0].instructions
+def on_board(compiled, board: str = "mps2_an386") -> tuple[int, int]:
+    """(instructions per invoke, flash bytes) of the firmware on the emulated board."""
+    runs, session = run_on_board(compiled, [random_inputs(compiled.graph, np.random.default_rng(0))], board)
+    return runs[0].instructions, session.firmware.memory.flash
 
 
 def row(path: Path, qemu: bool, m4: dict[str, int]) -> dict | None:
@@ -74,9 +75,9 @@ def row(path: Path, qemu: bool, m4: dict[str, int]) -> dict | None:
              smallest=smallest.plan.arena_bytes, smallest_extra_macs=schedule_dict(smallest)["extra_macs"],
              state=whole.state.state_bytes)
     if qemu:
-        r["insns_whole"] = instructions(whole)
+        r["insns_whole"], r["flash_whole"] = on_board(whole)
         patched = any(isinstance(low.call, PatchCall) for low in default.lowered)
-        r["insns_default"] = instructions(default) if patched else r["insns_whole"]
+        r["insns_default"], r["flash_default"] = on_board(default) if patched else (r["insns_whole"], r["flash_whole"])
         r["firmware_ram"] = measure_firmware_ram(default, "mps2_an386").as_dict()
         r["tflm_m4_arena"] = m4.get(path.stem)
     return r
@@ -94,14 +95,15 @@ def table(rows: list[dict]) -> str:
             f"{r['smallest'] / t:.3f}", f"{r['smallest_extra_macs'] / r['macs']:.2%}"]) + " |")
     q = [r for r in rows if "insns_whole" in r]
     if q:
-        out += ["", "| model | insns whole | insns default | extra | whole-firmware RAM (arena+state+stack used+"
-                ".data/.bss) | TFLM M4 arena | ratio |", "|---|---|---|---|---|---|---|"]
+        out += ["", "| model | insns whole | insns default | extra | flash whole | flash default | whole-firmware RAM "
+                "(arena+state+stack used+.data/.bss) | TFLM M4 arena | ratio |", "|---|---|---|---|---|---|---|---|---|"]
         for r in q:
             fw, m4 = r["firmware_ram"], r["tflm_m4_arena"]
             parts = f"{fw['total']:,} ({fw['arena']:,}+{fw['state']:,}+{fw['stack_used']:,}+{fw['data_bss']:,})"
             m4_text, ratio = ("-", "-") if m4 is None else (f"{m4:,}", f"{fw['total'] / m4:.3f}")
             out.append(f"| {r['model']} | {r['insns_whole']:,} | {r['insns_default']:,} | "
-                       f"{r['insns_default'] / r['insns_whole'] - 1:+.2%} | {parts} | {m4_text} | {ratio} |")
+                       f"{r['insns_default'] / r['insns_whole'] - 1:+.2%} | {r['flash_whole']:,} | "
+                       f"{r['flash_default']:,} | {parts} | {m4_text} | {ratio} |")
     return "\n".join(out)
 
 
