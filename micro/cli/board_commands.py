@@ -8,9 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from micro.cli.model_commands import ram_budget_of, schedule_arguments
+from micro.cli.model_commands import compile_for, ram_budget_of, schedule_arguments
 from micro.cli.run_commands import board_arg
-from micro.compiler import compile_model
 from micro.deploy.arduino.export import export_arduino
 from micro.deploy.boards import BOARDS
 from micro.deploy.build import build_model
@@ -61,7 +60,7 @@ def cmd_firmware(args) -> int:
     """Build the firmware for a model and a board; print where it is and its flash/RAM."""
     board = board_arg(args)
     model = load_model(args.model)
-    compiled = compile_model(model)
+    compiled = compile_for(args, model, fallback=True)
     vectors = None
     variant = "harness"
     if args.selftest:
@@ -89,7 +88,7 @@ def cmd_build(args) -> int:
     out = args.output or f"build/{args.board}"
     budget = None if args.ignore_budget and not args.ram_budget else ram_budget_of(args)
     options = dict(framework=args.framework, labels=args.labels, ignore_budget=args.ignore_budget,
-                   library_name=args.name)
+                   library_name=args.name, patches=not args.no_patches)
     try:
         build_model(args.model, args.board, out, ram_budget=budget, **options)
     except RamBudgetError:
@@ -133,6 +132,7 @@ def register(sub) -> None:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--run", action="store_true", help="run the self-test in QEMU (exit code 0 = PASS)")
     f.add_argument("--builder", choices=("platformio", "gcc"), help="default: platformio when available")
+    schedule_arguments(f, board=False)
     f.set_defaults(fn=cmd_firmware)
 
     bd = sub.add_parser("build", help="a PlatformIO project for a board (model as a library), checked against "

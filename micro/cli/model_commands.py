@@ -20,6 +20,7 @@ from micro.frontend import load_model_file
 from micro.frontend.metadata import read_metadata, resolve_metadata
 from micro.inspect_model import describe, format_table
 from micro.lowered import CODE_CALLS, PatchCall
+from micro.patch import RamBudgetError
 from micro.patch.report import schedule_dict, schedule_lines
 from micro.ops_table import op_rows, text_table
 from micro.verify.oracle import oracle_available, tflm_arena_bytes
@@ -61,9 +62,17 @@ def ram_budget_of(args) -> int | None:
     return None
 
 
-def compile_for(args, model, **options):
-    return compile_model(model, ram_budget=ram_budget_of(args), patches=not getattr(args, "no_patches", False),
-                         **options)
+def compile_for(args, model, fallback: bool = False, **options):
+    """The schedule the arguments ask for: --ram-budget, else with --board the board's RAM (the cheapest schedule
+    that fits), else the default trade; --no-patches keeps every tensor whole. fallback: when only the board's RAM
+    set the budget and no schedule fits it, the default schedule (the board's budget check says what is over)."""
+    patches = not getattr(args, "no_patches", False)
+    try:
+        return compile_model(model, ram_budget=ram_budget_of(args), patches=patches, **options)
+    except RamBudgetError:
+        if not fallback or getattr(args, "ram_budget", None):
+            raise
+        return compile_model(model, patches=patches, **options)
 
 
 def cmd_compile(args) -> int:
@@ -101,7 +110,7 @@ def cmd_inspect(args) -> int:
     budget = ram = None
     if args.board:
         board = get_board(args.board)
-        compiled = compile_model(model, ram_budget=parse_bytes(args.ram_budget) if args.ram_budget else None)
+        compiled = compile_for(args, model, fallback=True)
         budget = estimate_budget(compiled, board, check_framework(board, args.framework))
         info["board"] = dict(name=board.name, budget=budget.as_dict())
         if can_measure(board) and not args.no_run:
@@ -181,8 +190,8 @@ def schedule_arguments(p, board: bool = True) -> None:
                    "(ops run in row bands, micro.patch) with the fewest recomputed MACs that fits, else an error "
                    "with the smallest peak micro reaches (default with --board: the board's RAM less what its "
                    "firmware needs besides the model; else patches while they pay)")
+    p.add_argument("--no-patches", action="store_true", help="every tensor whole (no patch-based execution)")
     if board:
-        p.add_argument("--no-patches", action="store_true", help="every tensor whole (no patch-based execution)")
         p.add_argument("--board", help="the board whose RAM is the default --ram-budget (see `micro boards`)")
         p.add_argument("--framework", help="with --board: the framework whose needs are set aside "
                        "(default: the board's first)")
@@ -204,7 +213,7 @@ def register(sub) -> None:
     i.add_argument("--board", help="also the code size (kernels + model code, compiled for the board's CPU) and the "
                    "memory budget on this board (see `micro boards`)")
     i.add_argument("--framework", help="with --board: the framework of the budget (default: the board's first)")
-    i.add_argument("--ram-budget", metavar="BYTES", help="compile for this RAM budget (see `micro plan`)")
+    schedule_arguments(i, board=False)
     i.add_argument("--no-run", action="store_true", help="with --board: do not run the firmware in emulation to "
                    "measure its whole RAM (stack high-water, .data/.bss)")
     i.set_defaults(fn=cmd_inspect)

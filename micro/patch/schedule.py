@@ -77,6 +77,7 @@ class Scheduler:
         self.base_macs = sum(low.macs for low in lowered)
         self._patches: dict[Choice, Lowered | None] = {}
         self._estimates: dict[tuple, Estimate] = {}
+        self._frontier: list[tuple[list[Choice], Estimate]] | None = None
 
     # -- building ---------------------------------------------------------------------------------------
     def patch(self, c: Choice, restarts: int = 0) -> Lowered | None:
@@ -201,11 +202,13 @@ class Scheduler:
     # -- policies ---------------------------------------------------------------------------------------
     def frontier(self) -> list[tuple[list[Choice], Estimate]]:
         """Schedules from greedy searches under growing recompute caps (and none): cheapest first."""
-        points = []
-        for cap in RECOMPUTE_CAPS:
-            chosen, est = self.search(None, None if cap is None else int(cap * self.base_macs))
-            points.append((chosen, est))
-        return sorted(points, key=lambda p: (p[1].extra_macs, p[1].peak))
+        if self._frontier is None:
+            points = []
+            for cap in RECOMPUTE_CAPS:
+                chosen, est = self.search(None, None if cap is None else int(cap * self.base_macs))
+                points.append((chosen, est))
+            self._frontier = sorted(points, key=lambda p: (p[1].extra_macs, p[1].peak))
+        return self._frontier
 
     def default(self) -> list[Choice]:
         """Patches while they pay: each further step along the frontier must cut the peak by at least
@@ -222,7 +225,10 @@ class Scheduler:
 
     def fit(self, target: int) -> tuple[list[Choice], Estimate]:
         """The cheapest schedule found whose peak is at most `target` (the greedy aimed at it, and every frontier
-        point under it made cheaper), else the smallest peak."""
+        point under it made cheaper), else the smallest peak. No patches when every tensor whole fits."""
+        whole = self.estimate([])
+        if whole.peak <= target:
+            return [], whole
         found = [self.search(target, None)] + [self.relax(ch, target) for ch, e in self.frontier() if e.peak <= target]
         fitting = [p for p in found if p[1].peak <= target]
         if fitting:

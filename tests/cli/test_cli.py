@@ -1,5 +1,6 @@
 """The command line as a user runs it."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -7,6 +8,8 @@ import sys
 import numpy as np
 
 from micro.cli import main
+from micro.cli.model_commands import compile_for
+from micro.compiler import compile_model
 from micro.frontend import load_model
 from micro.testing.tflite_builder import ModelBuilder
 from micro.verify.inputs import load_input_sets
@@ -111,6 +114,20 @@ def test_plan_with_a_ram_budget_shows_the_schedule_or_the_smallest_peak(tmp_path
     for argv in (["--no-patches"], ["--board", "nano33ble"]):
         assert main(["plan", PERSON, "--no-oracle", "--json", *argv]) == 0
         assert json.loads(capsys.readouterr().out)["schedule"]["patches"] == []
+
+
+def test_board_commands_take_the_boards_ram_as_the_default_budget(capsys):
+    """inspect/verify/run/firmware/build compile the schedule `micro build --board` builds: the cheapest that fits
+    the board's RAM; where none fits (microbit), the default schedule and the budget check says what is over
+    (compile and plan, without fallback, say the smallest peak instead)."""
+    model = load_model(PERSON)
+    args = dict(ram_budget=None, no_patches=False, framework=None)
+    nano = compile_for(argparse.Namespace(board="nano33ble", **args), model, fallback=True)
+    microbit = compile_for(argparse.Namespace(board="microbit", **args), model, fallback=True)
+    assert nano.plan.arena_bytes == compile_model(model, patches=False).plan.arena_bytes
+    assert microbit.plan.arena_bytes == compile_model(model).plan.arena_bytes < nano.plan.arena_bytes
+    assert main(["verify", PERSON, "--random", "1", "--ram-budget", "16K"]) == 0
+    assert "BIT-EXACT" in capsys.readouterr().out
 
 
 def test_plan_writes_no_file_unless_asked(tmp_path, monkeypatch, capsys):
