@@ -1,5 +1,5 @@
-"""TFLM signal spectrum kernels: micro/kernels_c/mn_signal_fft.c (SignalFftAutoScale, SignalRfft int16,
-SignalEnergy)."""
+"""TFLM signal spectrum kernels: micro/kernels_c/mn_signal_fft_auto_scale.c, mn_signal_rfft_int16.c and
+mn_signal_energy.c."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ SIGNAL_FFT_AUTO_SCALE_PARAMS = Struct("mn_signal_fft_auto_scale_params_t", "Sign
 ))
 
 SIGNAL_FFT_AUTO_SCALE = Kernel(
-    func="mn_signal_fft_auto_scale", source="mn_signal_fft.c", params=SIGNAL_FFT_AUTO_SCALE_PARAMS,
+    func="mn_signal_fft_auto_scale", source="mn_signal_fft_auto_scale.c", params=SIGNAL_FFT_AUTO_SCALE_PARAMS,
     args=(Arg("input", "input", "int16_t", "size elements"),
           Arg("output", "output", "int16_t", "size elements; may be the input"),
           Arg("scale_bits", "output", "int32_t", "one element")),
@@ -29,7 +29,7 @@ SIGNAL_RFFT_INT16_PARAMS = Struct("mn_signal_rfft_int16_params_t", "kiss_fftr st
 ))
 
 SIGNAL_RFFT_INT16 = Kernel(
-    func="mn_signal_rfft_int16", source="mn_signal_fft.c", params=SIGNAL_RFFT_INT16_PARAMS,
+    func="mn_signal_rfft_int16", source="mn_signal_rfft_int16.c", params=SIGNAL_RFFT_INT16_PARAMS,
     args=(Arg("input", "input", "int16_t", "frames * input_length elements"),
           Arg("output", "output", "int16_t", "frames * (nfft + 1) complex bins (re, im)")),
     doc="""SignalRfft, int16 (TFLM rfft.cc, kissfft 130 kiss_fftr FIXED_POINT 16): the nfft + 1 bins of
@@ -42,7 +42,7 @@ SIGNAL_ENERGY_PARAMS = Struct("mn_signal_energy_params_t", "SignalEnergy bins.",
 ))
 
 SIGNAL_ENERGY = Kernel(
-    func="mn_signal_energy", source="mn_signal_fft.c", params=SIGNAL_ENERGY_PARAMS,
+    func="mn_signal_energy", source="mn_signal_energy.c", params=SIGNAL_ENERGY_PARAMS,
     args=(Arg("input", "input", "int16_t", "size complex bins (re, im)"),
           Arg("output", "output", "uint32_t", "size elements; may be the input")),
     doc="""SignalEnergy (TFLM energy.cc): re^2 + im^2 of bins [start_index, end_index); 0 elsewhere (TFLM

@@ -1,5 +1,5 @@
-"""TFLM signal filter bank kernels: micro/kernels_c/mn_signal_filter_bank.c (SignalFilterBank,
-SignalFilterBankSquareRoot, SignalFilterBankLog)."""
+"""TFLM signal filter bank kernels: micro/kernels_c/mn_signal_filter_bank.c, mn_signal_filter_bank_square_root.c
+and mn_signal_filter_bank_log.c."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ SIGNAL_FILTER_BANK_SQUARE_ROOT_PARAMS = Struct(
     ))
 
 SIGNAL_FILTER_BANK_SQUARE_ROOT = Kernel(
-    func="mn_signal_filter_bank_square_root", source="mn_signal_filter_bank.c",
+    func="mn_signal_filter_bank_square_root", source="mn_signal_filter_bank_square_root.c",
     params=SIGNAL_FILTER_BANK_SQUARE_ROOT_PARAMS,
     args=(Arg("input", "input", "uint64_t", "size elements"),
           Arg("scale_bits", "input", "int32_t", "one element: the right shift of each root"),
@@ -42,7 +42,7 @@ SIGNAL_FILTER_BANK_LOG_PARAMS = Struct("mn_signal_filter_bank_log_params_t", "Si
 ))
 
 SIGNAL_FILTER_BANK_LOG = Kernel(
-    func="mn_signal_filter_bank_log", source="mn_signal_filter_bank.c", params=SIGNAL_FILTER_BANK_LOG_PARAMS,
+    func="mn_signal_filter_bank_log", source="mn_signal_filter_bank_log.c", params=SIGNAL_FILTER_BANK_LOG_PARAMS,
     args=(Arg("input", "input", "uint32_t", "size elements"),
           Arg("output", "output", "int16_t", "size elements; may be the input")),
     doc="""SignalFilterBankLog (TFLM filter_bank_log.cc, log.cc): output_scale * ln(input <<

@@ -12,7 +12,7 @@ in which the recursion reads the input. TFLM quirks kept or refused:
   last-dimension samples is its own frame.
 - only T = int16 (TensorType 7) is compiled; TFLM's int32 and float32 RFFTs are refused by name.
 SignalEnergy writes only bins [start_index, end_index): micro writes 0 to the others (micro.kernels.signal_fft).
-SignalFftAutoScale: TFLM's MaxAbs16 treats -32768 as a reset of the maximum (see mn_signal_fft.c).
+SignalFftAutoScale: TFLM's MaxAbs16 treats -32768 as a reset of the maximum (see mn_signal_fft_auto_scale.c).
 """
 
 from __future__ import annotations

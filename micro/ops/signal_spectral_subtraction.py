@@ -3,10 +3,12 @@ signal/micro/kernels/filter_bank_spectral_subtraction.cc, signal/src/filter_bank
 
 uint32 channels in; outputs the channels with their noise estimate subtracted and a copy of that estimate.
 The estimate is the op's own state (micro.arena.state): num_channels uint32 kept between invokes, zeros after
-init and after `<name>_reset()`, as TFLM's Prepare and its Reset function memset it. The options' nine
+init and after `<name>_reset()`, as TFLM's Prepare and its Reset function memset it
+(filter_bank_spectral_subtraction.cc registers FilterBankSpectralSubtractionReset). The options' nine
 entries are read by position (the alphabetical order of their keys), as TFLM reads them; the smoothing
 coefficients arrive as int32 and are used as uint32. micro requires the three tensors to have num_channels
-elements (TFLM reads and copies num_channels unchecked) and shifts TFLM does not leave undefined:
+elements (TFLM reads and copies num_channels unchecked). The second output is TFLM's copy of the state
+(KernelCall.state_mirror): verification compares the state with it after every invoke. and shifts TFLM does not leave undefined:
 smoothing_bits in [0, 31] and spectral_subtraction_bits in [0, 63].
 """
 
@@ -48,4 +50,4 @@ def lower(op: Op, g: Graph) -> KernelCall:
     params = {k: opts[k] & 0xFFFFFFFF for k in OPTIONS if k not in ("num_channels", "clamping")}
     params.update(num_channels=n, clamping=int(opts["clamping"] != 0))
     return KernelCall(SIGNAL_SPECTRAL_SUBTRACTION, params, inputs=[op.inputs[0]], outputs=list(op.outputs),
-                      state_bytes=STATE_ELEMENT_BYTES * n, macs=3 * n)
+                      state_bytes=STATE_ELEMENT_BYTES * n, state_mirror=1, macs=3 * n)

@@ -1,6 +1,5 @@
-/* TFLM's signal spectrum kernels: SignalFftAutoScale (signal/src/fft_auto_scale.cc, max_abs.cc), SignalRfft
- * for int16 (signal/micro/kernels/rfft.cc: kissfft 130's kiss_fftr with FIXED_POINT 16, as TFLM patches and
- * wraps it in signal/src/kiss_fft_wrappers) and SignalEnergy (signal/src/energy.cc).
+/* SignalRfft for int16 (TFLM signal/micro/kernels/rfft.cc, signal/src/rfft_int16.cc: kissfft 130's kiss_fftr
+ * with FIXED_POINT 16, as TFLM patches it (third_party/kissfft) and wraps it in signal/src/kiss_fft_wrappers).
  *
  * The complex FFT is kiss_fft's mixed-radix decimation in time with every rounding of its fixed-point macros
  * (_kiss_fft_guts.h: C_FIXDIV before each butterfly, sround after each product, int16 wrap-around on each
@@ -8,51 +7,7 @@
  * the same bits). Lowering (micro/ops/signal_fft.py) computes what kiss_fftr_alloc computes in TFLM's Init:
  * the factors, the twiddles (double cos/sin rounded as KISS_FFT_COS), the real-FFT super twiddles, and the
  * input order of the first stage (the recursion's decimation). The FFT runs in the output buffer itself. */
-#include "mn_kernels.h" /* generated; these kernels' ABI is declared in micro/kernels/signal_fft.py */
-#include "mn_signal.h"
-
-void mn_signal_fft_auto_scale(const mn_signal_fft_auto_scale_params_t *p, const int16_t *input, int16_t *output,
-                              int32_t *scale_bits)
-{
-    /* MaxAbs16. TFLM QUIRK: -(-32768) does not fit the int16 maximum, which becomes -32768, so every later
-     * value is larger than it again; scale_bits is then 0 (MostSignificantBit32 of 0xFFFF8000 is 32). */
-    int16_t max = 0;
-    int32_t bits;
-    int32_t i;
-    for (i = 0; i < p->size; ++i) {
-        const int16_t value = input[i];
-        if (value > max) {
-            max = value;
-        } else if (-(int32_t)value > max) {
-            max = (int16_t)-(int32_t)value;
-        }
-    }
-    bits = 16 - mn_signal_msb32((uint32_t)(int32_t)max) - 1;
-    if (bits <= 0) {
-        bits = 0;
-    }
-    for (i = 0; i < p->size; ++i) {
-        output[i] = (int16_t)((int32_t)input[i] * ((int32_t)1 << bits));
-    }
-    *scale_bits = bits;
-}
-
-void mn_signal_energy(const mn_signal_energy_params_t *p, const int16_t *input, uint32_t *output)
-{
-    /* TFLM writes only [start_index, end_index) and leaves the rest of the output as the arena held it
-     * (zeros in the oracle's preserved tensors); micro writes zeros there, so every tensor is defined. */
-    int32_t i;
-    for (i = 0; i < p->size; ++i) {
-        if (i >= p->start_index && i < p->end_index) {
-            const int16_t re = input[2 * i];
-            const int16_t im = input[2 * i + 1];
-            /* int32 in TFLM, where (-32768)^2 * 2 wraps: the same bits as this unsigned sum */
-            output[i] = (uint32_t)((int32_t)re * re) + (uint32_t)((int32_t)im * im);
-        } else {
-            output[i] = 0;
-        }
-    }
-}
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/signal_fft.py */
 
 /* kiss_fft_cpx of int16 as pairs in an int16 array: element k is (a[2k], a[2k+1]). */
 #define MN_RE(a, k) (a)[2 * (k)]
