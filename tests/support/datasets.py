@@ -58,6 +58,21 @@ def micro_speech_features(wav_name: str) -> np.ndarray:
     return np.stack(frames[:49]).astype(np.int8).reshape(1, 1960)
 
 
+PREPROCESSOR_WINDOW = 480  # the audio preprocessor's input: 30 ms at 16 kHz
+PREPROCESSOR_STRIDE = 320  # one feature frame every 20 ms (micro_speech)
+
+
+def audio_frames(wav_name: str) -> list[list[np.ndarray]]:
+    """The audio preprocessor's input sets for one shared wav: every 30 ms window, 20 ms apart, int16[1, 480]."""
+    audio = wav_int16(DATA / "tflm_micro_speech" / wav_name)
+    return [[audio[s:s + PREPROCESSOR_WINDOW].reshape(1, PREPROCESSOR_WINDOW)]
+            for s in range(0, len(audio) - PREPROCESSOR_WINDOW + 1, PREPROCESSOR_STRIDE)]
+
+
+def audio_wavs() -> list[str]:
+    return sorted(p.name for p in (DATA / "tflm_micro_speech").glob("*.wav"))
+
+
 MWW_WAVS = ("yes_1000ms.wav", "no_1000ms.wav", "noise_1000ms.wav", "silence_1000ms.wav")
 MWW_STEP = 160          # microWakeWord's feature step: 10 ms at 16 kHz (30 ms windows, as micro_speech)
 MWW_FRAMES_PER_INVOKE = 3
@@ -97,4 +112,6 @@ def real_inputs(name: str) -> list[list[np.ndarray]]:
         return [[micro_speech_features(w)] for w in ("yes_1000ms.wav", "no_1000ms.wav")]
     if name == "mww_alexa_stream_int8":
         return mww_feature_stream(8)
+    if name == "tflm_audio_preprocessor_int8":
+        return audio_frames("yes_30ms.wav") + audio_frames("no_30ms.wav")
     return []
