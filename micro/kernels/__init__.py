@@ -34,6 +34,8 @@ from micro.kernels.lut import LUT_KERNELS
 from micro.kernels.prelu import PRELU_KERNELS
 from micro.kernels.requantize import REQUANTIZE_KERNELS
 from micro.kernels.tanh import TANH_INT16
+from micro.kernels.lstm import LSTM_INT8
+from micro.kernels.svdf import SVDF_KERNELS
 
 KERNELS: tuple[Kernel, ...] = (
     ADD_INT8, AVERAGE_POOL_INT8, CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, FULLY_CONNECTED_INT8, MAX_POOL_INT8,
@@ -51,5 +53,6 @@ KERNELS: tuple[Kernel, ...] = (
     *CAST_KERNELS.values(), LOGISTIC_INT16, *LUT_KERNELS.values(), *PRELU_KERNELS.values(),
     *REQUANTIZE_KERNELS.values(), TANH_INT16,
     ARG_MIN_MAX_INT8, CONCATENATION, GATHER, RESIZE_BILINEAR_INT8, RESIZE_NEAREST_NEIGHBOR, SPLIT, STRIDED_SLICE,
+    *SVDF_KERNELS.values(), LSTM_INT8,
 )
 BY_FUNC: dict[str, Kernel] = {k.func: k for k in KERNELS}

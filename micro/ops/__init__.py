@@ -12,6 +12,7 @@ from micro.ops import batch_matmul, div, maximum_minimum, mul, rsqrt, squared_di
 from micro.ops import cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh
 from micro.ops import (arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor,
                        slice, split, strided_slice, unpack)
+from micro.ops import lstm, svdf
 
 OP_MODULES: tuple[ModuleType, ...] = (
     add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax, transpose,
@@ -19,6 +20,7 @@ OP_MODULES: tuple[ModuleType, ...] = (
     cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh,
     arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor, slice, split,
     strided_slice, unpack,
+    lstm, svdf,
 )
 REGISTRY: dict[str, ModuleType] = dict(sorted((kind, m) for m in OP_MODULES for kind in m.KINDS))
 
