@@ -18,17 +18,15 @@
 
 enum { GATE_INPUT, GATE_FORGET, GATE_CELL, GATE_OUTPUT };
 
-/* Gate g's Q3.12 pre-activation for unit u, times 3: TFLM runs the gate activations as Logistic(0, 0)
- * and Tanh(cell_state_scale_power = -12), TFLM's power-of-two case, whose input rescale is x * 3. Each
- * FullyConnected result is clamped to int16 (its activation range) before the saturating add. */
-static int32_t gate_input(const mn_lstm_int8_params_t *p, int32_t g, int32_t u, const int8_t *x,
-                          const int8_t *w_x, const int8_t *h, const int8_t *w_h)
+/* Gate g's Q3.12 pre-activation for unit u from its two dot products, times 3: TFLM runs the gate
+ * activations as Logistic(0, 0) and Tanh(cell_state_scale_power = -12), TFLM's power-of-two case, whose
+ * input rescale is x * 3. Each FullyConnected result is clamped to int16 (its activation range) before
+ * the saturating add. */
+static int32_t gate_input(const mn_lstm_int8_params_t *p, int32_t g, int32_t u, int32_t dot_x, int32_t dot_h)
 {
     const int32_t k = g * p->units + u;
-    int32_t from_x = p->input_bias[k] + mn_dot_s8(x, w_x + u * p->input_size, p->input_size);
-    int32_t from_h = p->recurrent_bias[k] + mn_dot_s8(h, w_h + u * p->units, p->units);
-    from_x = mn_mul_by_qmult(from_x, p->input_mult[g], p->input_shift[g]);
-    from_h = mn_mul_by_qmult(from_h, p->recurrent_mult[g], p->recurrent_shift[g]);
+    int32_t from_x = mn_mul_by_qmult(p->input_bias[k] + dot_x, p->input_mult[g], p->input_shift[g]);
+    int32_t from_h = mn_mul_by_qmult(p->recurrent_bias[k] + dot_h, p->recurrent_mult[g], p->recurrent_shift[g]);
     from_x = MN_CLAMP(from_x, INT16_MIN, INT16_MAX);
     from_h = MN_CLAMP(from_h, INT16_MIN, INT16_MAX);
     return MN_CLAMP(from_x + from_h, INT16_MIN, INT16_MAX) * 3;
@@ -45,9 +43,13 @@ static int8_t lstm_unit(const mn_lstm_int8_params_t *p, int32_t u, const int8_t 
                         const int8_t *h, const int8_t *const *w_h, int16_t *c)
 {
     const int32_t tanh_round = p->cell_tanh_shift > 0 ? (int32_t)1 << (p->cell_tanh_shift - 1) : 0;
-    int32_t gate[4], kept, added, cell, hidden, g;
+    const int32_t size = p->input_size, n = p->units;
+    int32_t dot_x[4], dot_h[4], gate[4], kept, added, cell, hidden, g;
+    /* The four gates' rows against the step's input, then against the previous hidden state. */
+    mn_dot4_s8(x, w_x[0] + u * size, w_x[1] + u * size, w_x[2] + u * size, w_x[3] + u * size, size, dot_x);
+    mn_dot4_s8(h, w_h[0] + u * n, w_h[1] + u * n, w_h[2] + u * n, w_h[3] + u * n, n, dot_h);
     for (g = 0; g < 4; ++g) {
-        const int32_t v = gate_input(p, g, u, x, w_x[g], h, w_h[g]);
+        const int32_t v = gate_input(p, g, u, dot_x[g], dot_h[g]);
         gate[g] = g == GATE_CELL ? mn_tanh_q15(v, p->table) : mn_sigmoid_q15(v, p->table);
     }
     kept = mul_q(gate[GATE_FORGET], c[u], p->forget_cell_mult, p->forget_cell_shift);

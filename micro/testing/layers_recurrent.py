@@ -67,10 +67,11 @@ def svdf_model(rng: np.random.Generator, batch: int = 1, input_size: int = 8, un
 
 def lstm_model(rng: np.random.Generator, batch: int = 1, time_steps: int = 3, input_size: int = 8, units: int = 4,
                time_major: bool = False, cell_scale_power: int = -12, cell_clip: float = 10.0,
-               hidden_zero_point: int | None = None, activation: str = "TANH") -> bytes:
+               hidden_zero_point: int | None = None, activation: str = "TANH", gain: float = 0.0) -> bytes:
     """input [batch, time, input] (time_major: [time, batch, input]) -> UNIDIRECTIONAL_SEQUENCE_LSTM ->
     output [.., .., units]; hidden state [batch, units] int8, cell state [batch, units] int16 with scale
-    2^cell_scale_power. Gate order in the 24 inputs as TFLite: input, forget, cell, output."""
+    2^cell_scale_power. Gate order in the 24 inputs as TFLite: input, forget, cell, output. gain: log2 of a
+    factor on every weight scale (large values saturate the gates)."""
     b = ModelBuilder()
     io_shape = (time_steps, batch) if time_major else (batch, time_steps)
     x_scale = _scale(rng, -7, -2)
@@ -82,7 +83,7 @@ def lstm_model(rng: np.random.Generator, batch: int = 1, time_steps: int = 3, in
         # Each FC's contribution to a gate: a standard deviation of about 1 (in Q3.12: 4096) for
         # full-range inputs, times 2^U(-1.5, 1.5).
         in_std = UNIFORM_STD * 128 * in_scale
-        w_scale = float(np.float32(2 ** rng.uniform(-1.5, 1.5) / (np.sqrt(cols) * in_std * UNIFORM_STD * 127)))
+        w_scale = float(np.float32(2 ** (rng.uniform(-1.5, 1.5) + gain) / (np.sqrt(cols) * in_std * UNIFORM_STD * 127)))
         return b.const(name, rng.integers(-127, 128, (units, cols), dtype=np.int8), w_scale, 0), w_scale
 
     gates = ("input", "forget", "cell", "output")

@@ -44,6 +44,14 @@ def test_streaming_invokes_bit_exact_with_state(name):
     assert report.inputs_run == INVOKES
 
 
+def test_lstm_gate_multipliers_round_as_tflm():
+    """Invoke 114 of this stream puts one cell state value of the first LSTM on a rounding tie that only
+    TFLM's exact gate multipliers (scale products in double, micro/ops/lstm.py) decide as TFLM does."""
+    path, compiled = _compiled("tflm_dtln_noise_suppression_int8")
+    report = verify_compiled(compiled, path.read_bytes(), _inputs(compiled, 116, seed=1), stream=True)
+    assert report.ok, report.summary()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SVDF_MODELS + LSTM_MODELS)
 def test_long_streams_bit_exact(name):
