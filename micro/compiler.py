@@ -8,10 +8,12 @@ from micro.arena import ArenaPlan, plan_arena
 from micro.arena.state import StatePlan, plan_state
 from micro.dtypes import FLOAT_DTYPES
 from micro.errors import UnsupportedModelError
+from micro.frontend.validate import MAX_TENSOR_BYTES
 from micro.ir import Graph, Model
 from micro.lowered import Lowered
 from micro.ops import check_op, module_for
 from micro.passes import run_passes
+from micro.passes.resource_variables import CONTROL_FLOW, RESOURCE_KINDS, resolve_resource_variables
 
 @dataclass
 class Compiled:
@@ -35,25 +37,30 @@ class Compiled:
         return sum(low.macs for low in self.lowered)
 
 
+def main_graph(model: Model) -> tuple[Graph, list[str]]:
+    """The main graph micro compiles (resource variables made state tensors, CALL_ONCE resolved:
+    micro.passes.resource_variables) and every reason the model cannot be compiled (empty when it can)."""
+    g, problems = resolve_resource_variables(model)
+    used = {i for op in g.ops for i in (*op.inputs, *op.outputs) if i is not None} | set(g.inputs) | set(g.outputs)
+    floats = [g.tensors[i] for i in sorted(used) if not g.tensors[i].is_const and g.tensors[i].dtype in FLOAT_DTYPES]
+    if floats:
+        t = floats[0]
+        problems.append(
+            f"tensor {t.index} '{t.name}' is {t.dtype} ({len(floats)} float activation tensors): "
+            "micro compiles fully integer-quantized models (int8, or int16 activations); "
+            "convert with full-integer post-training quantization")
+    unresolved = bool(problems)
+    for op in g.ops:
+        if op.kind in CONTROL_FLOW or (unresolved and op.kind in RESOURCE_KINDS):
+            continue  # the resource pass said why these cannot be compiled
+        for p in check_op(op, g):
+            problems.append(f"op #{op.index} {op.kind} (version {op.version}): {p}")
+    return g, problems
+
+
 def support_problems(model: Model) -> list[str]:
     """Every reason the model cannot be compiled (empty when it can)."""
-    problems: list[str] = []
-    for g in model.subgraphs:
-        where = f"subgraph {g.subgraph_index} " if len(model.subgraphs) > 1 else ""
-        used = {i for op in g.ops for i in (*op.inputs, *op.outputs) if i is not None} | set(g.inputs) | set(
-            g.outputs)
-        floats = [g.tensors[i] for i in sorted(used)
-                  if not g.tensors[i].is_const and g.tensors[i].dtype in FLOAT_DTYPES]
-        if floats:
-            t = floats[0]
-            problems.append(
-                f"{where}tensor {t.index} '{t.name}' is {t.dtype} ({len(floats)} float activation tensors): "
-                "micro compiles fully integer-quantized models (int8, or int16 activations); "
-                "convert with full-integer post-training quantization")
-        for op in g.ops:
-            for p in check_op(op, g):
-                problems.append(f"{where}op #{op.index} {op.kind} (version {op.version}): {p}")
-    return problems
+    return main_graph(model)[1]
 
 
 def lower_graph(g: Graph) -> list[Lowered]:
@@ -61,12 +68,14 @@ def lower_graph(g: Graph) -> list[Lowered]:
 
 
 def compile_model(model: Model, plan_options: dict | None = None) -> Compiled:
-    problems = support_problems(model)
-    if len(model.subgraphs) > 1 and not problems:
-        problems.append(f"the model has {len(model.subgraphs)} subgraphs; micro compiles single-subgraph models")
+    g, problems = main_graph(model)
     if problems:
         raise UnsupportedModelError(model.name, problems)
-    g = run_passes(model.main)
+    g = run_passes(g)
     lowered = lower_graph(g)
     plan, lowered = plan_arena(g, lowered, **(plan_options or {}))
+    if plan.arena_bytes > MAX_TENSOR_BYTES:
+        raise UnsupportedModelError(model.name, [
+            f"the arena needs {plan.arena_bytes} bytes; the generated C addresses at most {MAX_TENSOR_BYTES} "
+            "bytes (int32 offsets)"])
     return Compiled(model, g, lowered, plan, plan_state(g, lowered))

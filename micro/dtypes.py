@@ -6,7 +6,9 @@ import numpy as np
 
 DTYPE_BYTES = {
     "int8": 1, "uint8": 1, "bool": 1, "int16": 2, "uint16": 2, "float16": 2,
-    "int32": 4, "uint32": 4, "float32": 4, "int64": 8, "float64": 8, "int4": 1,
+    "int32": 4, "uint32": 4, "float32": 4, "int64": 8, "uint64": 8, "float64": 8, "int4": 1,
+    "complex64": 8, "complex128": 16, "variant": 0,
+    "resource": 4,  # a VAR_HANDLE's output: TFLM stores the variable's int32 id there
 }
 C_TYPES = {
     "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t",
@@ -23,6 +25,8 @@ NUMPY_DTYPES = {
 BUFFER_DTYPES = {**NUMPY_DTYPES, "bool": np.dtype(np.uint8)}
 # Quantized integer types: the range of their values.
 QRANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "int32": (-(2**31), 2**31 - 1)}
+# The generated C's sizes, offsets and kernel index arithmetic are int32: every bound on them is this.
+INT32_MAX = QRANGE["int32"][1]
 FLOAT_DTYPES = ("float16", "float32", "float64")
 
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+# The overlap gaps are computed over every output unit (pixel, row) at once; past this many units an op
+# declares no overlap (its output gets a buffer of its own), so compile-time memory stays bounded for any
+# model. Far above any microcontroller model (a 224x224 image has 50,176 pixels).
+MAX_GAP_UNITS = 1 << 22
+
 
 def compute_padding(padding: str, in_size: int, filter_size: int, stride: int,
                     dilation: int = 1) -> tuple[int, int]:

@@ -16,6 +16,25 @@ def _shape(g, t_idx):
     return "x".join(str(d) for d in t.shape) or "scalar"
 
 
+RESOLVED = {"VAR_HANDLE": "state buffer", "CALL_ONCE": "first invoke"}
+
+
+def _kernel(compiled, low) -> str:
+    if isinstance(low.call, KernelCall):
+        return low.call.func
+    return "state view" if any(a.src in compiled.state.tensor_state for a in low.aliases) else "view"
+
+
+def _state_buffers(compiled) -> list[dict]:
+    g = compiled.graph
+    out = []
+    for b in compiled.state.buffers:
+        t = b.tensors[0] if b.tensors else None
+        kind = ("resource variable" if t in g.resources else "variable tensor") if t is not None else "kernel state"
+        out.append(dict(name=b.name, bytes=b.size, kind=kind))
+    return out
+
+
 def describe(model: Model, model_bytes: bytes | None = None, with_oracle: bool = True) -> dict:
     g = model.main
     problems = support_problems(model)
@@ -26,8 +45,9 @@ def describe(model: Model, model_bytes: bytes | None = None, with_oracle: bool =
         except UnsupportedModelError as exc:
             problems = exc.problems
     macs = {low.op.index: low.macs for low in compiled.lowered} if compiled else {}
-    kernels = {low.op.index: (low.call.func if isinstance(low.call, KernelCall) else "view")
-               for low in compiled.lowered} if compiled else {}
+    kernels = {low.op.index: _kernel(compiled, low) for low in compiled.lowered} if compiled else {}
+    if compiled:  # resolved before lowering (micro.passes.resource_variables)
+        kernels.update({op.index: RESOLVED[op.kind] for op in g.ops if op.kind in RESOLVED})
     ops = []
     for op in g.ops:
         act_in = [i for i in op.inputs if i is not None and not g.tensors[i].is_const]
@@ -49,6 +69,8 @@ def describe(model: Model, model_bytes: bytes | None = None, with_oracle: bool =
         arena_bytes=compiled.plan.arena_bytes if compiled else None,
         arena_lower_bound_bytes=compiled.plan.lower_bound_bytes if compiled else None,
         state_bytes=compiled.state.state_bytes if compiled else None,
+        scratch_bytes=sum(b.size for b in compiled.plan.buffers if b.scratch_of is not None) if compiled else None,
+        state=_state_buffers(compiled) if compiled else [],
         supported=not problems, problems=problems, tflm_arena=None,
         metadata=sorted(model.metadata))
     if with_oracle and model_bytes is not None:
@@ -81,11 +103,22 @@ def format_table(info: dict) -> str:
         lines.append(f'MACs: {info["macs"]:,}')
     if info["arena_bytes"] is not None:
         lines.append(f'arena: {info["arena_bytes"]:,} bytes (lower bound {info["arena_lower_bound_bytes"]:,})')
+    if info.get("scratch_bytes"):
+        lines.append(f'scratch: {info["scratch_bytes"]:,} bytes of kernel scratch (inside the arena)')
     if info.get("state_bytes"):
-        lines.append(f'state: {info["state_bytes"]:,} bytes (kept between invokes, outside the arena)')
+        kinds: dict[str, int] = {}
+        for b in info["state"]:
+            kinds[b["kind"]] = kinds.get(b["kind"], 0) + 1
+        what = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in kinds.items())
+        lines.append(f'state: {info["state_bytes"]:,} bytes ({what}; kept between invokes, outside the arena): '
+                     + ", ".join(f'{b["name"].split(":", 1)[-1]} {b["bytes"]:,} B' for b in info["state"]))
     tflm = info.get("tflm_arena")
     if tflm and "total" in tflm:
         lines.append(f'TFLM arena (host build): {tflm["total"]:,} bytes total, {tflm["head"]:,} for tensors')
+        if info["arena_bytes"] is not None:
+            ours = info["arena_bytes"] + (info.get("state_bytes") or 0)
+            lines.append(f'memory: ours arena + state {ours:,} bytes; TFLM arena (tensors + persistent, its '
+                         f'variables among them) {tflm["total"]:,} bytes ({ours / tflm["total"]:.2f}x)')
     if info["metadata"]:
         lines.append("metadata: " + ", ".join(info["metadata"]))
     if info["problems"]:

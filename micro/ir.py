@@ -80,6 +80,20 @@ class Op:
 
 
 @dataclass
+class ResourceVariable:
+    """A TFLite resource variable (VAR_HANDLE's container and shared_name) made a state tensor of the main
+    graph by micro.passes.resource_variables: READ_VARIABLE and ASSIGN_VARIABLE take that tensor instead of
+    the handle. `fill` is the byte TFLM's MicroResourceVariables sets it to when it is allocated and on every
+    reset; `init` the value CALL_ONCE's init subgraph assigns at the first invoke (None: it assigns none)."""
+
+    tensor: int
+    container: str
+    shared_name: str
+    fill: int
+    init: np.ndarray | None = None
+
+
+@dataclass
 class Graph:
     """One subgraph. Tensor indices are positions in `tensors`."""
 
@@ -89,6 +103,7 @@ class Graph:
     inputs: list[int]
     outputs: list[int]
     subgraph_index: int = 0
+    resources: dict[int, ResourceVariable] = field(default_factory=dict)  # state tensor -> its variable
 
     def t(self, index: int | None) -> Tensor | None:
         return None if index is None else self.tensors[index]

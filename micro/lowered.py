@@ -56,9 +56,10 @@ class KernelCall:
             for arg, group in k.group(role, tensors, self.params):
                 if any(t is None for t in group) and not arg.optional:
                     raise ValueError(f"{k.func}: {role} '{arg.name}' is required")
-        if bool(self.scratch_bytes) != k.has_scratch:
+        scratch = k.role("scratch")
+        if (self.scratch_bytes and not scratch) or (not self.scratch_bytes and scratch and not scratch[0].optional):
             raise ValueError(f"{k.func}: scratch_bytes {self.scratch_bytes} but the kernel "
-                             f"{'takes' if k.has_scratch else 'takes no'} scratch")
+                             f"{'takes' if scratch else 'takes no'} scratch")
         if bool(self.state_bytes) != k.has_state:
             raise ValueError(f"{k.func}: state_bytes {self.state_bytes} but the kernel "
                              f"{'keeps' if k.has_state else 'keeps no'} state")

@@ -40,6 +40,22 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     return q_fixed, shift
 
 
+# MultiplyByQuantizedMultiplier multiplies an int32 by 1 << shift for a positive shift: from 31 on, that
+# shift itself overflows (undefined behaviour in TFLM's C++ as in C), so no model may need one.
+MAX_LEFT_SHIFT = 30
+
+
+def multiplier_problems(real: float, what: str) -> list[str]:
+    """Problems unless `real` is a rescale TFLM's fixed-point arithmetic can represent."""
+    if not math.isfinite(real) or real < 0:
+        return [f"{what} rescale {real!r} is not a finite non-negative number"]
+    shift = quantize_multiplier(real)[1]
+    if shift > MAX_LEFT_SHIFT:
+        return [f"{what} rescale {real:.6g} needs a left shift of {shift} (at most {MAX_LEFT_SHIFT}): the "
+                "quantization scales are inconsistent"]
+    return []
+
+
 def quantize_multiplier_smaller_than_one_exp(real: float) -> tuple[int, int]:
     """TFLite QuantizeMultiplierSmallerThanOneExp (left_shift <= 0)."""
     assert 0.0 < real < 1.0, real
@@ -58,7 +74,10 @@ def activation_range(act: str, dtype: str, scale: float, zero_point: int) -> tup
     s = f32(scale)
 
     def q(f: float) -> int:
-        return zero_point + int(tflite_round(float(f32(f) / s)))
+        # A bound beyond int32 is clamped to the type's range below whatever its exact value: only its
+        # side matters (and an infinity, from a tiny scale, cannot be converted to an int).
+        v = float(f32(f) / s)
+        return zero_point + int(tflite_round(max(-2.0**40, min(2.0**40, v))))
 
     if act in ("NONE", None):
         return qmin, qmax

@@ -14,6 +14,11 @@
 void mn_cost_begin(void);
 void mn_cost_end(void);
 
+#ifdef MN_PROFILE
+/* Profiling builds: the generated invoke calls this before every op, and with -1 after the last. */
+void mn_profile_mark(int op_index);
+#endif
+
 /* Runs fn between the markers with the tick paused; returns cycles where the board counts them, else 0.
  * Every call is one "pair" for the plugin: the first call (pair 0) is mn_measure_calibrate(). */
 uint32_t mn_measure(void (*fn)(void));

@@ -1,6 +1,6 @@
 /* Firmware main for host-driven runs: announce, then serve the serial protocol (mn_protocol.h) forever.
  *
- * The banner line and the requests (HELLO / WRITE / INVOKE / READ / EXIT) are handled by mn_serve.c, the
+ * The banner line and the requests (HELLO / WRITE / INVOKE / READ / EXIT / RESET) are handled by mn_serve.c, the
  * request handler the Arduino library shares (INFO and RESULT layouts in mn_serve.h); its board hooks are in
  * mn_harness_util.c.
  */

@@ -11,15 +11,27 @@
 volatile uint32_t mn_cost_marker;
 uint32_t mn_measure_overhead_cycles;
 
-__attribute__((noinline)) void mn_cost_begin(void)
+__attribute__((noipa)) void mn_cost_begin(void)
 {
     mn_cost_marker = 0x4245u; /* "BE" */
 }
 
-__attribute__((noinline)) void mn_cost_end(void)
+__attribute__((noipa)) void mn_cost_end(void)
 {
     mn_cost_marker = 0x454Eu; /* "EN" */
 }
+
+#ifdef MN_PROFILE
+/* The per-op mark of the generated invoke in profiling builds (MN_PROFILE): QEMU's instruction-count plugin
+ * samples its counters each time this function is entered (micro/profile). noipa: one address, never
+ * inlined or cloned for a constant argument (link-time optimisation of the harness would do that). */
+volatile int32_t mn_profile_marker;
+
+__attribute__((noipa)) void mn_profile_mark(int op_index)
+{
+    mn_profile_marker = op_index;
+}
+#endif
 
 static void mn_nothing(void)
 {

@@ -19,6 +19,7 @@ typedef struct {
     void (*invoke)(void);
     void *(*input)(int index);
     const void *(*output)(int index);
+    void (*reset)(void);          /* state back to its initial value (<name>_reset; protocol RESET) */
 } mn_model_t;
 
 extern const mn_model_t mn_model;

@@ -73,7 +73,7 @@ static int getc_timeout(void)
 
 int mn_proto_recv(mn_frame_t *f)
 {
-    uint8_t hdr[5];
+    uint8_t hdr[8]; /* type, seq u32, len u16, CRC-8 */
     uint8_t tail[4];
     int c, i;
     uint32_t crc;
@@ -92,17 +92,17 @@ int mn_proto_recv(mn_frame_t *f)
         if (c < 0)
             return 0;
     }
-    for (i = 0; i < 5; i++) {
+    for (i = 0; i < 8; i++) {
         c = getc_timeout();
         if (c < 0)
             return 0;
         hdr[i] = (uint8_t)c;
     }
-    if (mn_crc8(hdr, 4) != hdr[4])
+    if (mn_crc8(hdr, 7) != hdr[7])
         return 0;
     f->type = hdr[0];
-    f->seq = hdr[1];
-    f->len = mn_get_u16(hdr + 2);
+    f->seq = mn_get_u32(hdr + 1);
+    f->len = mn_get_u16(hdr + 5);
     if (f->len > MN_PROTO_MAX_PAYLOAD)
         return 0;
     for (i = 0; i < (int)f->len; i++) {
@@ -117,7 +117,7 @@ int mn_proto_recv(mn_frame_t *f)
             return 0;
         tail[i] = (uint8_t)c;
     }
-    crc = mn_crc32(0, hdr, 4);
+    crc = mn_crc32(0, hdr, 7);
     crc = mn_crc32(crc, f->payload, f->len);
     if (crc != mn_get_u32(tail))
         return 0;
@@ -125,19 +125,19 @@ int mn_proto_recv(mn_frame_t *f)
     return 1;
 }
 
-size_t mn_proto_encode(uint8_t *buf, uint8_t type, uint8_t seq, const uint8_t *payload, uint16_t len)
+size_t mn_proto_encode(uint8_t *buf, uint8_t type, uint32_t seq, const uint8_t *payload, uint16_t len)
 {
     uint32_t crc;
     uint16_t i;
     buf[0] = 0xA5;
     buf[1] = 0x5A;
     buf[2] = type;
-    buf[3] = seq;
-    mn_put_u16(buf + 4, len);
-    buf[6] = mn_crc8(buf + 2, 4);
+    mn_put_u32(buf + 3, seq);
+    mn_put_u16(buf + 7, len);
+    buf[9] = mn_crc8(buf + 2, 7);
     for (i = 0; i < len; i++)
         buf[MN_PROTO_HEADER + i] = payload[i];
-    crc = mn_crc32(0, buf + 2, 4);
+    crc = mn_crc32(0, buf + 2, 7);
     crc = mn_crc32(crc, payload, len);
     mn_put_u32(buf + MN_PROTO_HEADER + len, crc);
     return (size_t)len + MN_PROTO_OVERHEAD;

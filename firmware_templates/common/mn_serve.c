@@ -9,7 +9,7 @@ static mn_frame_t rx;
 static uint8_t tx[MN_PROTO_MAX_PAYLOAD + MN_PROTO_OVERHEAD];
 static size_t tx_len;
 static int cache_valid; /* tx holds the response to the request (cache_seq, cache_crc) */
-static uint8_t cache_seq;
+static uint32_t cache_seq;
 static uint32_t cache_crc;
 static uint32_t invoke_count;
 
@@ -46,7 +46,7 @@ void mn_putu(uint32_t v)
     mn_puts(buf + i);
 }
 
-static void respond(uint8_t type, uint8_t seq, uint16_t len)
+static void respond(uint8_t type, uint32_t seq, uint16_t len)
 {
     tx_len = mn_proto_encode(tx, type, seq, OUT, len);
     mn_serve_write(tx, tx_len);
@@ -199,7 +199,10 @@ int mn_serve_one(void)
     uint16_t len = 0;
     uint8_t type;
     if (!mn_proto_recv(&rx)) {
-        respond(MN_T_NAK, 0, 0);
+        /* NAK from a buffer of its own: tx holds the cached response to the last request, which a repeat
+         * of that request must get again (a NAK in tx would answer every later repeat with NAK). */
+        uint8_t nak[MN_PROTO_OVERHEAD];
+        mn_serve_write(nak, mn_proto_encode(nak, MN_T_NAK, 0, nak, 0));
         return 0;
     }
     if (rx.type == MN_T_HELLO) {
@@ -207,6 +210,8 @@ int mn_serve_one(void)
     } else if (cache_valid && rx.seq == cache_seq && rx.crc == cache_crc) {
         mn_serve_write(tx, tx_len); /* the host missed our answer: repeat it, do not act twice */
         return rx.type;
+    } else if (cache_valid && (uint32_t)(rx.seq - cache_seq - 1u) >= 0x7FFFFFFFu) {
+        return 0; /* not newer than the last request served: a replayed old frame; ignore it */
     }
     switch (rx.type) {
     case MN_T_HELLO:
@@ -224,6 +229,17 @@ int mn_serve_one(void)
         type = do_read(&rx, &len);
         break;
     case MN_T_EXIT:
+        type = MN_T_ACK;
+        break;
+    case MN_T_RESET: /* a repeated RESET is answered from the cache above: it acts once */
+        if (rx.len != 1 || rx.payload[0] > MN_RESET_INIT) {
+            type = fail(&len, MN_ERR_BAD_REQUEST, "RESET: payload must be one byte, mode 0 or 1");
+            break;
+        }
+        if (rx.payload[0] == MN_RESET_INIT)
+            mn_model.init();
+        else
+            mn_model.reset();
         type = MN_T_ACK;
         break;
     default:

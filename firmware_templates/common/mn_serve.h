@@ -1,4 +1,4 @@
-/* micro's serial protocol (mn_protocol.h, version 1), device side: the one request handler of every firmware.
+/* micro's serial protocol (mn_protocol.h, version 3), device side: the one request handler of every firmware.
  *
  * Used by the bare-metal harness firmware (mn_harness_main.c owns main() and calls mn_serve_one() forever) and
  * by the Arduino library (../arduino/mn_arduino_harness.cpp calls it from the sketch's loop()), so both answer
@@ -6,7 +6,7 @@
  * (micro/deploy/protocol.py, `micro verify --port`) cannot tell them apart.
  *
  * At boot the firmware prints one text line (for humans and for `Wait For Line On Uart`):
- *   micro-harness proto=1 board=<board> model=<name> sha256=<hex> arena=<bytes>
+ *   micro-harness proto=3 board=<board> model=<name> sha256=<hex> arena=<bytes>
  * and then answers framed requests. INFO payload (answer to HELLO), little-endian:
  *   proto u8, max_payload u16, has_cycles u8, arena_bytes u32, stack_bytes u32, n_in u8, n_out u8,
  *   input bytes u32 x n_in, output bytes u32 x n_out, then board, model and sha256 as NUL-terminated text.
@@ -32,8 +32,8 @@ void mn_serve_banner(void);
 void mn_serve_begin(void);
 
 /* Receives one request frame (waiting for it as mn_proto_recv does) and answers it. Returns the request type
- * (MN_T_HELLO ... MN_T_EXIT), or 0 for a corrupted frame (answered with NAK). After MN_T_EXIT the board's
- * mn_serve_exit(code) has been called. */
+ * (MN_T_HELLO ... MN_T_RESET), or 0 for a corrupted frame (answered with NAK) or a stale one (older than the
+ * last request served: ignored). After MN_T_EXIT the board's mn_serve_exit(code) has been called. */
 int mn_serve_one(void);
 
 /* Text on the serial line (through mn_serve_write): a string, an unsigned decimal number. */

@@ -6,15 +6,15 @@ at its byte offset inside the buffer: micro.arena.views) or a kernel's scratch
 space. Its lifetime is the closed interval of op steps during which it must
 hold data: for a group of views, from the first use of any member to the last.
 Step -1 is "before invoke" (graph inputs are written then); step len(ops) is
-"after invoke" (graph outputs are read then). State (variable tensors) is not in the arena
-(micro.arena.state).
+"after invoke" (graph outputs are read then). State (variable tensors, and the tensors viewing
+them) is not in the arena (micro.arena.state).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from micro.arena.state import is_state
+from micro.arena.state import is_state, state_roots
 from micro.arena.views import layout
 from micro.ir import Graph
 from micro.lowered import KernelCall, Lowered
@@ -62,6 +62,7 @@ def view_places(lowered: list[Lowered]) -> dict[int, tuple[int, int]]:
 def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[int, int]]:
     """Return the buffers to place (in execution order `lowered`) and {tensor index: buffer index}."""
     places = view_places(lowered)
+    in_state = state_roots(g, places)  # groups holding a state tensor live in the state region
     n = len(lowered)
     spans: dict[int, list[int]] = {}  # root tensor -> [first, last]
 
@@ -69,6 +70,8 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
         if t is None or g.tensors[t].is_const or is_state(g.tensors[t]):
             return
         r = places[t][0] if t in places else t
+        if r in in_state:
+            return
         span = spans.setdefault(r, [step, step])
         span[0] = min(span[0], step)
         span[1] = max(span[1], step)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from micro.arena.lifetimes import view_places
-from micro.arena.state import is_state
+from micro.arena.state import is_state, state_roots
 from micro.ir import Graph
 from micro.lowered import KernelCall, Lowered
 
@@ -23,11 +23,12 @@ def _op_buffers(g: Graph, lowered: list[Lowered]):
             return None
         return places[t][0] if t in places else t
 
+    in_state = state_roots(g, places)
     size: dict[int, int] = {}
     for t, tensor in enumerate(g.tensors):
         r = buf(t)
         if r is not None:  # state is not in the arena: it orders the ops that touch it, costs no arena bytes
-            end = 0 if is_state(tensor) else (places[t][1] if t in places else 0) + tensor.nbytes
+            end = 0 if r in in_state else (places[t][1] if t in places else 0) + tensor.nbytes
             size[r] = max(size.get(r, 0), end)
     reads = [{buf(t) for t in low.op.inputs} - {None} for low in lowered]
     writes = [{buf(t) for t in low.op.outputs} - {None} for low in lowered]

@@ -8,6 +8,7 @@ from micro.arena.greedy import align_up, overlap_index
 from micro.arena.lifetimes import Buffer, Overlap, buffers_for, lower_bound, overlaps_for
 from micro.arena.order import best_order
 from micro.arena.search import DEFAULT_RESTARTS, search_placement
+from micro.arena.variables import resolve_state_views
 from micro.arena.views import check_views, resolve_views
 from micro.ir import Graph
 from micro.lowered import Lowered, Views
@@ -59,7 +60,8 @@ def check_plan(buffers: list[Buffer], overlaps: list[Overlap]) -> None:
 
 def plan_arena(g: Graph, lowered: list[Lowered], restarts: int = DEFAULT_RESTARTS,
                reorder: bool = True, overlap: bool = True, views: bool = True) -> tuple[ArenaPlan, list[Lowered]]:
-    """Choose which views to keep (micro.arena.views), the execution order and offsets. Returns the plan
+    """Choose which views to keep (views of variables first: micro.arena.variables; then micro.arena.views),
+    the execution order and offsets. Returns the plan
     and the ops in execution order (a view op that is not kept becomes its copy kernel).
 
     Views are kept where they are correct and do not grow the arena: when the plan with every correct
@@ -67,6 +69,7 @@ def plan_arena(g: Graph, lowered: list[Lowered], restarts: int = DEFAULT_RESTART
     at a time (in op order), and copying everywhere wins if it is still smaller. views=False: every op
     that could be views copies (to measure what views save)."""
     options = dict(restarts=restarts, reorder=reorder, overlap=overlap)
+    lowered = resolve_state_views(g, lowered, enabled=views)
     view_ops = [low.op.index for low in lowered if isinstance(low.call, Views)]
     best = _plan(g, resolve_views(g, lowered, enabled=views), **options)
     if not views or not view_ops:

@@ -22,6 +22,7 @@ def plan_dict(plan: ArenaPlan, graph=None, tflm: dict | None = None, state: Stat
         arena_bytes=plan.arena_bytes, lower_bound_bytes=plan.lower_bound_bytes,
         scratch_bytes=_scratch_bytes(plan), state_bytes=state.state_bytes,
         state=[dict(name=b.name, tensors=list(b.tensors), size=b.size, offset=b.offset) for b in state.buffers],
+        state_views={str(t): dict(buffer=k, offset=off) for t, (k, off) in sorted(state.views.items())},
         execution_order=list(plan.order),
         overlaps=[dict(input_buffer=o.inp, output_buffer=o.out, min_bytes_before_input=o.gap,
                        min_bytes_after_input=o.gap_after, step=o.step) for o in plan.overlaps],
@@ -58,11 +59,19 @@ def plan_table(plan: ArenaPlan, tflm: dict | None = None, state: StatePlan | Non
         lines.append(f"scratch: {_scratch_bytes(plan)} bytes in {len(scratch)} kernel buffer(s), inside the arena")
     if state is not None and state.buffers:
         lines.append(f"state: {state.state_bytes} bytes in {len(state.buffers)} buffer(s), outside the arena, kept "
-                     "between invokes: " + ", ".join(b.name for b in state.buffers))
+                     "between invokes: " + ", ".join(f"{b.name} ({b.size} B)" for b in state.buffers))
+        if state.views:
+            lines.append(f"state views: {len(state.views)} tensor(s) are bytes of a variable (no copy): "
+                         + ", ".join(f"t{t}" for t in sorted(state.views)))
     if tflm and "head" in tflm:
         lines.append(f"TFLM (host build): {tflm['head']} bytes planned for tensors, {tflm['total']} in total; "
                      f"ours is {plan.arena_bytes / tflm['head']:.2f}x its tensor arena, "
                      f"{plan.arena_bytes / tflm['total']:.2f}x its total")
+        if state is not None and state.state_bytes and "tail" in tflm:
+            ours = plan.arena_bytes + state.state_bytes
+            lines.append(f"arena + state: ours {ours} bytes; TFLM head + tail {tflm['head']} + {tflm['tail']} = "
+                         f"{tflm['head'] + tflm['tail']} bytes (its variables live in the tail); "
+                         f"{ours / (tflm['head'] + tflm['tail']):.2f}x")
     return "\n".join(lines)
 
 

@@ -90,8 +90,10 @@ def group_problems(g: Graph, places: dict[int, tuple[int, int]], derived: set[in
             for t in sorted(ts):
                 tensor = g.tensors[t]
                 if tensor.is_const or tensor.is_variable:
-                    problems.append(f"tensor {t} '{tensor.name}' is {'constant' if tensor.is_const else 'a variable'}"
+                    problems.append(f"tensor {t} '{tensor.name}' is {'constant' if tensor.is_const else 'a variable (state region)'}"
                                     " and cannot be a view")
+        if any(g.tensors[t].is_variable for t in ts) and r not in offset_groups:
+            continue  # a variable with whole-tensor views of it (READ/ASSIGN_VARIABLE): micro.arena.variables
         writers = sorted((places[t][1], places[t][1] + g.tensors[t].nbytes, t) for t in ts
                          if t not in derived and not g.tensors[t].is_const)
         end, last = -1, None
@@ -109,14 +111,18 @@ def resolve_views(g: Graph, lowered: list[Lowered], enabled: bool = True,
     """Each `Views` op becomes views (its call kept) where the groups stay correct, else its fallback
     kernel call (with a note saying why). enabled=False: every `Views` op falls back (copies);
     copy_ops: indices of ops that fall back because their views would grow the arena."""
-    accepted: list[Alias] = []
+    # Views of variables (micro.arena.variables decided them first) place pre-existing tensors: they count
+    # from the start, so that no earlier op's views claim those tensors.
+    accepted: list[Alias] = [low.call for low in lowered
+                             if isinstance(low.call, Alias) and g.tensors[low.call.src].is_variable]
     offset_ops: list[Lowered] = []
     out: list[Lowered] = []
     derived: set[int] = set()
     for low in lowered:
         call = low.call
         if isinstance(call, Alias):
-            accepted.append(call)
+            if call not in accepted:
+                accepted.append(call)
             derived |= set(low.op.outputs)
             out.append(low)
             continue

@@ -2,7 +2,8 @@
 
 - `micro.cli.model_commands`: compile, inspect, plan, ops (the compiler, no board);
 - `micro.cli.run_commands`: verify, run (on the host build or a board);
-- `micro.cli.board_commands`: boards, firmware, build, flash, export (deployment).
+- `micro.cli.board_commands`: boards, firmware, build, flash, export (deployment);
+- `micro.cli.profile_commands`: profile (per-op cost on an emulated board or the host).
 
 Each module has `register(sub)`, adding its sub-commands with their handlers.
 """
@@ -13,10 +14,10 @@ import argparse
 import sys
 
 from micro import __version__
-from micro.cli import board_commands, model_commands, run_commands
-from micro.errors import MicroError
+from micro.cli import board_commands, model_commands, profile_commands, run_commands
+from micro.errors import MicroError, terminal_text
 
-COMMAND_MODULES = (model_commands, run_commands, board_commands)
+COMMAND_MODULES = (model_commands, run_commands, board_commands, profile_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,5 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.fn(args)
     except MicroError as exc:
-        print(f"micro: error: {exc}", file=sys.stderr)
+        print(terminal_text(f"micro: error: {exc}"), file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or device a command reads or writes, not handled where it is used
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(terminal_text(f"micro: error: {exc.strerror or exc}{where}"), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("micro: interrupted", file=sys.stderr)
+        return 130

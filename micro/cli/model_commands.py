@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -10,7 +12,11 @@ from micro.arena.report import plan_dict, plan_png, plan_table
 from micro.arena.search import DEFAULT_RESTARTS
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
-from micro.frontend import load_model
+from micro.deploy.boards import get_board
+from micro.deploy.budget import estimate_budget
+from micro.deploy.project import check_framework
+from micro.errors import MicroError, terminal_text
+from micro.frontend import load_model_file
 from micro.frontend.metadata import read_metadata, resolve_metadata
 from micro.inspect_model import describe, format_table
 from micro.lowered import KernelCall
@@ -18,12 +24,24 @@ from micro.ops_table import op_rows, text_table
 from micro.verify.oracle import oracle_available, tflm_arena_bytes
 
 
+def measure_tflm_arena(args, model_bytes: bytes, model) -> dict | None:
+    """TFLM's arena for the model (measured out of process), None when not asked for or not installed; a
+    TFLM failure is printed as a note, never fatal: micro compiled the model without TFLM."""
+    if args.no_oracle or not oracle_available():
+        return None
+    try:
+        return tflm_arena_bytes(model_bytes, model)
+    except MicroError as exc:
+        print(f"note: TFLM arena not measured: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_compile(args) -> int:
 
     t0 = time.perf_counter()
-    model = load_model(args.model)
+    model, model_bytes = load_model_file(args.model)
     compiled = compile_model(model)
-    metadata = resolve_metadata(Path(args.model).read_bytes(), compiled, getattr(args, "labels", None))
+    metadata = resolve_metadata(model_bytes, compiled, getattr(args, "labels", None))
     generated = emit_c(compiled, Path(args.model).name, metadata)
     written = write_c(generated, args.output)
     dt = time.perf_counter() - t0
@@ -31,12 +49,13 @@ def cmd_compile(args) -> int:
     print(f"compiled {args.model} -> {args.output}/ ({len(written)} files) in {dt:.2f} s")
     print(f"  ops: {len(compiled.lowered)}, MACs: {compiled.macs:,}, weights: {compiled.weight_bytes:,} bytes")
     print(f"  arena: {plan.arena_bytes} bytes (lower bound {plan.lower_bound_bytes})")
-    if not args.no_oracle:
-        if oracle_available():
-            tflm = tflm_arena_bytes(Path(args.model).read_bytes(), model)
-            if "total" in tflm:
-                print(f"  TFLM arena for the same model (host build): {tflm['total']} bytes "
-                      f"({tflm['head']} for tensors); ours is {plan.arena_bytes / tflm['total']:.2f}x")
+    if compiled.state.state_bytes:
+        print(f"  state: {compiled.state.state_bytes} bytes kept between invokes, outside the arena "
+              f"({compiled.name}_reset() starts a new stream)")
+    tflm = measure_tflm_arena(args, model_bytes, model)
+    if tflm and "total" in tflm:
+        print(f"  TFLM arena for the same model (host build): {tflm['total']} bytes "
+              f"({tflm['head']} for tensors); ours is {plan.arena_bytes / tflm['total']:.2f}x")
     print(f"  API: {compiled.name}.h ({compiled.name}_init, {compiled.name}_invoke, "
           f"{compiled.name}_input, {compiled.name}_output)")
     return 0
@@ -44,36 +63,54 @@ def cmd_compile(args) -> int:
 
 def cmd_inspect(args) -> int:
 
-    model = load_model(args.model)
-    info = describe(model, Path(args.model).read_bytes(), with_oracle=not args.no_oracle)
-    meta = read_metadata(Path(args.model).read_bytes())
+    model, model_bytes = load_model_file(args.model)
+    info = describe(model, model_bytes, with_oracle=not args.no_oracle)
+    meta = read_metadata(model_bytes)
+    budget = None
+    if args.board:
+        board = get_board(args.board)
+        budget = estimate_budget(compile_model(model), board, check_framework(board, args.framework))
+        info["board"] = dict(name=board.name, budget=budget.as_dict())
     if args.json:
         info["model_metadata"] = meta.as_dict()
         print(json.dumps(info, indent=2))
     else:
-        print(format_table(info))
-        print("\n".join(meta.summary_lines()))
+        print(terminal_text(format_table(info)))
+        print(terminal_text("\n".join(meta.summary_lines())))
+        if budget is not None:
+            print("\n".join(_code_lines(budget)))
     return 0
 
 
-def cmd_plan(args) -> int:
+def _code_lines(budget) -> list[str]:
+    b = budget.board
+    if budget.code_breakdown is None:
+        return [f"code on {b.name}: about {budget.code:,} B (an estimate: arm-none-eabi-gcc is not installed)"]
+    parts = budget.code_breakdown
+    flags = " ".join(b.compiler.model)
+    lines = [f"code on {b.name} ({b.cpu}, {flags}, as linked: only what the model calls): {budget.code:,} B"]
+    lines += [f"  {line}" for line in parts.lines(("kernels", "model", "C library"))]
+    lines += [f"  {line}" for line in budget.lines()]
+    return lines
 
-    model = load_model(args.model)
+
+def cmd_plan(args) -> int:
+    """The plan as a table (or JSON); a picture only where --png asks for one."""
+    model, model_bytes = load_model_file(args.model)
     compiled = compile_model(model, plan_options=dict(restarts=args.restarts, views=not args.no_views))
-    tflm = None
-    if not args.no_oracle:
-        if oracle_available():
-            tflm = tflm_arena_bytes(Path(args.model).read_bytes(), model)
-    png = args.png or f"{compiled.name}_plan.png"
+    tflm = measure_tflm_arena(args, model_bytes, model)
     if args.json:
         print(json.dumps(plan_dict(compiled.plan, compiled.graph, tflm, compiled.state), indent=2))
     else:
         print(plan_table(compiled.plan, tflm, compiled.state))
         print(views_line(compiled))
-    if not args.no_png:
-        plan_png(compiled.plan, png, f"{compiled.name}: arena {compiled.plan.arena_bytes} bytes")
+    if args.png:
+        try:
+            plan_png(compiled.plan, args.png, f"{compiled.name}: arena {compiled.plan.arena_bytes} bytes")
+        except OSError as exc:
+            raise MicroError(f"cannot write the picture to {args.png}: {exc.strerror or exc}") from None
         if not args.json:
-            print(f"picture: {png}")
+            print(f"picture: {args.png}")
     return 0
 
 
@@ -107,13 +144,16 @@ def register(sub) -> None:
     i.add_argument("model")
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.add_argument("--no-oracle", action="store_true", help="do not run TFLM to measure its arena")
+    i.add_argument("--board", help="also the code size (kernels + model code, compiled for the board's CPU) and the "
+                   "memory budget on this board (see `micro boards`)")
+    i.add_argument("--framework", help="with --board: the framework of the budget (default: the board's first)")
     i.set_defaults(fn=cmd_inspect)
 
     pl = sub.add_parser("plan", help="the arena plan: buffers, lifetimes, offsets, lower bound, picture")
     pl.add_argument("model")
     pl.add_argument("--json", action="store_true", help="print the plan as JSON")
-    pl.add_argument("--png", help="where to write the picture (default: <model>_plan.png)")
-    pl.add_argument("--no-png", action="store_true", help="do not write the picture")
+    pl.add_argument("--png", metavar="FILE", help="also draw the plan into this PNG file")
+    pl.add_argument("--no-png", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for scripts
     pl.add_argument("--restarts", type=int, default=DEFAULT_RESTARTS,
                     help=f"random placements the search tries above the lower bound (default {DEFAULT_RESTARTS}; "
                          "a work budget, so the plan is the same on every machine)")

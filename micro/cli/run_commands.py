@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -11,7 +10,7 @@ from micro.codegen import emit_c
 from micro.compiler import compile_model
 from micro.deploy.boards import get_board
 from micro.errors import MicroError
-from micro.frontend import load_model
+from micro.frontend import load_model, load_model_file
 from micro.verify.board import run_on_board, verify_on_board
 from micro.verify.compare import random_inputs, verify_compiled
 from micro.verify.host import HostModel
@@ -19,16 +18,16 @@ from micro.verify.inputs import load_input_sets
 
 
 def cmd_verify(args) -> int:
-    model = load_model(args.model)
+    model, model_bytes = load_model_file(args.model)
     compiled = compile_model(model)
-    sets = load_input_sets(args.input or [], compiled.graph)
+    sets = load_input_sets(args.input or [], compiled.graph, clip=args.clip)
     rng = np.random.default_rng(args.seed)
     sets += [random_inputs(compiled.graph, rng) for _ in range(args.random + args.stream)]
     if not sets:
         raise MicroError("nothing to run: give --input FILE.npy, --random N or --stream N")
     if args.board != "host" or args.port:
-        return _verify_on_board(args, compiled, sets)
-    report = verify_compiled(compiled, Path(args.model).read_bytes(), sets, stream=bool(args.stream))
+        return _verify_on_board(args, compiled, model_bytes, sets)
+    report = verify_compiled(compiled, model_bytes, sets, stream=bool(args.stream))
     print(report.summary())
     if not report.ok and args.verbose:
         for d in report.divergences[:20]:
@@ -42,10 +41,10 @@ def board_arg(args):
     return get_board(args.board)
 
 
-def _verify_on_board(args, compiled, sets) -> int:
+def _verify_on_board(args, compiled, model_bytes, sets) -> int:
     board = board_arg(args)
-    report = verify_on_board(compiled, Path(args.model).read_bytes(), sets, board, port=args.port,
-                             serial=args.serial, builder=args.builder, trace=args.trace)
+    report = verify_on_board(compiled, model_bytes, sets, board, port=args.port,
+                             serial=args.serial, builder=args.builder, trace=args.trace, stream=bool(args.stream))
     if getattr(args, "json", False):
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -57,11 +56,12 @@ def _verify_on_board(args, compiled, sets) -> int:
 
 
 def cmd_run(args) -> int:
-    """Run input sets on a board (or the host build) and print the outputs and the cost of each invoke."""
+    """Run input sets on a board (or the host build) and print the outputs and the cost of each invoke. The sets
+    run one after the other from a fresh state: a streaming model carries its state from one to the next."""
     model = load_model(args.model)
     compiled = compile_model(model)
     g = compiled.graph
-    sets = load_input_sets(args.input or [], g)
+    sets = load_input_sets(args.input or [], g, clip=args.clip)
     rng = np.random.default_rng(args.seed)
     sets += [random_inputs(g, rng) for _ in range(args.random)]
     if not sets:
@@ -81,11 +81,7 @@ def cmd_run(args) -> int:
                                 stack_used=r.stack_used))
         memory = session.firmware.memory if session.firmware is not None else None
     if args.output:
-        if len(results) == 1 and len(g.outputs) == 1:
-            np.save(args.output, results[0]["outputs"][0])
-        else:
-            np.savez(args.output, **{f"set{k}_output{o}": y for k, r in enumerate(results)
-                                     for o, y in enumerate(r["outputs"])})
+        _save_outputs(args.output, results, len(g.outputs))
     if args.json:
         print(json.dumps(dict(model=compiled.name, board=args.board, macs=compiled.macs,
                               memory=memory.as_dict() if memory else None,
@@ -113,6 +109,27 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _save_outputs(path: str, results: list[dict], n_outputs: int) -> None:
+    try:
+        if len(results) == 1 and n_outputs == 1:
+            np.save(path, results[0]["outputs"][0])
+        else:
+            np.savez(path, **{f"set{k}_output{o}": y for k, r in enumerate(results)
+                              for o, y in enumerate(r["outputs"])})
+    except OSError as exc:
+        raise MicroError(f"cannot write the outputs to {path}: {exc.strerror or exc}") from None
+
+
+def input_options(p) -> None:
+    p.add_argument("--input", action="append", metavar="FILE",
+                   help=".npy/.npz input set(s), repeatable: integers as quantized values, floats as real values "
+                        "(quantized with the input's scale and zero point)")
+    p.add_argument("--clip", action="store_true",
+                   help="clamp integer inputs outside the input type's range instead of refusing them")
+    p.add_argument("--random", type=int, default=0, metavar="N", help="also run N random inputs")
+    p.add_argument("--seed", type=int, default=0)
+
+
 def board_options(p) -> None:
     p.add_argument("--port", help="serial port of a real board running micro's harness firmware "
                    "(/dev/ttyACM0, socket://host:port); default: start the board's emulator")
@@ -125,13 +142,12 @@ def register(sub) -> None:
     v = sub.add_parser("verify", help="run generated code and TFLM on the same inputs; compare every tensor")
     v.add_argument("model")
     v.add_argument("--board", default="host", help="where to run the generated code (default: host)")
-    v.add_argument("--input", action="append", metavar="FILE", help=".npy/.npz input set(s); repeatable")
-    v.add_argument("--random", type=int, default=0, metavar="N", help="also run N random inputs")
+    input_options(v)
     v.add_argument("--stream", type=int, default=0, metavar="N",
                    help="N consecutive random invokes on the same state (streaming models; --input sets, e.g. "
                         "an .npy with a leading time axis, run first): every tensor and the state compared after "
-                        "every invoke, the first invoke and op that differ named")
-    v.add_argument("--seed", type=int, default=0)
+                        "every invoke (on a board: every output, board vs host vs TFLM), the first invoke and op "
+                        "that differ named. Without it, a model with state is reset before every input set")
     v.add_argument("-v", "--verbose", action="store_true", help="list every differing tensor")
     board_options(v)
     v.add_argument("--json", action="store_true", help="board runs: machine-readable report")
@@ -142,9 +158,7 @@ def register(sub) -> None:
     r = sub.add_parser("run", help="run a model on a board (or the host build); print outputs and cost")
     r.add_argument("model")
     r.add_argument("--board", default="host", help="board to run on (default: host); see `micro boards`")
-    r.add_argument("--input", action="append", metavar="FILE", help=".npy/.npz input set(s); repeatable")
-    r.add_argument("--random", type=int, default=0, metavar="N", help="also run N random inputs")
-    r.add_argument("--seed", type=int, default=0)
+    input_options(r)
     r.add_argument("-o", "--output", help="save the outputs (.npy for one, else .npz)")
     r.add_argument("--json", action="store_true", help="machine-readable output")
     board_options(r)

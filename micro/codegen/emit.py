@@ -22,6 +22,7 @@ from micro.codegen.params import params_c
 from micro.codegen.templates import render
 from micro.compiler import Compiled
 from micro.dtypes import c_type_of_array
+from micro.errors import MicroError
 from micro.ir import Graph
 from micro.kernels.abi import Kernel
 from micro.lowered import KernelCall, Lowered
@@ -69,29 +70,46 @@ def _buffers(compiled: Compiled, names: Names) -> list[dict]:
 
 
 def _state(compiled: Compiled, names: Names) -> tuple[list[dict], list[dict]]:
-    """State buffers (macros into the state region, how `<name>_reset()` sets each one) and the constant
-    initial values of those that don't start as one repeated byte."""
+    """State buffers (macros into the state region, how `<name>_reset()` sets each one, what CALL_ONCE
+    assigns at the first invoke) and the constant arrays of initial values that are not one repeated byte."""
     g, state = compiled.graph, compiled.state
     owner = {k: names.buffer(t) for t, k in state.tensor_state.items()}
     ops = {low.op.index: low.op for low in compiled.lowered}
     owner.update({k: names.op_state(ops[i]) for i, k in state.op_state.items()})
     buffers, initial = [], []
+
+    def const_array(symbol: str, data: np.ndarray) -> str:
+        data = np.ascontiguousarray(data)
+        initial.append(dict(symbol=symbol, ctype=c_type_of_array(data), length=max(1, data.size),
+                            body=initializer(data)))
+        return symbol
+
     for k, b in enumerate(state.buffers):
         macro = owner[k]
         if b.tensors:
             t = b.tensors[0]
             ctype, what = g.tensors[t].ctype, tensor_comment(g, t)
+            if t in g.resources:
+                what += " (resource variable)"
         else:
             ctype, what = "uint8_t", f"the own state of {macro[len('STATE_'):].lower()}"
-        symbol = None
-        if b.initial is not None:
-            symbol = f"{macro.lower()}_initial"
-            data = np.ascontiguousarray(b.initial)
-            initial.append(dict(symbol=symbol, ctype=c_type_of_array(data), length=max(1, data.size),
-                                body=initializer(data)))
+        symbol = None if b.initial is None else const_array(f"{macro.lower()}_initial", b.initial)
+        call_once = None if b.call_once is None else const_array(f"{macro.lower()}_call_once", b.call_once)
         buffers.append(dict(macro=macro, ctype=ctype, offset=b.offset, size=b.size, fill=b.fill, initial=symbol,
-                            comment=f"{what}, state bytes [{b.offset}, {b.offset + b.size})"))
+                            call_once=call_once, comment=f"{what}, state bytes [{b.offset}, {b.offset + b.size})"))
     return buffers, initial
+
+
+def _state_views(compiled: Compiled, names: Names) -> list[dict]:
+    """Macros of the tensors placed in a state buffer (micro.arena.variables)."""
+    g, state = compiled.graph, compiled.state
+    owner = {k: names.buffer(t) for t, k in state.tensor_state.items()}
+    out = []
+    for t, (k, _) in sorted(state.views.items(), key=lambda kv: (state.view_offset(kv[0]), kv[0])):
+        off = state.view_offset(t)
+        out.append(dict(macro=names.buffer(t), ctype=g.tensors[t].ctype, offset=off,
+                        comment=f"{tensor_comment(g, t)}, in {owner[k]}: state bytes [{off}, {off + g.tensors[t].nbytes})"))
+    return out
 
 
 def _scratch(compiled: Compiled, names: Names) -> list[dict]:
@@ -159,10 +177,13 @@ def _call(compiled: Compiled, names: Names, low: Lowered) -> dict:
         args.append(names.op_state(op))
     if call.scratch_bytes:
         args.append(names.scratch(op))
+    elif call.kernel.has_scratch:  # an optional scratch the op does not need
+        args.append("0")
     if call.kernel.params:
         arrays, init = params_c(call.kernel.params, call.params, opn)
         base.update(arrays=arrays, params=dict(type=call.kernel.params.name, symbol=names.params(op), init=init))
-    out_name = c_comment(g.tensors[op.outputs[0]].name) if op.outputs else ""
+    written = op.outputs or call.outputs  # ASSIGN_VARIABLE writes a variable, not an output of its own
+    out_name = c_comment(g.tensors[written[0]].name) if written else ""
     notes = "".join(f" ({c_comment(n)})" for n in low.notes)
     base.update(statement=f"{call.func}({', '.join(args)});",
                 comment=f"{head} '{out_name}': {_shapes(g, call.inputs)} -> {_shapes(g, call.outputs)}{notes}")
@@ -195,6 +216,9 @@ def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) ->
         calls=[_call(compiled, names, low) for low in compiled.lowered], inputs=inputs, outputs=outputs,
         meta=metadata_context(metadata, inputs, outputs))
     ctx["state"], ctx["state_initial"] = _state(compiled, names)
+    ctx["state_views"] = _state_views(compiled, names)
+    ctx["call_once"] = [b for b in ctx["state"] if b["call_once"]]
+    ctx["call_once_ops"] = [f"op #{op.index}" for op in compiled.model.main.ops if op.kind == "CALL_ONCE"]
     files = {
         f"{name}.h": render("model.h.j2", ctx),
         f"{name}.c": render("model.c.j2", ctx),
@@ -205,13 +229,21 @@ def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) ->
 
 
 def write_c(generated: GeneratedFiles, out_dir: str | Path) -> list[Path]:
+    """Write the generated files into `out_dir` (created if needed). A MicroError says which path could not
+    be written and why (a file where the folder should be, no permission, a full disk)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise MicroError(f"cannot write the generated C into {out}: it exists and is not a directory")
     written = []
-    for fname, text in generated.files.items():
-        (out / fname).write_text(text)
-        written.append(out / fname)
-    for fname in generated.kernel_files:
-        shutil.copyfile(KERNELS_DIR / fname, out / fname)
-        written.append(out / fname)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for fname, text in generated.files.items():
+            (out / fname).write_text(text)
+            written.append(out / fname)
+        for fname in generated.kernel_files:
+            shutil.copyfile(KERNELS_DIR / fname, out / fname)
+            written.append(out / fname)
+    except OSError as exc:
+        raise MicroError(f"cannot write the generated C into {out}: {exc.strerror or exc}"
+                         f"{f' ({exc.filename})' if exc.filename else ''}") from None
     return written

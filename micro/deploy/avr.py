@@ -19,7 +19,7 @@ Public API::
     build_sketch(sketch_dir, libraries_dir, fqbn, build_dir) -> SketchBuild (.elf, .flash_bytes, .ram_bytes)
     run_simavr(elf, mcu="atmega328p", f_cpu=16000000, timeout=120) -> str   the sketch's Serial output
     install_library(zip_path, libraries_dir) -> Path     unpack an exported library ZIP (as a user does)
-    AvrSession(compiled, board, model_bytes, input_sets)  build + run once; .run(inputs) -> AvrRun
+    AvrSession(compiled, board, model_bytes, input_sets, stream=False)  build + run once; .run(inputs) -> AvrRun
 """
 
 from __future__ import annotations
@@ -115,13 +115,13 @@ def _c_bytes(data: bytes) -> str:
     return ",".join(str(b) for b in data) or "0"
 
 
-def verify_sketch(compiled, header: str, input_sets: list[list[np.ndarray]]) -> str:
+def verify_sketch(compiled, header: str, input_sets: list[list[np.ndarray]], stream: bool = False) -> str:
     """MicroVerify.ino: every input set from flash, invoke, print `out K O OFFSET <hex>` (32 bytes a line) and
-    `us K N`, then `done`."""
+    `us K N`, then `done`. A model with state is reset before every set but the first, unless `stream`."""
     name, g = compiled.name, compiled.graph
     decls, runs = [], []
     for k, inputs in enumerate(input_sets):
-        lines = []
+        lines = [f"    {name}_reset();"] if k and not stream and compiled.state.state_bytes else []
         for i, x in enumerate(inputs):
             t = g.tensors[g.inputs[i]]
             data = np.ascontiguousarray(x, dtype=NUMPY_DTYPES[t.dtype]).tobytes()
@@ -208,6 +208,7 @@ class AvrSession:
     board: Board
     model_bytes: bytes
     input_sets: list[list[np.ndarray]]
+    stream: bool = False     # consecutive invokes on one state (else a stateful model is reset between sets)
     timeout: float = 300.0
     firmware: None = None
     build: SketchBuild | None = None
@@ -224,7 +225,7 @@ class AvrSession:
             install_library(zip_path, work / "sketchbook" / "libraries")
             sketch = work / "sketchbook" / "MicroVerify"
             sketch.mkdir(parents=True)
-            (sketch / "MicroVerify.ino").write_text(verify_sketch(c, info.header, self.input_sets))
+            (sketch / "MicroVerify.ino").write_text(verify_sketch(c, info.header, self.input_sets, self.stream))
             self.build = build_sketch(sketch, work / "sketchbook" / "libraries", self.board.arduino_fqbn,
                                       work / "build")
             text = run_simavr(self.build.elf, self.board.cpu, 16000000, self.timeout)

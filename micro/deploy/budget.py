@@ -1,7 +1,8 @@
 """The memory budget of a model on a board, checked before anything is built: does it fit?
 
-flash = weights (the model's constants: weight arrays and per-op parameter arrays) + code (the model's C and
-its kernels compiled for the board's CPU when arm-none-eabi-gcc is there, else an estimate per kernel and per
+flash = weights (the model's constants: weight arrays and per-op parameter arrays) + code (the model's C, its
+kernels and the C library functions they call, compiled for the board's CPU and linked alone when
+arm-none-eabi-gcc is there: micro.deploy.code_size.measure_model_code; else an estimate per kernel and per
 op) + what the framework/harness takes; RAM = arena + the stack the firmware reserves + what the framework
 takes (both from the board record, micro/deploy/boards/). The ELF that `micro build` then links is measured
 by micro.deploy.elf; the budget is an upper bound of it.
@@ -14,17 +15,12 @@ Public API::
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from micro.codegen import GeneratedFiles, emit_c
 from micro.deploy.boards import Board, get_board
-from micro.deploy.elf import SHF_EXECINSTR, SHF_WRITE, elf_sections
+from micro.deploy.code_size import CodeBreakdown, measure_model_code
 from micro.deploy.errors import BuildError
-from micro.deploy.kernels import kernel_sources
 from micro.lowered import KernelCall
 
 KERNEL_FALLBACK_BYTES = 3 * 1024     # code per kernel file when no cross compiler can measure it
@@ -51,8 +47,10 @@ class Budget:
     arena: int
     stack: int
     framework_ram: int
+    state: int = 0               # what a streaming model keeps between invokes (micro.arena.state)
     largest_tensor: str = ""
     largest_weight: str = ""
+    code_breakdown: CodeBreakdown | None = None   # when measured: kernels, model, C library (and weights)
 
     @property
     def flash(self) -> int:
@@ -65,7 +63,10 @@ class Budget:
 
     @property
     def ram(self) -> int:
-        return self.arena + self.stack + self.framework_ram + self.const_ram
+        return self.arena + self.state + self.stack + self.framework_ram + self.const_ram
+
+    def _state_desc(self) -> str:
+        return f" + state {self.state:,}" if self.state else ""
 
     @property
     def flash_limit(self) -> int:
@@ -95,7 +96,8 @@ class Budget:
         return [
             f"flash: {self.flash:,} B needed of {self._flash_desc()}: weights {self.weights:,} + code "
             f"{self.code:,} ({est}) + {self.framework} {self.framework_flash:,}",
-            f"RAM:   {self.ram:,} B needed of {self.ram_limit:,} B: arena {self.arena:,} + stack {self.stack:,} + "
+            f"RAM:   {self.ram:,} B needed of {self.ram_limit:,} B: arena {self.arena:,}{self._state_desc()} + "
+            f"stack {self.stack:,} + "
             f"{self.framework} {self.framework_ram:,}{self._const_desc()}",
         ]
 
@@ -107,7 +109,8 @@ class Budget:
                        f"+ {self.framework} {self.framework_flash:,}")
         if self.ram > self.ram_limit:
             out.append(f"RAM: needs {self.ram:,} B but {self.board.name} has {self.ram_limit:,} B "
-                       f"({self.ram - self.ram_limit:,} B over): arena {self.arena:,} + stack {self.stack:,} + "
+                       f"({self.ram - self.ram_limit:,} B over): arena {self.arena:,}{self._state_desc()} + "
+                       f"stack {self.stack:,} + "
                        f"{self.framework} {self.framework_ram:,}{self._const_desc()}")
         return out
 
@@ -117,8 +120,8 @@ class Budget:
             out.append(f"The arena holds the activations that are alive together; the largest tensor is "
                        f"{self.largest_tensor}. A lower input resolution or fewer channels in the early layers "
                        f"shrinks it; `micro plan MODEL` shows the peak and what is alive there.")
-            if self.framework == "arduino" and self.arena + self.stack + self.board.framework_reserve("baremetal")[1] \
-                    <= self.ram_limit:
+            if self.framework == "arduino" and self.arena + self.state + self.stack + \
+                    self.board.framework_reserve("baremetal")[1] <= self.ram_limit:
                 out.append("It would fit without the Arduino core: `--framework baremetal`.")
         if self.flash > self.flash_limit:
             out.append(f"The weights take {self.weights:,} B (largest: {self.largest_weight}); fewer or narrower "
@@ -139,81 +142,36 @@ class Budget:
     def as_dict(self) -> dict:
         return dict(flash=self.flash, flash_limit=self.flash_limit, weights=self.weights, code=self.code,
                     code_measured=self.code_measured, framework_flash=self.framework_flash, ram=self.ram,
-                    ram_limit=self.ram_limit, arena=self.arena, stack=self.stack, framework_ram=self.framework_ram,
-                    fits=self.fits)
-
-
-def _object_sizes(obj: Path) -> tuple[int, int]:
-    """(code bytes, read-only data bytes) of a relocatable object."""
-    code = data = 0
-    for s in elf_sections(obj):
-        if not s.alloc or s.nobits:
-            continue
-        if s.flags & SHF_EXECINSTR:
-            code += s.size
-        elif not s.flags & SHF_WRITE:
-            data += s.size
-    return code, data
-
-
-def _measure_code(generated: GeneratedFiles, board: Board) -> tuple[int, int] | None:
-    """(code, parameter bytes) by compiling the kernels and <name>.c for the board's CPU; None without a
-    cross compiler. Kernels count whole (a static link drops unused functions: an upper bound)."""
-    cc = shutil.which(f"{board.toolchain_prefix}gcc")
-    if cc is None:
-        return None
-    with tempfile.TemporaryDirectory(prefix="micro-estimate-") as tmp:
-        work = Path(tmp)
-        for fname, text in generated.files.items():
-            (work / fname).write_text(text)
-        kernels = kernel_sources(generated.kernel_files)
-        for fname, src in kernels.items():
-            shutil.copyfile(src, work / fname)
-        model_c = next((f for f in generated.files if f.endswith(".c") and not f.endswith("_weights.c")), None)
-        jobs = [f for f in kernels if f.endswith(".c")] + ([model_c] if model_c else [])
-        procs = []
-        for fname in jobs:
-            obj = work / (fname + ".o")
-            procs.append((fname, obj, subprocess.Popen(
-                [cc, *board.cflags, "-std=c99", "-O2", "-ffunction-sections", "-fdata-sections", "-I", str(work),
-                 "-c", str(work / fname), "-o", str(obj)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
-        code = params = 0
-        for fname, obj, p in procs:
-            _, err = p.communicate()
-            if p.returncode != 0:
-                raise BuildError(f"{board.toolchain_prefix}gcc cannot compile {fname}:\n{err.decode(errors='replace')}")
-            c, d = _object_sizes(obj)
-            if fname == model_c:
-                code += c
-                params += d
-            else:
-                code += c + d
-    return code, params
+                    ram_limit=self.ram_limit, arena=self.arena, state=self.state, stack=self.stack,
+                    framework_ram=self.framework_ram, fits=self.fits,
+                    code_breakdown=self.code_breakdown.as_dict() if self.code_breakdown else None)
 
 
 def estimate_budget(compiled, board: Board | str, framework: str, generated: GeneratedFiles | None = None) -> Budget:
     board = get_board(board)
     generated = generated or emit_c(compiled)
     g = compiled.graph
-    params = sum(int(v.nbytes) for low in compiled.lowered if isinstance(low.call, KernelCall)
-                 for v in low.call.params.values() if hasattr(v, "nbytes"))
-    measured = _measure_code(generated, board)
+    measured = measure_model_code(generated, board)
     if measured is not None:
-        code, params = measured
+        code, weights = measured.code, compiled.weight_bytes + measured.parts["weights"]
     else:
         n_kernels = sum(1 for f in generated.kernel_files if f.endswith(".c"))
         code = n_kernels * KERNEL_FALLBACK_BYTES + len(compiled.lowered) * OP_CALL_BYTES
+        weights = compiled.weight_bytes + sum(int(v.nbytes) for low in compiled.lowered
+                                              if isinstance(low.call, KernelCall)
+                                              for v in low.call.params.values() if hasattr(v, "nbytes"))
     fw_flash, fw_ram = board.framework_reserve(framework)
     acts = [t for t in g.tensors if not t.is_const]
     consts = [t for t in g.tensors if t.is_const]
     big = max(acts, key=lambda t: t.nbytes, default=None)
     bigw = max(consts, key=lambda t: t.nbytes, default=None)
     return Budget(
-        model=compiled.name, board=board, framework=framework, weights=compiled.weight_bytes + params, code=code,
+        model=compiled.name, board=board, framework=framework, weights=weights, code=code,
         code_measured=measured is not None, framework_flash=fw_flash, arena=compiled.plan.arena_bytes,
-        stack=board.stack_reserve(framework), framework_ram=fw_ram,
+        stack=board.stack_reserve(framework), framework_ram=fw_ram, state=compiled.state.state_bytes,
         largest_tensor=(f"'{big.name}' {big.dtype}{list(big.shape)}, {big.nbytes:,} B" if big else "-"),
-        largest_weight=(f"'{bigw.name}' {bigw.dtype}{list(bigw.shape)}, {bigw.nbytes:,} B" if bigw else "-"))
+        largest_weight=(f"'{bigw.name}' {bigw.dtype}{list(bigw.shape)}, {bigw.nbytes:,} B" if bigw else "-"),
+        code_breakdown=measured)
 
 
 def check_budget(budget: Budget) -> None:

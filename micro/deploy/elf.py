@@ -10,7 +10,8 @@ Public API::
 Memory accounting, from the allocated sections (see firmware_templates/common/linker.ld.in):
 flash = code (every section with an image in flash but .weights: vectors, text, read-only data of harness,
 kernels and libc, .data's initial values) + weights (.weights: the model's weight and per-op parameter
-arrays); RAM = arena (.arena, the model's tensors) + other (.data, .bss and any other writable section:
+arrays); RAM = arena (.arena, the model's tensors) + state (.state, what a streaming model keeps between
+invokes; firmware built with micro's linker script) + other (.data, .bss and any other writable section:
 serial buffers etc.) + stack (.stack, reserved; its run-time high-water mark comes with every RESULT).
 A heap that fills the rest of RAM is not counted.
 """
@@ -95,6 +96,7 @@ class FirmwareMemory:
     flash_limit: int              # the board's
     ram_limit: int
     sections: dict[str, int] = field(default_factory=dict)   # every allocated section: bytes
+    state: int = 0                # .state: the model's variables (kept between invokes)
 
     @property
     def flash(self) -> int:
@@ -102,25 +104,29 @@ class FirmwareMemory:
 
     @property
     def ram(self) -> int:
-        return self.arena + self.other_ram + self.stack_reserved
+        return self.arena + self.state + self.other_ram + self.stack_reserved
 
     def summary(self) -> str:
         """One line (`micro firmware`, `micro run`, board verification reports)."""
+        state = f" + state {self.state:,}" if self.state else ""
         return (f"flash {self.flash:,} B (code {self.code:,} + weights {self.weights:,}), "
-                f"RAM {self.ram:,} B (arena {self.arena:,} + other {self.other_ram:,} + stack {self.stack_reserved:,})")
+                f"RAM {self.ram:,} B (arena {self.arena:,}{state} + other {self.other_ram:,} + stack "
+                f"{self.stack_reserved:,})")
 
     def lines(self) -> list[str]:
         """Against the board's limits (`micro build`)."""
         def pct(a, b):
             return f"{100.0 * a / b:.1f}%" if b else "-"
         fl = " + ".join(f"{k} {v:,}" for k, v in (("code", self.code), ("weights", self.weights)) if v)
-        rl = " + ".join(f"{k} {v:,}" for k, v in (("arena", self.arena), ("stack", self.stack_reserved),
+        rl = " + ".join(f"{k} {v:,}" for k, v in (("arena", self.arena), ("state", self.state),
+                                                  ("stack", self.stack_reserved),
                                                   ("data+bss", self.other_ram)) if v)
         return [f"flash: {self.flash:,} B of {self.flash_limit:,} B ({pct(self.flash, self.flash_limit)}): {fl}",
                 f"RAM:   {self.ram:,} B of {self.ram_limit:,} B ({pct(self.ram, self.ram_limit)}): {rl}"]
 
     def as_dict(self) -> dict:
         return dict(flash=self.flash, code=self.code, weights=self.weights, ram=self.ram, arena=self.arena,
+                    state=self.state,
                     other_ram=self.other_ram, stack_reserved=self.stack_reserved, flash_limit=self.flash_limit,
                     ram_limit=self.ram_limit, sections=self.sections)
 
@@ -128,7 +134,7 @@ class FirmwareMemory:
 def firmware_memory(path: str | os.PathLike, board: Board) -> FirmwareMemory:
     """Flash and RAM of a linked firmware, from its allocated sections."""
     secs = [s for s in elf_sections(path) if s.alloc and s.size]
-    code = weights = arena = stack = other = 0
+    code = weights = arena = state = stack = other = 0
     for s in secs:
         if _NOT_STATIC_RAM.match(s.name):
             continue
@@ -140,9 +146,11 @@ def firmware_memory(path: str | os.PathLike, board: Board) -> FirmwareMemory:
         if s.flags & SHF_WRITE or s.nobits:
             if s.name == ".arena":
                 arena += s.size
+            elif s.name == ".state":
+                state += s.size
             elif s.name == ".stack":
                 stack += s.size
             else:
                 other += s.size
     return FirmwareMemory(code, weights, arena, other, stack, board.flash_bytes, board.ram_bytes,
-                          {s.name: s.size for s in secs})
+                          {s.name: s.size for s in secs}, state)

@@ -26,11 +26,11 @@ import numpy as np
 
 from micro.codegen import GeneratedFiles, emit_c
 from micro.compiler import Compiled
-from micro.deploy.boards import Board, get_board
+from micro.deploy.boards import Board, CompilerOptions, get_board
 from micro.deploy.budget import check_budget, estimate_budget
 from micro.deploy.elf import FirmwareMemory, firmware_memory
-from micro.deploy.firmware_sources import (FIRMWARE_CFLAGS, OPT, FirmwareError, FirmwareProject, SelfTestVector,
-                                           firmware_project)
+from micro.deploy.firmware_sources import (FIRMWARE_CFLAGS, FirmwareError, FirmwareProject, SelfTestVector,
+                                           firmware_project, platformio_layout)
 from micro.deploy.pio_build import build_project
 from micro.deploy.pio_core import platformio_unavailable
 from micro.deploy.pio_project import generate_project
@@ -109,8 +109,7 @@ def _build_gcc(project: FirmwareProject, work: Path) -> Path:
 
     def compile_one(fname: str) -> Path:
         obj = obj_dir / (Path(fname).stem + ".o")
-        opt = "-O0" if fname.endswith("_weights.c") or fname == "mn_selftest_vectors.c" else OPT
-        cmd = [cc, *flags, opt, "-I", str(src_dir), "-c", str(src_dir / fname), "-o", str(obj)]
+        cmd = [cc, *flags, *project.file_flags(fname), "-I", str(src_dir), "-c", str(src_dir / fname), "-o", str(obj)]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             raise FirmwareError(f"{cc} failed on {fname}:\n{res.stderr.strip()}\ncommand: {' '.join(cmd)}")
@@ -119,9 +118,9 @@ def _build_gcc(project: FirmwareProject, work: Path) -> Path:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         objs = list(pool.map(compile_one, project.c_sources))
     elf = work / "firmware.elf"
-    cmd = [cc, *project.board.cflags, "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
-           "-Wl,--gc-sections", f"-Wl,-Map={work / 'firmware.map'}", "-T", str(src_dir / "firmware.ld"),
-           "-o", str(elf), *map(str, objs), "-lm"]
+    cmd = [cc, *project.board.cflags, *project.compiler.link, "-nostartfiles", "--specs=nano.specs",
+           "--specs=nosys.specs", "-Wl,--gc-sections", f"-Wl,-Map={work / 'firmware.map'}",
+           "-T", str(src_dir / "firmware.ld"), "-o", str(elf), *map(str, objs), "-lm"]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0 and "overflowed by" in res.stderr:
         raise FirmwareError(f"the firmware does not fit {project.board.name} (flash {project.board.flash_bytes:,} B, "
@@ -135,14 +134,16 @@ def _check_fits(compiled: Compiled, board: Board, generated: GeneratedFiles | No
     """Refuse, with the numbers, a model that cannot fit the board before building: the weights alone over the
     flash, or arena + stack + harness over the RAM (then the full budget, code compiled for the CPU, is shown)."""
     fw_flash, fw_ram = board.framework_reserve("baremetal")
-    ram = compiled.plan.arena_bytes + board.stack_reserve("baremetal") + fw_ram
+    ram = compiled.plan.arena_bytes + compiled.state.state_bytes + board.stack_reserve("baremetal") + fw_ram
     if compiled.weight_bytes + fw_flash > board.flash_bytes or ram > board.ram_bytes:
         check_budget(estimate_budget(compiled, board, "baremetal", generated))
 
 
 def _build_platformio(project: FirmwareProject, work: Path) -> Path:
-    generate_project(work, project.board, project.sources, defines=project.defines,
-                     linker_script=project.linker_script, build_flags=list(FIRMWARE_CFLAGS), opt=OPT)
+    src, libs, flags = platformio_layout(project, project.name)
+    generate_project(work, project.board, src, defines=project.defines, linker_script=project.linker_script,
+                     build_flags=flags, opt="", libs=libs, src_flags=project.compiler.harness,
+                     link_flags=project.compiler.link, extra_options={"lib_archive": "no"})
     return build_project(work)
 
 
@@ -161,16 +162,17 @@ def _symbols(elf: Path) -> dict[str, int]:
 def build_firmware(compiled: Compiled, board: Board | str, variant: str = "harness",
                    vectors: list[SelfTestVector] | None = None, builder: str | None = None,
                    out_dir: str | os.PathLike | None = None, generated: GeneratedFiles | None = None,
-                   defines: dict[str, str | None] | None = None) -> Firmware:
+                   defines: dict[str, str | None] | None = None, compiler: CompilerOptions | None = None) -> Firmware:
     """Build (or reuse from the cache) the firmware ELF for `compiled` on `board`. `defines` adds -D flags
-    (e.g. MN_HARNESS_TEST_FAULT / MN_HARNESS_TEST_HANG: the invoke faults / never returns, for tests)."""
+    (e.g. MN_HARNESS_TEST_FAULT / MN_HARNESS_TEST_HANG: the invoke faults / never returns, for tests);
+    `compiler` replaces the board's [compiler] options (benchmarks/compiler_options.py)."""
     missing = toolchain_missing()
     if missing:
         raise FirmwareError(missing)
     board = get_board(board)
     # PlatformIO needs the board's [platformio_manifest]; boards without one (QEMU-only) build with gcc
     builder = (builder or default_builder()) if board.platformio_manifest else "gcc"
-    project = firmware_project(compiled, board, variant, vectors, generated, defines=defines)
+    project = firmware_project(compiled, board, variant, vectors, generated, defines=defines, compiler=compiler)
     if out_dir is not None:
         final = Path(out_dir).resolve()
         elf = final / "firmware.elf"

@@ -5,10 +5,13 @@ and the linker script filled in from the board record; with the compiler flags a
 Public API (used by micro.deploy.firmware, micro.deploy.project and micro.deploy.arduino)::
 
     firmware_project(compiled, board, variant="harness", vectors=None, generated=None, stack_bytes=None,
-                     defines=None) -> FirmwareProject
+                     defines=None, compiler=None) -> FirmwareProject
+        .file_flags(fname): optimisation flags by part (model code or harness), from the board's [compiler]
         variant "harness" serves the serial protocol (micro.deploy.protocol); variant "selftest" embeds
         `vectors` (SelfTestVector list) and prints PASS/FAIL on its own (exit code 0/1 through semihosting
-        on QEMU). stack_bytes: default the board's bare-metal stack (board record).
+        on QEMU); variant "profile" is the self-test with MN_PROFILE (per-op marks, micro.profile).
+        stack_bytes: default the board's bare-metal stack (board record).
+    platformio_layout(project, lib_name) -> (src, libs, build_flags)   the same as a PlatformIO project
     model_binding(compiled) -> str        the mn_model record of mn_model_api.h (firmware and Arduino library)
     TEMPLATES_DIR                         firmware_templates/, wherever micro is installed
 """
@@ -16,6 +19,7 @@ Public API (used by micro.deploy.firmware, micro.deploy.project and micro.deploy
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +30,7 @@ from micro.codegen import GeneratedFiles, emit_c
 from micro.codegen.escape import c_string
 from micro.codegen.kernel_header import KERNELS_DIR
 from micro.compiler import Compiled
-from micro.deploy.boards import Board, get_board
+from micro.deploy.boards import Board, CompilerOptions, get_board
 from micro.errors import MicroError
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "firmware_templates"
@@ -34,9 +38,15 @@ if not TEMPLATES_DIR.is_dir():  # installed as a package: templates shipped insi
     TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "firmware_templates"
 
 MAX_PAYLOAD = 1024  # MN_PROTO_MAX_PAYLOAD of the firmware (bytes of payload per frame)
+# Every file of every firmware; the optimisation flags come from the board ([compiler], CompilerOptions) by part.
+# -ffunction-sections/-fdata-sections with the link's --gc-sections: a model links only the kernel functions it
+# calls (tests/deploy/test_code_size.py).
 FIRMWARE_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-ffunction-sections", "-fdata-sections")
-OPT = "-O2"
-HARNESS_MAINS = {"harness": "mn_harness_main.c", "selftest": "mn_selftest_main.c"}
+DATA_ONLY_OPT = "-O0"   # files of constant data only (weights, self-test vectors): no code, compiled fast
+HARNESS_MAINS = {"harness": "mn_harness_main.c", "selftest": "mn_selftest_main.c", "profile": "mn_selftest_main.c"}
+# Defines of a variant: "profile" is the self-test built with MN_PROFILE: the generated invoke calls
+# mn_profile_mark(k) before every op (micro/profile counts the instructions between marks in QEMU).
+VARIANT_DEFINES: dict[str, dict[str, str | None]] = {"profile": {"MN_PROFILE": None}}
 
 
 class FirmwareError(MicroError):
@@ -57,10 +67,22 @@ class FirmwareProject:
     sources: dict[str, str]        # file name -> text (C sources and headers, flat)
     linker_script: str
     defines: dict[str, str | None] = field(default_factory=dict)
+    model_files: frozenset[str] = frozenset()   # the model's generated files and kernels (the rest: harness)
+    compiler: CompilerOptions = field(default_factory=CompilerOptions)
 
     @property
     def c_sources(self) -> list[str]:
         return sorted(f for f in self.sources if f.endswith(".c"))
+
+    def part(self, fname: str) -> str:
+        """"model" (generated model C and kernels) or "harness" (everything else)."""
+        return "model" if fname in self.model_files else "harness"
+
+    def file_flags(self, fname: str) -> tuple[str, ...]:
+        """The optimisation flags of one C file (the board's [compiler] options for its part)."""
+        if fname.endswith("_weights.c") or fname == "mn_selftest_vectors.c":
+            return (DATA_ONLY_OPT,)
+        return self.compiler.for_part(self.part(fname))
 
     def digest(self, builder: str) -> str:
         h = hashlib.sha256()
@@ -68,8 +90,9 @@ class FirmwareProject:
             h.update(k.encode() + b"\0" + self.sources[k].encode() + b"\0")
         h.update(self.linker_script.encode())
         h.update(repr(sorted(self.defines.items())).encode())
-        h.update(" ".join((builder, OPT, *FIRMWARE_CFLAGS)).encode())
+        h.update(" ".join((builder, *FIRMWARE_CFLAGS)).encode())
         h.update(repr(self.board).encode())   # every key of the board file (flags, PlatformIO manifest, ...)
+        h.update(repr((self.compiler, sorted(self.model_files))).encode())
         return h.hexdigest()[:20]
 
     def write(self, out_dir: str | os.PathLike) -> Path:
@@ -79,6 +102,23 @@ class FirmwareProject:
             (out / fname).write_text(text)
         (out / "firmware.ld").write_text(self.linker_script)
         return out
+
+
+def platformio_layout(project: FirmwareProject, lib_name: str) -> tuple[dict[str, str], dict[str, dict[str, str]],
+                                                                     list[str]]:
+    """The firmware as a PlatformIO project: (src/ files: the harness, {lib_name: the model's files and kernels
+    with a library.json}, build_flags). The harness gets the board's harness options (build_src_flags), the
+    library its model options (library.json build.flags), so build_flags carries no -O; the link options go to
+    generate_project(link_flags=...)."""
+    src = {k: v for k, v in project.sources.items() if project.part(k) == "harness"}
+    lib: dict[str, str] = {f"src/{k}": v for k, v in project.sources.items() if project.part(k) == "model"}
+    lib["library.json"] = json.dumps({
+        "name": lib_name, "version": "0.0.0",
+        "description": f"The model {project.name} compiled by micro (C99, bit-exact with TFLM), with its kernels.",
+        "frameworks": "*", "platforms": "*",
+        "build": {"srcDir": "src", "includeDir": "src", "flags": list(project.compiler.model)},
+    }, indent=2) + "\n"
+    return src, {lib_name: lib}, list(FIRMWARE_CFLAGS)
 
 
 def _c_bytes(data: bytes, indent: str = "    ", per_line: int = 16) -> str:
@@ -116,6 +156,7 @@ const mn_model_t mn_model = {{
     {name}_invoke,
     {name}_input,
     {name}_output,
+    {name}_reset,
 }};
 
 #ifdef MN_TRACE
@@ -165,7 +206,7 @@ def _linker_script(board: Board, model: str, stack_bytes: int) -> str:
         "@FLASH_ORIGIN@": f"0x{board.flash_origin:08X}", "@FLASH_LENGTH@": f"0x{board.flash_bytes:X}",
         "@RAM_ORIGIN@": f"0x{board.ram_origin:08X}", "@RAM_LENGTH@": f"0x{board.ram_bytes:X}",
         "@STACK_SIZE@": f"0x{stack_bytes:X}", "@MODEL_DATA@": model_data,
-        "@ARENA@": "*(.bss.arena_)",
+        "@ARENA@": "*(.bss.arena_)", "@STATE@": "*(.bss.state_)",
     }
     for k, v in subst.items():
         text = text.replace(k, v)
@@ -174,12 +215,14 @@ def _linker_script(board: Board, model: str, stack_bytes: int) -> str:
 
 def firmware_project(compiled: Compiled, board: Board | str, variant: str = "harness",
                      vectors: list[SelfTestVector] | None = None, generated: GeneratedFiles | None = None,
-                     stack_bytes: int | None = None, defines: dict[str, str | None] | None = None) -> FirmwareProject:
+                     stack_bytes: int | None = None, defines: dict[str, str | None] | None = None,
+                     compiler: CompilerOptions | None = None) -> FirmwareProject:
+    """compiler: the board's [compiler] options unless given (benchmarks/compiler_options.py tries others)."""
     board = get_board(board)
     if stack_bytes is None:
         stack_bytes = board.stack_reserve("baremetal")
     if variant not in HARNESS_MAINS:
-        raise FirmwareError(f"unknown firmware variant '{variant}' (harness or selftest)")
+        raise FirmwareError(f"unknown firmware variant '{variant}' ({', '.join(HARNESS_MAINS)})")
     board_dir = TEMPLATES_DIR / board.template_dir
     if not board_dir.is_dir():
         raise FirmwareError(f"board '{board.name}' has no firmware template folder {board_dir}")
@@ -199,14 +242,16 @@ def firmware_project(compiled: Compiled, board: Board | str, variant: str = "har
     sources["mn_model_binding.c"] = model_binding(compiled)
     sources["mn_board_name.c"] = (f"/* Generated by micro: the board's name, announced in the banner and INFO. */\n"
                                   f"const char mn_board_name[] = {c_string(board.name)};\n")
-    if variant == "selftest":
+    if variant in ("selftest", "profile"):
         if not vectors:
-            raise FirmwareError("the self-test firmware needs at least one test vector")
+            raise FirmwareError(f"the {variant} firmware needs at least one test vector")
         sources["mn_selftest_vectors.c"] = _vectors_source(compiled, vectors)
     project_defines: dict[str, str | None] = {"MN_PROTO_MAX_PAYLOAD": str(MAX_PAYLOAD)}
     for d in board.defines:
         k, _, v = d.partition("=")
         project_defines[k] = v or None
+    project_defines.update(VARIANT_DEFINES.get(variant, {}))
     project_defines.update(defines or {})
     return FirmwareProject(compiled.name, board, variant, sources, _linker_script(board, compiled.name, stack_bytes),
-                           project_defines)
+                           project_defines, frozenset(generated.files) | frozenset(generated.kernel_files),
+                           compiler or board.compiler)

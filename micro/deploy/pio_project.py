@@ -134,7 +134,9 @@ def generate_project(project_dir: os.PathLike, board: Board | str, sources: Sour
                      include_dirs: Iterable[os.PathLike] = (),
                      defines: Iterable[str] | Mapping[str, object] = (), linker_script: os.PathLike | str | None = None,
                      build_flags: Iterable[str] = (), libs: Mapping[str, SourceSpec] | None = None,
-                     opt: str = "-O2", env_name: str = ENV_NAME, platform: str | None = None,
+                     opt: str = "-O2", src_flags: Iterable[str] = (), link_flags: Iterable[str] = (),
+                     env_name: str = ENV_NAME,
+                     platform: str | None = None,
                      framework: str | None = None, core_dir: os.PathLike | None = None,
                      extra_options: Mapping[str, str] | None = None) -> Path:
     """Write a PlatformIO project for `board` (a micro.deploy.boards.Board or its name); return platformio.ini.
@@ -146,6 +148,8 @@ def generate_project(project_dir: os.PathLike, board: Board | str, sources: Sour
     linker_script: path of the script, or its text; copied to <project>/firmware.ld. Required for the
         shipped bare-metal platform (the firmware owns its memory map and vector table).
     build_flags: more compiler/linker flags (e.g. "-Wall", "-Werror"); `opt` is the optimisation flag.
+    src_flags: flags of src/ only (build_src_flags), after build_flags (a library sets its own in library.json).
+    link_flags: more flags of the link step (board_build.link_flags; micro's shipped platform reads them).
     libs: {library name: sources as above}, written to lib/<name>/ and built as a static archive when
         a project source includes one of its headers (PlatformIO's LDF, chain mode).
     platform/framework: default is micro's shipped offline platform, bare metal. Any other platform, or a
@@ -225,9 +229,17 @@ def generate_project(project_dir: os.PathLike, board: Board | str, sources: Sour
         lines.append(f"framework = {framework}")
     if linker_script is not None:
         lines.append(f"board_build.ldscript = $PROJECT_DIR/{LDSCRIPT_NAME}")
+    link_flags = list(link_flags)
+    if link_flags:
+        if not local:
+            raise PlatformIOError("link_flags need micro's shipped bare-metal platform")
+        lines.append(f"board_build.link_flags = {' '.join(link_flags)}")
     if flags:
         lines.append("build_flags =")
         lines += [f"    {f}" for f in flags]
+    if src_flags:
+        lines.append("build_src_flags =")
+        lines += [f"    {f}" for f in src_flags]
     lines.append("lib_ldf_mode = chain")
     for key, value in (extra_options or {}).items():
         lines.append(f"{key} = {value}")

@@ -36,8 +36,8 @@ from micro.deploy.boards import Board, get_board
 from micro.deploy.budget import Budget, check_budget, estimate_budget
 from micro.deploy.elf import FirmwareMemory
 from micro.deploy.errors import BuildError
-from micro.deploy.firmware_sources import FIRMWARE_CFLAGS, OPT, firmware_project
-from micro.deploy.kernels import KernelReport, kernel_report, kernel_sources
+from micro.deploy.firmware_sources import firmware_project, platformio_layout
+from micro.deploy.kernels import KernelReport, kernel_report
 from micro.deploy.pio_core import user_core_dir
 from micro.deploy.pio_project import ENV_NAME, generate_project
 
@@ -76,21 +76,12 @@ def check_framework(board: Board, framework: str | None) -> str:
 
 
 def _baremetal_project(out: Path, compiled, board: Board, generated: GeneratedFiles, lib_name: str) -> None:
-    """The harness firmware of micro.deploy.firmware_sources, with the model and its kernels as a library."""
+    """The harness firmware of micro.deploy.firmware_sources, with the model and its kernels as a library (each
+    part compiled with the board's [compiler] options for it)."""
     fw = firmware_project(compiled, board, "harness", generated=generated)
-    model_files = set(generated.files) | set(generated.kernel_files)
-    src = {k: v for k, v in fw.sources.items() if k not in model_files}
-    lib: dict[str, str | bytes | Path] = {f"src/{k}": v for k, v in generated.files.items()}
-    for fname, path in kernel_sources(generated.kernel_files).items():
-        lib[f"src/{fname}"] = path
-    lib["library.json"] = json.dumps({
-        "name": lib_name, "version": "0.0.0",
-        "description": f"The model {compiled.name} compiled by micro (C99, bit-exact with TFLM), with its kernels.",
-        "frameworks": "*", "platforms": "*",
-        "build": {"srcDir": "src", "includeDir": "src"},
-    }, indent=2) + "\n"
-    generate_project(out, board, src, defines=fw.defines, linker_script=fw.linker_script,
-                     build_flags=list(FIRMWARE_CFLAGS), opt=OPT, libs={lib_name: lib}, env_name=ENV_NAME,
+    src, libs, flags = platformio_layout(fw, lib_name)
+    generate_project(out, board, src, defines=fw.defines, linker_script=fw.linker_script, build_flags=flags, opt="",
+                     src_flags=fw.compiler.harness, link_flags=fw.compiler.link, libs=libs, env_name=ENV_NAME,
                      extra_options={"lib_archive": "no", "monitor_speed": "115200"})
 
 

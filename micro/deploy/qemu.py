@@ -5,13 +5,14 @@ Public API (used by micro.verify.board and the Robot keyword library):
 
     qemu_unavailable() -> str | None          why QEMU cannot run here (None when it can)
     icount_plugin() -> Path | None            the mn_icount plugin, built once with host gcc (cached)
-    Qemu(firmware, serial="socket", count_instructions=True, machine=None, extra_args=())
+    Qemu(firmware, serial="socket", count_instructions=True, machine=None, extra_args=(), plugin_args=None)
         .start() -> self                       QEMU running, guest waiting for (socket) or not needing (pty) us
         .url                                   "socket://127.0.0.1:PORT" or "/dev/pts/N" for micro.deploy.protocol
         .open_serial(timeout=0.05)             pyserial port on .url
         .instructions(pair_index, timeout=5)   exact instructions between mn_cost_begin/mn_cost_end, pair
                                                `pair_index` (0 = the calibration pair at boot)
         .invoke_instructions(invoke_index)     instructions of invoke N (1-based) minus the calibration pair
+        .counts_path                           the plugin's output file (micro.profile reads its per-op lines)
         .wait(timeout) -> exit code;  .stop();  .returncode;  .stderr_text();  context manager
     run_selftest(firmware, timeout=60) -> SelfTestRun(exit_code, uart_text, instructions: list[int])
     describe_exit(code) -> str                what a firmware exit code means
@@ -111,12 +112,15 @@ class Qemu:
     """One QEMU process running one firmware ELF."""
 
     def __init__(self, firmware, serial: str = "socket", count_instructions: bool = True,
-                 machine: str | None = None, extra_args: tuple[str, ...] = (), start_timeout: float = 10.0):
+                 machine: str | None = None, extra_args: tuple[str, ...] = (), start_timeout: float = 10.0,
+                 plugin_args: dict[str, int] | None = None):
+        """plugin_args: more arguments of the mn_icount plugin (its per-op mode: mark, code_lo, ...)."""
         self.firmware = firmware
         self.serial_mode = serial
         self.count_instructions = count_instructions
         self.machine = machine or _machine(firmware)
         self.extra_args = tuple(extra_args)
+        self.plugin_args = dict(plugin_args or {})
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen | None = None
         self.url: str | None = None
@@ -136,7 +140,8 @@ class Qemu:
             if plugin is not None:
                 begin = self.firmware.symbol("mn_cost_begin") & ~1
                 end = self.firmware.symbol("mn_cost_end") & ~1
-                cmd += ["-plugin", f"file={plugin},begin=0x{begin:x},end=0x{end:x},out={self.counts_path}"]
+                more = "".join(f",{k}=0x{v:x}" for k, v in self.plugin_args.items())
+                cmd += ["-plugin", f"file={plugin},begin=0x{begin:x},end=0x{end:x},out={self.counts_path}{more}"]
             else:
                 self.count_instructions = False
         return cmd + list(self.extra_args)

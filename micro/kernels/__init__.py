@@ -9,8 +9,9 @@ from micro.kernels.arg_min_max import ARG_MIN_MAX_INT8
 from micro.kernels.arith_int32 import ARITH_INT32
 from micro.kernels.batch_matmul import BATCH_MATMUL_INT8, BATCH_MATMUL_INT16
 from micro.kernels.concatenation import CONCATENATION
-from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_INT16, CONV_2D_INT16_ACC32
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_INT16
+from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_INT16, CONV_2D_INT16_ACC32, CONV_2D_PACKED_INT8
+from micro.kernels.depthwise_conv_2d import (DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_INT16,
+                                             DEPTHWISE_CONV_2D_PACKED_INT8)
 from micro.kernels.div import DIV_INT8
 from micro.kernels.fully_connected import FULLY_CONNECTED_INT8, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32
 from micro.kernels.gather import GATHER
@@ -40,6 +41,7 @@ from micro.kernels.svdf import SVDF_KERNELS
 KERNELS: tuple[Kernel, ...] = (
     ADD_INT8, AVERAGE_POOL_INT8, CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, FULLY_CONNECTED_INT8, MAX_POOL_INT8,
     MEAN_INT8, PAD, SOFTMAX_INT8, SOFTMAX_INT8_INT16, SOFTMAX_INT16, TRANSPOSE,
+    CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_PACKED_INT8,
     CONV_2D_INT16, CONV_2D_INT16_ACC32, DEPTHWISE_CONV_2D_INT16, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32,
     AVERAGE_POOL_INT16, MAX_POOL_INT16,
     BATCH_MATMUL_INT8, BATCH_MATMUL_INT16,

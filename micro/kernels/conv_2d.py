@@ -59,3 +59,38 @@ CONV_2D_INT16_ACC32 = Kernel(
     doc=_INT16_DOC.format(bias="int32", acc="int32_t", contract=OVERLAP_CONTRACT,
                           wrap=" (wrapping, as TFLM's int32 sums on every target), requantized by the "
                                "double-rounding int32 MultiplyByQuantizedMultiplier"))
+
+CONV_2D_PACKED_PARAMS = Struct("mn_conv_2d_packed_params_t", """CONV_2D (groups = 1; also DEPTHWISE_CONV_2D with one
+input channel) with its weights repacked and its requantization folded at compile time
+(micro.ops.conv_packed).""", (
+    Field("win", WINDOW, "geometry; k_h x k_w is the filter size"),
+    Field("taps", "int32_t", "K = k_h * k_w * in_c: taps of one output channel"),
+    Field("taps4", "int32_t", "K rounded up to a multiple of 4"),
+    Field("col_stride", "int32_t", "int16 entries per im2col row: taps4 rounded up to 16"),
+    Field("input_offset", "int32_t", "-input zero point"),
+    Field("act_min", "int32_t", "lower clamp (fused activation)"),
+    Field("act_max", "int32_t", "upper clamp (fused activation)"),
+    Field("tap_offsets", "int32_t", """[taps] input byte offset of tap k from its window's first byte
+(fy * dil_h * in_w * in_c + fx * dil_w * in_c + c): windows inside the image gather their taps by it when
+their rows are not whole groups of 4 taps""", array=True),
+    Field("weights", "int32_t", """int8 [out_c][taps4] as little-endian words (word aligned): each output
+channel's K weights in the filter's [k_h][k_w][in_c] order, zero padded to taps4; then 12 zero bytes""",
+          array=True),
+    Field("rq", "int32_t", """[out_c][4] {m, c_lo, c_hi, r - 1} per output channel, r = -shift in [1, 23]:
+TFLM's MultiplyByQuantizedMultiplier(acc, m, -r) + output zero point in one rounding,
+(int32)((acc * m + c + [acc < 0] * -2^31) >> 32) >> (r - 1) with c = 2^30 + 2^(30 + r) + zp * 2^(31 + r)
+as a 64-bit {c_lo, c_hi}""", array=True),
+))
+
+CONV_2D_PACKED_INT8 = Kernel(
+    func="mn_conv_2d_packed_int8", source="mn_conv_2d_packed_int8.c", params=CONV_2D_PACKED_PARAMS,
+    args=(Arg("input", "input", "int8_t", "[batches][in_h][in_w][in_c]"),
+          Arg("bias", "input", "int32_t", "[out_c], or NULL", optional=True),
+          Arg("output", "output", "int8_t", "[batches][out_h][out_w][out_c]")),
+    doc=f"""CONV_2D (TFLM reference_integer_ops::ConvPerChannel, groups = 1) on compile-time packed weights: four
+output pixels' im2col rows (int16, input offset added) against one output channel at a time. Chosen by
+the lowering when every shift is in [-23, -1], K <= 576 and no sum can leave int32.
+{OVERLAP_CONTRACT}
+In both overlap modes the kernel writes a block of 4 consecutive output pixels after all of the block's
+reads. No scratch: the 4 pixels' im2col rows (8 * col_stride bytes) and one edge window (taps bytes) on the
+stack, sized by the layer.""")

@@ -44,3 +44,32 @@ output offset, the 64-bit MultiplyByQuantizedMultiplier). Output channel oc = ic
 input channel ic.
 {OVERLAP_CONTRACT}
 Each output channel of a pixel is written right after its own reads. No scratch.""")
+
+DEPTHWISE_CONV_2D_PACKED_PARAMS = Struct("mn_depthwise_conv_2d_packed_params_t", """DEPTHWISE_CONV_2D with depth_mult 1
+and a channel count that is a multiple of 4, its weights regrouped and its requantization folded at compile
+time (micro.ops.conv_packed).""", (
+    Field("win", WINDOW, "geometry; in_c = out_c, a multiple of 4"),
+    Field("input_offset", "int32_t", "-input zero point"),
+    Field("act_min", "int32_t", "lower clamp (fused activation)"),
+    Field("act_max", "int32_t", "upper clamp (fused activation)"),
+    Field("weights", "int32_t", """int8 [out_c / 4][k_h * k_w][4] as little-endian words (word aligned): the
+filter regrouped so that a group of 4 channels has its taps consecutive, 4 weights a word""", array=True),
+    Field("rq", "int32_t", "[out_c][4] {m, c_lo, c_hi, r - 1}: as mn_conv_2d_packed_params_t.rq", array=True),
+    Field("folded_bias", "int32_t", "[out_c] bias + input_offset * the channel's weight sum (3x3 windows)",
+          array=True),
+))
+
+DEPTHWISE_CONV_2D_PACKED_INT8 = Kernel(
+    func="mn_depthwise_conv_2d_packed_int8", source="mn_depthwise_conv_2d_packed_int8.c",
+    params=DEPTHWISE_CONV_2D_PACKED_PARAMS,
+    args=(Arg("input", "input", "int8_t", "[batches][in_h][in_w][in_c]"),
+          Arg("bias", "input", "int32_t", "[out_c], or NULL", optional=True),
+          Arg("output", "output", "int8_t", "[batches][out_h][out_w][out_c]")),
+    doc=f"""DEPTHWISE_CONV_2D (TFLM reference_integer_ops::DepthwiseConvPerChannel) with depth_mult 1 and
+out_c % 4 == 0, on compile-time regrouped weights: per output pixel and group of 4 channels, each tap one
+input word (4 channels) against one weight word; 3x3 windows unrolled. Chosen by the lowering when every shift is
+in [-23, -1] and no sum can leave int32.
+{OVERLAP_CONTRACT}
+The kernel always writes pixel by pixel (every channel of a pixel after that pixel's reads), ascending,
+or descending in the reverse mode. No scratch: an edge pixel's padded 3x3 window (9 * out_c bytes) on the
+stack.""")

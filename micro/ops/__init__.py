@@ -12,7 +12,8 @@ from micro.ops import batch_matmul, div, maximum_minimum, mul, rsqrt, squared_di
 from micro.ops import cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh
 from micro.ops import (arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor,
                        slice, split, strided_slice, unpack)
-from micro.ops import lstm, svdf
+from micro.ops import lstm, resource_variables, svdf
+from micro.ops.common import DEFAULT_ARITY, arity_problems
 
 OP_MODULES: tuple[ModuleType, ...] = (
     add, conv_2d, depthwise_conv_2d, fully_connected, mean, pad, pooling, reshape, softmax, transpose,
@@ -20,7 +21,7 @@ OP_MODULES: tuple[ModuleType, ...] = (
     cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh,
     arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor, slice, split,
     strided_slice, unpack,
-    lstm, svdf,
+    lstm, svdf, resource_variables,
 )
 REGISTRY: dict[str, ModuleType] = dict(sorted((kind, m) for m in OP_MODULES for kind in m.KINDS))
 
@@ -37,4 +38,5 @@ def check_op(op: Op, g: Graph) -> list[str]:
     mod = module_for(op)
     if mod is None:
         return [f"{op.kind} is not supported by micro (`micro ops` lists the supported ops)"]
-    return mod.check(op, g)
+    problems = arity_problems(op, getattr(mod, "ARITY", {}).get(op.kind, DEFAULT_ARITY))
+    return problems or mod.check(op, g)

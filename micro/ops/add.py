@@ -19,7 +19,7 @@ from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
 from micro.kernels.add import ADD_INT8, ADD_INT16
 from micro.lowered import KernelCall
-from micro.ops import arith_int32
+import micro.ops.arith_int32 as arith_int32
 from micro.ops.broadcast import (binary_problems, broadcast_layout, folded_operands, inplace_positions,
                                  operands, quantized_problems)
 from micro.ops.common import fused_activation
@@ -33,6 +33,7 @@ KERNELS = {"int8": ADD_INT8, "int16": ADD_INT16}
 INT32_RANGE = QRANGE["int32"]  # int32 ADD clamps to the whole range: TFLM ignores its fused activation
 
 TABLE_MIN_SIZE = 1024  # from this output size on, the 2 KB of int8 input tables pay off
+ARITY = {"ADD": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def real_multipliers(s1: float, s2: float, s_out: float, left_shift: int) -> tuple[float, float, float]:

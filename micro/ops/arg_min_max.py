@@ -14,6 +14,7 @@ from micro.ops.movement import const_ints, index_tensor_problems, positive_axis,
 
 KINDS = ("ARG_MAX", "ARG_MIN")
 TYPES = ("int8",)  # arg_min_max.cc Eval (float32 too)
+ARITY = {"ARG_MAX": (2, 2, 1), "ARG_MIN": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def _axis(op: Op, g: Graph) -> int | None:

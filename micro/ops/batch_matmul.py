@@ -27,6 +27,7 @@ from micro.quant import quantize_multiplier
 
 KINDS = ("BATCH_MATMUL",)
 TYPES = ("int8", "int16")
+ARITY = {"BATCH_MATMUL": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 ACCEPTED = ({"lhs": "int8", "rhs": "int8", "output": "int8"}, {"lhs": "int16", "rhs": "int16", "output": "int16"})
 MAX_RANK = BATCH_DIMS + 2

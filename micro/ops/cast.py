@@ -20,6 +20,7 @@ from micro.ops.unary import Elementwise, can_view, dtype_problems, fold_elementw
 
 KINDS = ("CAST",)
 TYPES = ("int8", "int16", "int32", "uint32")
+ARITY = {"CAST": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 INTEGER_TYPES = ("int8", "int16", "int32", "uint32")
 PAIRS = tuple((a, b) for a in INTEGER_TYPES for b in INTEGER_TYPES)
 SAME_BITS = {("int32", "uint32"), ("uint32", "int32")}

@@ -6,6 +6,8 @@ An op module (one per TFLite op family, listed in micro.ops.OP_MODULES) defines
     TYPES: tuple[str, ...]          the activation dtypes it compiles ("int8", "int16", ...): what
                                     `micro ops` and docs/ops.md list for each of its KINDS (check()
                                     still names the exact combinations, e.g. int16 x int8 weights)
+    ARITY: dict[str, tuple]         per kind (min inputs, max inputs, outputs), checked before `check` runs
+                                    so that `check` may index its required tensors (DEFAULT_ARITY if absent)
     check(op, g) -> list[str]       why the op is unsupported ([] when fine)
     lower(op, g) -> KernelCall | Alias    (micro.lowered; TFLM's Prepare done in Python)
 and optionally
@@ -19,6 +21,9 @@ import numpy as np
 
 from micro.ir import Graph, Op
 
+# Without an ARITY entry an op must have a first input and at least one output.
+DEFAULT_ARITY = (1, None, None)
+
 # The fused activations TFLM's integer kernels implement as a clamp (micro.quant.activation_range).
 CLAMP_ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 # TFLM's 64-bit MultiplyByQuantizedMultiplier asserts shift < 8 (common.cc): multipliers below 2^7.
@@ -28,6 +33,24 @@ TENSOR_TYPE_INT32 = 2  # tflite.TensorType.INT32 (an op's quantized_bias_type op
 
 def opt(op: Op, key: str, default=None):
     return op.options.get(key, default)
+
+
+def arity_problems(op: Op, arity: tuple[int, int | None, int | None]) -> list[str]:
+    """Problems unless the op has from min to max inputs, the first `min` of them present (not -1), and the
+    given number of outputs (None: any number, at least one)."""
+    lo, hi, outputs = arity
+    n = len(op.inputs)
+    expect = f"{lo}" if hi == lo else f"{lo} or more" if hi is None else f"{lo} to {hi}"
+    problems = []
+    if n < lo or (hi is not None and n > hi):
+        problems.append(f"has {n} inputs; {op.kind} takes {expect}")
+    else:
+        problems += [f"input {k} is omitted (-1) but required" for k in range(lo) if op.inputs[k] is None]
+    if outputs is not None and len(op.outputs) != outputs:
+        problems.append(f"has {len(op.outputs)} outputs; {op.kind} has {outputs}")
+    elif outputs is None and not op.outputs:
+        problems.append("has no output")
+    return problems
 
 
 def fused_activation(op: Op) -> str:

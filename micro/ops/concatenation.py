@@ -25,6 +25,7 @@ from micro.ops.movement import elem_bytes, parts_or_copy, positive_axis, runs, s
 
 KINDS = ("CONCATENATION",)
 TYPES = ("int8", "int16", "int32")  # listed by `micro ops`
+ARITY = {"CONCATENATION": (1, None, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 MAX_INPUTS = 10  # concatenation.cc kMaxInputNum
 MAX_RANK = 6     # RuntimeShape::kMaxSmallSize
 ALL_DTYPES = TYPES + ("int64", "bool")  # what ConcatenationEval copies (float32 too)

@@ -13,6 +13,7 @@ from micro.ir import Graph, Op
 from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_INT16, CONV_2D_INT16_ACC32
 from micro.lowered import KernelCall
 from micro.ops.common import int32_accumulation, int64_requant_problems
+from micro.ops.conv_packed import packed_conv_call
 from micro.ops.window import (bias_index, channel_requant, channel_requant_int16, conv_problems, window_geometry,
                               window_overlap_gaps)
 
@@ -22,6 +23,7 @@ TYPES = ("int8", "int16")
 # conv.cc ConvEval: the integer dtype combinations TFLM runs (int4 filters are refused separately).
 ACCEPTED = ({"input": "int8", "filter": "int8", "bias": "int32", "output": "int8"},
             {"input": "int16", "filter": "int8", "bias": ("int32", "int64"), "output": "int16"})
+ARITY = {"CONV_2D": (2, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def check(op: Op, g: Graph) -> list[str]:
@@ -42,12 +44,17 @@ def check(op: Op, g: Graph) -> list[str]:
 def lower(op: Op, g: Graph) -> KernelCall:
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     out_c, k_h, k_w, fic = w.shape
+    win, overlap = window_geometry(op, g, k_h, k_w), window_overlap_gaps(op, g, k_h, k_w)
     if x.dtype == "int16":
         kernel = CONV_2D_INT16_ACC32 if int32_accumulation(op, g) else CONV_2D_INT16
-        params = dict(win=window_geometry(op, g, k_h, k_w), filter_in_c=fic, rq=channel_requant_int16(op, g, out_c))
-    else:
-        kernel = CONV_2D_INT8
-        params = dict(win=window_geometry(op, g, k_h, k_w), filter_in_c=fic, rq=channel_requant(op, g, out_c))
-    return KernelCall(kernel, params, inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
-                      outputs=[op.outputs[0]], macs=y.size * k_h * k_w * fic,
-                      **window_overlap_gaps(op, g, k_h, k_w))
+        return KernelCall(kernel, dict(win=win, filter_in_c=fic, rq=channel_requant_int16(op, g, out_c)),
+                          inputs=[op.inputs[0], op.inputs[1], bias_index(op)], outputs=[op.outputs[0]],
+                          macs=y.size * k_h * k_w * fic, **overlap)
+    rq = channel_requant(op, g, out_c)
+    if fic == win["in_c"]:
+        call = packed_conv_call(op, g, w.data.reshape(out_c, -1), bias_index(op), win, rq, overlap)
+        if call is not None:
+            return call
+    return KernelCall(CONV_2D_INT8, dict(win=win, filter_in_c=fic, rq=rq),
+                      inputs=[op.inputs[0], op.inputs[1], bias_index(op)], outputs=[op.outputs[0]],
+                      macs=y.size * k_h * k_w * fic, **overlap)

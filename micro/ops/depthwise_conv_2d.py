@@ -14,6 +14,7 @@ from micro.ir import Graph, Op
 from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_INT16
 from micro.lowered import KernelCall
 from micro.ops.common import int64_requant_problems, opt
+from micro.ops.conv_packed import packed_conv_call, packed_depthwise_call
 from micro.ops.window import (bias_index, channel_requant, channel_requant_int16, conv_problems, window_geometry,
                               window_overlap_gaps)
 
@@ -23,6 +24,7 @@ TYPES = ("int8", "int16")
 # depthwise_conv.cc DepthwiseConvEval: the integer dtype combinations TFLM runs.
 ACCEPTED = ({"input": "int8", "filter": "int8", "bias": "int32", "output": "int8"},
             {"input": "int16", "filter": "int8", "bias": "int64", "output": "int16"})
+ARITY = {"DEPTHWISE_CONV_2D": (2, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def check(op: Op, g: Graph) -> list[str]:
@@ -46,9 +48,20 @@ def check(op: Op, g: Graph) -> list[str]:
 def lower(op: Op, g: Graph) -> KernelCall:
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     _, k_h, k_w, out_c = w.shape
-    int16 = x.dtype == "int16"
-    params = dict(win=window_geometry(op, g, k_h, k_w), depth_mult=int(opt(op, "depth_multiplier")),
-                  rq=(channel_requant_int16 if int16 else channel_requant)(op, g, out_c))
-    return KernelCall(DEPTHWISE_CONV_2D_INT16 if int16 else DEPTHWISE_CONV_2D_INT8, params,
-                      inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
-                      outputs=[op.outputs[0]], macs=y.size * k_h * k_w, **window_overlap_gaps(op, g, k_h, k_w))
+    win, overlap = window_geometry(op, g, k_h, k_w), window_overlap_gaps(op, g, k_h, k_w)
+    if x.dtype == "int16":
+        params = dict(win=win, depth_mult=int(opt(op, "depth_multiplier")), rq=channel_requant_int16(op, g, out_c))
+        return KernelCall(DEPTHWISE_CONV_2D_INT16, params, inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
+                          outputs=[op.outputs[0]], macs=y.size * k_h * k_w, **overlap)
+    rq = channel_requant(op, g, out_c)
+    if win["in_c"] == 1:  # one input channel: a convolution with filter [out_c][k_h * k_w]
+        call = packed_conv_call(op, g, w.data.reshape(k_h * k_w, out_c).T, bias_index(op), win, rq, overlap)
+        if call is not None:
+            return call
+    elif int(opt(op, "depth_multiplier")) == 1:
+        call = packed_depthwise_call(op, g, w.data.reshape(k_h * k_w, out_c), bias_index(op), win, rq, overlap)
+        if call is not None:
+            return call
+    params = dict(win=win, depth_mult=int(opt(op, "depth_multiplier")), rq=rq)
+    return KernelCall(DEPTHWISE_CONV_2D_INT8, params, inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
+                      outputs=[op.outputs[0]], macs=y.size * k_h * k_w, **overlap)

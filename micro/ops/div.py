@@ -18,7 +18,7 @@ from micro.fixedpoint import clamp_cast, clrsb32, get_reciprocal, i64, rdbpot, s
 from micro.ir import Graph, Op
 from micro.kernels.div import DIV_INT8
 from micro.lowered import KernelCall
-from micro.ops import arith_int32
+import micro.ops.arith_int32 as arith_int32
 from micro.ops.broadcast import (binary_problems, broadcast_layout, folded_operands, inplace_positions,
                                  integer_activation_range, operands, quantized_problems)
 from micro.ops.common import fused_activation
@@ -26,6 +26,7 @@ from micro.quant import activation_range, quantize_multiplier
 
 KINDS = ("DIV",)
 TYPES = ("int8", "int32")
+ARITY = {"DIV": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 # Every element's total shift output_shift - recip_shift - headroom must be <= 0: recip_shift >= -1 and
 # headroom >= 23 for |x - zp| <= 255.
 MAX_OUTPUT_SHIFT = 22

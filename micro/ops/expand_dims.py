@@ -9,6 +9,7 @@ from micro.ops.reshape import fold, lower, view_problems
 
 KINDS = ("EXPAND_DIMS",)
 TYPES = ("int8", "int16")  # ExpandDimsEval (float32 too)
+ARITY = {"EXPAND_DIMS": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 __all__ = ["KINDS", "TYPES", "check", "fold", "lower"]
 

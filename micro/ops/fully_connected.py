@@ -15,11 +15,12 @@ from micro.kernels.abi import int_array
 from micro.kernels.fully_connected import FULLY_CONNECTED_INT8, FULLY_CONNECTED_INT16, FULLY_CONNECTED_INT16_ACC32
 from micro.lowered import KernelCall
 from micro.ops.common import (activation_problems, dtype_combination_problems, fused_activation,
-                              int32_accumulation, int64_requant_problems, opt)
-from micro.quant import activation_range, per_channel_multipliers, quantize_multiplier
+                              int32_accumulation, int64_requant_problems, opt, per_tensor_problems)
+from micro.quant import activation_range, multiplier_problems, per_channel_multipliers, quantize_multiplier
 
 KINDS = ("FULLY_CONNECTED",)
 TYPES = ("int8", "int16")
+ARITY = {"FULLY_CONNECTED": (2, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 # fully_connected.cc Prepare/Eval: the integer dtype combinations TFLM runs (int4 weights aside).
 ACCEPTED = ({"input": "int8", "weights": "int8", "bias": "int32", "output": "int8"},
@@ -34,10 +35,34 @@ def check(op: Op, g: Graph) -> list[str]:
     problems = dtype_combination_problems(op, g, ROLES, ACCEPTED)
     if opt(op, "weights_format", 0) not in (0, "DEFAULT"):
         problems.append("shuffled weights format is not supported")
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    bias = g.t(op.inputs[2]) if len(op.inputs) > 2 else None
     if w.quant is None:
         problems.append(f"weights tensor {w.index} '{w.name}' is not quantized")
+    problems += per_tensor_problems(g, (x.index, y.index))
+    if len(w.shape) != 2:
+        return problems + [f"weights tensor {w.index} '{w.name}' has shape {list(w.shape)}; "
+                           "2-D [output depth, input depth] is required"]
+    out_depth, in_depth = w.shape
+    if not y.shape or y.shape[-1] != out_depth:
+        problems.append(f"output shape {list(y.shape)} must end in the weights' output depth {out_depth}")
+    elif x.size != (y.size // out_depth) * in_depth:
+        problems.append(f"input has {x.size} elements; {y.size // out_depth} batch(es) of input depth "
+                        f"{in_depth} need {(y.size // out_depth) * in_depth}")
+    if bias is not None and bias.size != out_depth:
+        problems.append(f"bias tensor {bias.index} '{bias.name}' has {bias.size} values, expected {out_depth}")
+    if w.quant is not None and w.quant.scale.size not in (1, out_depth):
+        problems.append(f"weights tensor {w.index} '{w.name}' has {w.quant.scale.size} scales; expected 1 or "
+                        f"{out_depth}")
+    if problems:
+        return problems + activation_problems(op)
+    for c, ws in enumerate(np.asarray(w.quant.scale, dtype=np.float32).ravel()):
+        p = multiplier_problems(float(x.quant.s) * float(ws) / float(y.quant.s), f"output channel {c}")
+        if p:
+            problems += p
+            break
     problems += activation_problems(op)
-    if not problems and g.t(op.inputs[0]).dtype == "int16" and not int32_accumulation(op, g):
+    if not problems and x.dtype == "int16" and not int32_accumulation(op, g):
         problems += int64_requant_problems(_multipliers(op, g)[1])
     return problems
 
@@ -80,7 +105,7 @@ def folded_bias(g: Graph, w: Tensor, bias: Tensor | None, input_offset: int) -> 
     sum((x + io) * w) + b == sum(x * w) + (b + io * sum(w)) exactly in integers, so the kernel's
     inner loop becomes a plain dot product. None when the filter is not a constant.
     """
-    if not w.is_const or np.any(w.quant.zero_point != 0):
+    if not w.is_const or np.any(w.quant.zero_point != 0) or (bias is not None and not bias.is_const):
         return None
     rows = w.data.reshape(w.shape[0], -1).astype(np.int64).sum(axis=1)
     b = np.zeros(w.shape[0], dtype=np.int64) if bias is None else bias.data.astype(np.int64).ravel()

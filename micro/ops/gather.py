@@ -16,6 +16,7 @@ from micro.ops.movement import const_ints, elem_bytes, positive_axis, product, s
 
 KINDS = ("GATHER",)
 TYPES = ("int8",)  # GatherPrepare (float32 too)
+ARITY = {"GATHER": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def _geometry(op: Op, g: Graph) -> tuple[int, int] | None:

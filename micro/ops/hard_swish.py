@@ -27,6 +27,7 @@ from micro.quant import down_scale_multiplier_to_int16, f32, quantize_multiplier
 
 KINDS = ("HARD_SWISH",)
 TYPES = ("int8",)
+ARITY = {"HARD_SWISH": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 PAIRS = (("int8", "int8"),)
 MAX_EXPONENT = 31  # shifts beyond the int width are undefined in TFLM's C++
 

@@ -24,6 +24,7 @@ from micro.quant import QRANGE, f32, quantize_multiplier
 
 KINDS = ("LEAKY_RELU",)
 TYPES = ("int8", "int16")
+ARITY = {"LEAKY_RELU": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 PAIRS = (("int8", "int8"), ("int16", "int16"))
 MAX_LEFT_SHIFT = 30  # TFLM's `x * (1 << shift)` is undefined from 31 on
 

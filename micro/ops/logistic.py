@@ -31,6 +31,7 @@ from micro.quant import checked_log2, input_radius, tflite_round
 
 KINDS = ("LOGISTIC",)
 TYPES = ("int8", "int16")
+ARITY = {"LOGISTIC": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 PAIRS = (("int8", "int8"), ("int16", "int16"))
 INPUT_INTEGER_BITS = 4  # int8
 MAX_LEFT_SHIFT = 62  # TFLM computes 1LL << shift for the radius

@@ -38,6 +38,9 @@ from micro.quant import checked_log2, quantize_multiplier
 
 KINDS = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
 TYPES = ("int8",)
+# (min inputs, max inputs, outputs): TFLM's Prepare wants exactly 24 inputs, most of them optional (-1), so
+# only the first is required here; check() requires the 24 positions and names each missing tensor.
+ARITY = {"UNIDIRECTIONAL_SEQUENCE_LSTM": (1, 24, 1)}
 INPUT = 0
 INPUT_WEIGHTS = (1, 2, 3, 4)        # input_to_{input, forget, cell, output}_weights
 RECURRENT_WEIGHTS = (5, 6, 7, 8)    # recurrent_to_{...}_weights

@@ -17,6 +17,7 @@ from micro.lowered import KernelCall
 from micro.ops.broadcast import binary_problems, broadcast_layout, folded_operands, inplace_positions, operands
 
 KINDS = ("MAXIMUM", "MINIMUM")
+ARITY = {"MAXIMUM": (2, 2, 1), "MINIMUM": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def check(op: Op, g: Graph) -> list[str]:

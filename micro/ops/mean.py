@@ -28,6 +28,7 @@ from micro.quant import quantize_multiplier
 
 KINDS = ("MEAN",)
 TYPES = ("int8",)
+ARITY = {"MEAN": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 MAX_INPUT_DIMS = 5       # TFLM kMaxNumberOfAxis (temp_index)
 

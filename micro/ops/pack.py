@@ -16,6 +16,7 @@ from micro.ops.movement import elem_bytes, parts_or_copy, positive_axis, runs, s
 
 KINDS = ("PACK",)
 TYPES = ("int8", "int16", "int32")  # listed by `micro ops`
+ARITY = {"PACK": (1, None, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 ALL_DTYPES = TYPES + ("int64",)  # what PackEval copies (float32 too)
 
 

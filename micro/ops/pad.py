@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from micro.dtypes import DTYPE_BYTES
-from micro.geometry import forward_gap, reverse_gap
+from micro.geometry import MAX_GAP_UNITS, forward_gap, reverse_gap
 from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
 from micro.kernels.pad import PAD
@@ -20,6 +20,7 @@ from micro.ops.common import require_dtypes
 
 KINDS = ("PAD", "PADV2")
 TYPES = ("int8", "int16")
+ARITY = {"PAD": (2, 3, 1), "PADV2": (2, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 MAX_RANK = 5  # reference_ops::PadKernelMaxDimensionCount()
 
 
@@ -42,6 +43,9 @@ def _qparams(t) -> tuple[float, int]:
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     problems = require_dtypes(op, g, positions=(0,), dtypes=TYPES)
+    if x.dtype != y.dtype:
+        problems.append(f"input '{x.name}' is {x.dtype} but output '{y.name}' is {y.dtype}: TFLM's {op.kind} moves "
+                        "elements of one type (no requantization)")
     pt = g.t(op.inputs[1])
     if pt.dtype not in ("int32",):
         problems.append(f"paddings tensor {pt.index} '{pt.name}' is {pt.dtype}, supported: int32")
@@ -108,6 +112,8 @@ def lower(op: Op, g: Graph) -> KernelCall | Alias:
     value_input = cv.index if cv is not None and not cv.is_const else None
     params = dict(pad_value=_pad_byte(op, g), in_dims=int_array(in_dims), out_dims=int_array(out_dims),
                   left_pad=int_array(left))
+    if y.size > MAX_GAP_UNITS:  # too many rows to analyse: no overlap
+        return KernelCall(PAD, params, inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]])
     forward, reverse = overlap_gaps(x.shape, y.shape, pads, e)
     return KernelCall(PAD, params, inputs=[op.inputs[0], value_input], outputs=[op.outputs[0]],
                       overlap_gap={0: forward}, overlap_gap_reverse={0: reverse})

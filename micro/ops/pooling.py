@@ -12,16 +12,19 @@ Kernels: micro.kernels.pooling.
 
 from __future__ import annotations
 
+from micro.dtypes import INT32_MAX
 from micro.geometry import compute_padding
 from micro.ir import Graph, Op
 from micro.kernels.pooling import AVERAGE_POOL_INT8, AVERAGE_POOL_INT16, MAX_POOL_INT8, MAX_POOL_INT16
 from micro.lowered import KernelCall
 from micro.ops.common import activation_problems, dtype_combination_problems, fused_activation, opt
-from micro.ops.window import window_geometry, window_overlap_gaps
+from micro.ops.window import window_geometry, window_int32_problems, window_overlap_gaps
 from micro.quant import activation_range
 
 KINDS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
 TYPES = ("int8", "int16")
+# (min inputs, max inputs, outputs): TFLM's Prepare checks
+ARITY = {"AVERAGE_POOL_2D": (1, 1, 1), "MAX_POOL_2D": (1, 1, 1)}
 
 KERNELS = {("AVERAGE_POOL_2D", "int8"): AVERAGE_POOL_INT8, ("MAX_POOL_2D", "int8"): MAX_POOL_INT8,
            ("AVERAGE_POOL_2D", "int16"): AVERAGE_POOL_INT16, ("MAX_POOL_2D", "int16"): MAX_POOL_INT16}
@@ -52,6 +55,11 @@ def check(op: Op, g: Graph) -> list[str]:
     sh, sw = int(opt(op, "stride_h", 1)), int(opt(op, "stride_w", 1))
     if min(fh, fw, sh, sw) < 1:
         return problems + [f"filter {fh}x{fw} / stride {sh}x{sw} must be positive"]
+    problems += window_int32_problems(op, g, fh, fw)
+    taps = min(fh, x.shape[1]) * min(fw, x.shape[2])
+    if op.kind == "AVERAGE_POOL_2D" and taps * 128 > INT32_MAX:
+        # TFLM sums the window in int32 too: past this many taps the sum may overflow (undefined in C++).
+        problems.append(f"a window of {taps} input pixels may overflow the int32 sum (at most {INT32_MAX // 128})")
     out_h, _ = compute_padding(padding, x.shape[1], fh, sh)
     out_w, _ = compute_padding(padding, x.shape[2], fw, sw)
     if (y.shape[0], out_h, out_w, y.shape[3]) != (x.shape[0], y.shape[1], y.shape[2], x.shape[3]):

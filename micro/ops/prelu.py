@@ -24,6 +24,7 @@ from micro.quant import QRANGE, quantize_multiplier
 
 KINDS = ("PRELU",)
 TYPES = ("int8", "int16")
+ARITY = {"PRELU": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 MAX_RANK = 6
 MAX_LEFT_SHIFT = 30  # TFLM's `x * (1 << shift)` is undefined from 31 on
 

@@ -23,6 +23,7 @@ from micro.quant import QRANGE, quantize_multiplier
 
 KINDS = ("QUANTIZE",)
 TYPES = ("int8", "uint8", "int16", "int32")
+ARITY = {"QUANTIZE": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 PAIRS = (("int8", "int8"), ("int8", "uint8"), ("int8", "int16"), ("int8", "int32"), ("uint8", "int8"),
          ("int16", "int8"), ("int16", "int16"), ("int16", "int32"), ("int32", "int8"), ("int32", "int16"))
 MAX_LEFT_SHIFT = 30  # TFLM's `x * (1 << shift)` is undefined from 31 on

@@ -25,6 +25,7 @@ from micro.ops.unary import (IDENTITY_MULTIPLIER, Requantize, describe, dtype_pr
 
 KINDS = ("RELU", "RELU6")
 TYPES = ("int8", "int16")
+ARITY = {"RELU": (1, 1, 1), "RELU6": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 PAIRS = (("int8", "int8"), ("int16", "int16"))
 MAX_LEFT_SHIFT = 30  # TFLM's `x * (1 << shift)` is undefined from 31 on
 

@@ -11,6 +11,8 @@ from micro.lowered import Alias
 KINDS = ("RESHAPE", "SQUEEZE")
 TYPES = ("int8", "int16", "int32")  # a view: any activation dtype (int64 and bool too)
 SQUEEZE_MAX_RANK = 8  # squeeze.cc max_squeeze_dims
+# (min inputs, max inputs, outputs): TFLM's Prepare checks
+ARITY = {"RESHAPE": (1, 2, 1), "SQUEEZE": (1, 1, 1)}
 
 
 def view_problems(op: Op, g: Graph) -> list[str]:

@@ -21,6 +21,7 @@ from micro.ops.resize_nearest_neighbor import resize_problems
 
 KINDS = ("RESIZE_BILINEAR",)
 TYPES = ("int8",)  # ResizeBilinearEval (float32 too; no int16)
+ARITY = {"RESIZE_BILINEAR": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 ONE = 1 << 10
 
 

@@ -23,6 +23,7 @@ from micro.ops.movement import const_ints, elem_bytes, index_tensor_problems, sa
 
 KINDS = ("RESIZE_NEAREST_NEIGHBOR",)
 TYPES = ("int8", "int16")  # ResizeNearestNeighborEval (float32 too)
+ARITY = {"RESIZE_NEAREST_NEIGHBOR": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def nearest(out_size: int, in_size: int, align_corners: bool, half_pixel_centers: bool) -> list[int]:

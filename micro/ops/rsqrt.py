@@ -28,6 +28,7 @@ from micro.quant import quantize_multiplier
 
 KINDS = ("RSQRT",)
 TYPES = ("int8",)
+ARITY = {"RSQRT": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 SHIFT = 20  # TFLM's kShift: keeps the intermediate 1/sqrt(value) an integer
 
 

@@ -14,6 +14,7 @@ from micro.ops.strided_slice import copy_or_view, index_map, strided_layout
 
 KINDS = ("SLICE",)
 TYPES = ("int8", "int16", "int32")  # listed by `micro ops`
+ARITY = {"SLICE": (3, 3, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 MAX_RANK = 5  # slice.cc kMaxDim
 ALL_DTYPES = TYPES + ("bool",)  # what SliceEval copies (float32 too)
 

@@ -30,6 +30,7 @@ from micro.quant import expf, f32, input_radius, lut_populate_int16, quantize_mu
 
 KINDS = ("SOFTMAX",)
 TYPES = ("int8", "int16")  # int8 input (int8 or int16 output), int16 input (int16 output)
+ARITY = {"SOFTMAX": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 SCALED_DIFF_INTEGER_BITS = 5
 ACCUM_INTEGER_BITS = 12

@@ -17,6 +17,7 @@ from micro.ops.movement import (const_ints, elem_bytes, index_tensor_problems, p
 
 KINDS = ("SPLIT", "SPLIT_V")
 TYPES = ("int8", "int16", "int32")  # SplitEval / SplitVEval (float32 too)
+ARITY = {"SPLIT": (2, 2, None), "SPLIT_V": (3, 3, None)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def _positions(op: Op) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from micro.fixedpoint import clamp_cast, mul_by_qmult, wrap32
 from micro.ir import Graph, Op
 from micro.kernels.squared_difference import SQUARED_DIFFERENCE_INT8, SQUARED_DIFFERENCE_INT16
 from micro.lowered import KernelCall
-from micro.ops import arith_int32
+import micro.ops.arith_int32 as arith_int32
 from micro.ops.add import scaled_inputs
 from micro.ops.broadcast import (binary_problems, broadcast_layout, folded_operands, inplace_positions, operands,
                                  quantized_problems, zero_point_problems)
@@ -25,6 +25,7 @@ from micro.quant import quantize_multiplier, quantize_multiplier_smaller_than_on
 
 KINDS = ("SQUARED_DIFFERENCE",)
 TYPES = ("int8", "int16", "int32")
+ARITY = {"SQUARED_DIFFERENCE": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 KERNELS = {"int8": SQUARED_DIFFERENCE_INT8, "int16": SQUARED_DIFFERENCE_INT16}
 LEFT_SHIFT = {"int8": 7, "int16": 0}
 MAX_SHIFT = 30  # MultiplyByQuantizedMultiplier computes x * (1 << shift)

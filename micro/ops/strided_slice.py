@@ -32,6 +32,7 @@ from micro.ops.movement import const_ints, elem_bytes, index_tensor_problems, pr
 
 KINDS = ("STRIDED_SLICE",)
 TYPES = ("int8", "int16", "int32")  # listed by `micro ops`
+ARITY = {"STRIDED_SLICE": (4, 4, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 MAX_RANK = 4    # strided_slice_common.cc kMaxDim
 KERNEL_RANK = 5  # reference_ops::StridedSlice pads to 5-D
 ALL_DTYPES = TYPES + ("bool",)  # what StridedSliceEval copies (float32 too)

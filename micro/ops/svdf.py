@@ -34,6 +34,9 @@ from micro.quant import f32, quantize_multiplier
 
 KINDS = ("SVDF",)
 TYPES = ("int8",)
+# (min inputs, max inputs, outputs): TFLM's Prepare wants exactly 5 inputs, but the bias (input 3) may be
+# omitted (-1), so only the first 3 are required here; check() requires the 5 positions and the state.
+ARITY = {"SVDF": (3, 5, 1)}
 INPUT, WEIGHTS_FEATURE, WEIGHTS_TIME, BIAS, STATE = range(5)
 BIAS_SCALE_TOLERANCE = 1e-5  # svdf_common.cc PrepareSvdf
 

@@ -26,6 +26,7 @@ from micro.ops.unary import Elementwise, dtype_problems, fold_elementwise, quant
 
 KINDS = ("TANH",)
 TYPES = ("int8", "int16")
+ARITY = {"TANH": (1, 1, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 PAIRS = (("int8", "int8"), ("int16", "int16"))
 POT_MAX_SHIFT = 1
 

@@ -18,6 +18,7 @@ from micro.ops.common import require_dtypes
 
 KINDS = ("TRANSPOSE",)
 TYPES = ("int8", "int16")  # TFLM transpose.cc: no integer type wider than int16 at Eval
+ARITY = {"TRANSPOSE": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 MAX_RANK = 5  # transpose_common.cc: "Transpose op only supports 1D-5D input arrays."
 
 
@@ -54,6 +55,9 @@ def transpose_layout(in_shape, perm, rank=MAX_RANK) -> tuple[list[int], list[int
 def check(op: Op, g: Graph) -> list[str]:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     problems = require_dtypes(op, g, positions=(0,), dtypes=TYPES)
+    if x.dtype != y.dtype:
+        problems.append(f"input '{x.name}' is {x.dtype} but output '{y.name}' is {y.dtype}: TFLM's {op.kind} moves "
+                        "elements of one type (no requantization)")
     pt = g.t(op.inputs[1])
     if pt.dtype != "int32":
         problems.append(f"perm tensor {pt.index} '{pt.name}' is {pt.dtype}, supported: int32")

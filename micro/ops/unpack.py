@@ -15,6 +15,7 @@ from micro.ops.movement import elem_bytes, parts_or_copy, positive_axis, runs, s
 
 KINDS = ("UNPACK",)
 TYPES = ("int8", "int16", "int32")  # UnpackEval (float32 too)
+ARITY = {"UNPACK": (1, 1, None)}  # (min inputs, max inputs, outputs): TFLM's Prepare checks
 
 
 def _axis(op: Op, g: Graph) -> int | None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from micro.dtypes import DTYPE_BYTES
-from micro.geometry import compute_padding, raster_gap, raster_gap_reverse
+from micro.dtypes import DTYPE_BYTES, INT32_MAX
+from micro.geometry import MAX_GAP_UNITS, compute_padding, raster_gap, raster_gap_reverse
 from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
 from micro.ops.common import activation_problems, dtype_combination_problems, fused_activation, opt
-from micro.quant import activation_range, per_channel_multipliers
+from micro.quant import activation_range, multiplier_problems, per_channel_multipliers
 
 CONV_ROLES = {"input": 0, "filter": 1, "bias": 2, "output": -1}
 
@@ -114,14 +114,46 @@ def conv_problems(op: Op, g: Graph, out_channels_axis: int, accepted) -> list[st
             problems.append(f"{key} = {opt(op, key)} must be >= 1")
     if opt(op, "padding") not in ("SAME", "VALID"):
         problems.append(f"padding {opt(op, 'padding')} is not supported")
+    if problems:
+        return problems + activation_problems(op)
+    k_h, k_w = w.shape[1], w.shape[2]
+    problems += window_int32_problems(op, g, k_h, k_w) + requant_problems(op, g, out_c)
     return problems + activation_problems(op)
+
+
+def window_int32_problems(op: Op, g: Graph, k_h: int, k_w: int) -> list[str]:
+    """Problems unless every window coordinate the kernels compute in int32 fits: (out - 1) * stride + the
+    dilated filter extent + the padding, and the input extent + the padding."""
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    s_h, s_w, d_h, d_w = strides_and_dilations(op)
+    pad_h, pad_w = leading_pads(op, g, k_h, k_w)
+    problems = []
+    for axis, n_in, n_out, k, s, d, pad in (("height", x.shape[1], y.shape[1], k_h, s_h, d_h, pad_h),
+                                             ("width", x.shape[2], y.shape[2], k_w, s_w, d_w, pad_w)):
+        reach = (n_out - 1) * s + (k - 1) * d + 1 + pad
+        if max(reach, n_in + pad) > INT32_MAX:
+            problems.append(f"{axis}: output {n_out} x stride {s} + filter {k} x dilation {d} + padding {pad} "
+                            "exceeds int32; the window geometry is absurd")
+    return problems
+
+
+def requant_problems(op: Op, g: Graph, out_c: int) -> list[str]:
+    """Problems unless every per-channel rescale (input scale x filter scale / output scale) is one TFLM's
+    fixed-point arithmetic can represent."""
+    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    scales = np.asarray(w.quant.scale, dtype=np.float32).ravel()
+    for c, fs in enumerate(scales[:out_c]):
+        p = multiplier_problems(float(x.quant.s) * float(fs) / float(y.quant.s), f"output channel {c}")
+        if p:
+            return p
+    return []
 
 
 def window_overlap_gaps(op: Op, g: Graph, k_h: int, k_w: int) -> dict[str, dict[int, int]]:
     """KernelCall overlap declarations of a window op whose kernel honours both raster contracts:
     {"overlap_gap": {0: D}, "overlap_gap_reverse": {0: D_rev}}."""
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    if len(x.shape) != 4 or len(y.shape) != 4:
+    if len(x.shape) != 4 or len(y.shape) != 4 or y.shape[0] * y.shape[1] * y.shape[2] > MAX_GAP_UNITS:
         return {"overlap_gap": {}, "overlap_gap_reverse": {}}
     s_h, s_w, d_h, d_w = strides_and_dilations(op)
     pad_top, pad_left = leading_pads(op, g, k_h, k_w)

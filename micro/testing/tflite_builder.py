@@ -1,5 +1,5 @@
-"""Write small .tflite flatbuffers without TensorFlow: `ModelBuilder`, one subgraph, tensors and
-ops added in order::
+"""Write small .tflite flatbuffers without TensorFlow: `ModelBuilder`, tensors and ops added in order
+(one subgraph, or more)::
 
     b = ModelBuilder()
     x = b.tensor("x", (1, 8, 8, 3), "int8", scale=0.02, zero_point=-1)
@@ -13,6 +13,8 @@ ops added in order::
 
 - Tensor handles are plain ints (indices in the subgraph); an optional op input given as None is
   written as index -1.
+- More subgraphs (CALL_ONCE's init subgraph, ...): `b.subgraph("init")` starts one and returns its index;
+  tensors, ops, inputs and outputs then go to it until `b.use_subgraph(0)` switches back.
 - `options` is a dict in the snake_case names of the op's builtin options table (encoding in
   `micro.testing.tflite_options`). An op with a builtin options table always gets one (schema
   defaults for fields not given; strides of convolutions and pools default to 1 here, not the
@@ -76,15 +78,46 @@ class _Op:
     version: int
 
 
+@dataclass
+class _Subgraph:
+    name: str
+    tensors: list[_Tensor]
+    ops: list[_Op]
+    inputs: list[int] | None = None
+    outputs: list[int] | None = None
+
+
 class ModelBuilder:
-    """Accumulates one subgraph and writes it as a .tflite flatbuffer (see module docstring)."""
+    """Accumulates subgraphs and writes them as a .tflite flatbuffer (see module docstring)."""
 
     def __init__(self, description: str = "micro.testing.tflite_builder"):
         self.description = description
-        self._tensors: list[_Tensor] = []
-        self._ops: list[_Op] = []
-        self._inputs: list[int] | None = None
-        self._outputs: list[int] | None = None
+        self._subgraphs: list[_Subgraph] = [_Subgraph("main", [], [])]
+        self._current = 0
+
+    # ---- subgraphs (the one being built is the current one) ---------------------------------
+    def subgraph(self, name: str) -> int:
+        """Start a new subgraph and make it the current one; returns its index."""
+        self._subgraphs.append(_Subgraph(name, [], []))
+        self._current = len(self._subgraphs) - 1
+        return self._current
+
+    def use_subgraph(self, index: int) -> None:
+        if not 0 <= index < len(self._subgraphs):
+            raise ValueError(f"no subgraph {index}")
+        self._current = index
+
+    @property
+    def _sg(self) -> _Subgraph:
+        return self._subgraphs[self._current]
+
+    @property
+    def _tensors(self) -> list[_Tensor]:
+        return self._sg.tensors
+
+    @property
+    def _ops(self) -> list[_Op]:
+        return self._sg.ops
 
     # ---- tensors ---------------------------------------------------------------------------
     def tensor(self, name: str, shape, dtype: str = "int8", scale=None, zero_point=None,
@@ -156,25 +189,25 @@ class ModelBuilder:
         return len(self._ops) - 1
 
     def inputs(self, tensors) -> None:
-        self._inputs = [int(t) for t in tensors]
+        self._sg.inputs = [int(t) for t in tensors]
 
     def outputs(self, tensors) -> None:
-        self._outputs = [int(t) for t in tensors]
+        self._sg.outputs = [int(t) for t in tensors]
 
-    def _default_io(self) -> tuple[list[int], list[int]]:
-        produced = {o for op in self._ops for o in op.outputs}
-        consumed = {i for op in self._ops for i in op.inputs if i >= 0}
-        ins = self._inputs if self._inputs is not None else [
-            i for i, t in enumerate(self._tensors) if t.data is None and i not in produced and i in consumed]
-        outs = self._outputs if self._outputs is not None else [
-            i for i in range(len(self._tensors)) if i in produced and i not in consumed]
+    @staticmethod
+    def _default_io(sg: _Subgraph) -> tuple[list[int], list[int]]:
+        produced = {o for op in sg.ops for o in op.outputs}
+        consumed = {i for op in sg.ops for i in op.inputs if i >= 0}
+        ins = sg.inputs if sg.inputs is not None else [
+            i for i, t in enumerate(sg.tensors) if t.data is None and i not in produced and i in consumed]
+        outs = sg.outputs if sg.outputs is not None else [
+            i for i in range(len(sg.tensors)) if i in produced and i not in consumed]
         return ins, outs
 
     # ---- serialization ---------------------------------------------------------------------
     def finish(self) -> bytes:
         """Serialize the model. The builder may be finished again after further additions."""
         fb = flatbuffers.Builder(1024)
-        graph_inputs, graph_outputs = self._default_io()
 
         def int32_vector(values) -> int:
             values = list(values)
@@ -189,13 +222,20 @@ class ModelBuilder:
             fb.Bytes[fb.head:fb.head + len(raw)] = raw
             return fb.EndVector()
 
-        # Buffers: 0 is the empty sentinel; one per constant.
+        def table_vector(offsets) -> int:
+            fb.StartVector(4, len(offsets), 4)
+            for off in reversed(offsets):
+                fb.PrependUOffsetTRelative(off)
+            return fb.EndVector()
+
+        # Buffers: 0 is the empty sentinel; one per constant (of every subgraph, in order).
         buffer_of = {}
         buffer_data = [None]
-        for i, t in enumerate(self._tensors):
-            if t.data is not None:
-                buffer_of[i] = len(buffer_data)
-                buffer_data.append(t.data)
+        for k, sg in enumerate(self._subgraphs):
+            for i, t in enumerate(sg.tensors):
+                if t.data is not None:
+                    buffer_of[(k, i)] = len(buffer_data)
+                    buffer_data.append(t.data)
         buffer_offsets = []
         for raw in buffer_data:
             data_off = data_vector(raw) if raw else None
@@ -204,71 +244,15 @@ class ModelBuilder:
                 tflite.BufferAddData(fb, data_off)
             buffer_offsets.append(tflite.BufferEnd(fb))
 
-        # Tensors.
-        tensor_offsets = []
-        for i, t in enumerate(self._tensors):
-            name_off = fb.CreateString(t.name)
-            shape_off = int32_vector(t.shape)
-            quant_off = None
-            if t.scale is not None:
-                scale_off = fb.CreateNumpyVector(t.scale.astype("<f4"))
-                zp_off = fb.CreateNumpyVector(t.zero_point.astype("<i8"))
-                tflite.QuantizationParametersStart(fb)
-                tflite.QuantizationParametersAddScale(fb, scale_off)
-                tflite.QuantizationParametersAddZeroPoint(fb, zp_off)
-                tflite.QuantizationParametersAddQuantizedDimension(fb, t.axis)
-                quant_off = tflite.QuantizationParametersEnd(fb)
-            tflite.TensorStart(fb)
-            tflite.TensorAddShape(fb, shape_off)
-            tflite.TensorAddType(fb, _TENSOR_TYPES[t.dtype])
-            tflite.TensorAddBuffer(fb, buffer_of.get(i, 0))
-            tflite.TensorAddName(fb, name_off)
-            if quant_off is not None:
-                tflite.TensorAddQuantization(fb, quant_off)
-            if t.is_variable:
-                tflite.TensorAddIsVariable(fb, True)
-            tensor_offsets.append(tflite.TensorEnd(fb))
-
         # Operator codes: one per distinct (kind, version).
         codes: list[tuple[str, int]] = []
-        for op in self._ops:
-            if (op.kind, op.version) not in codes:
-                codes.append((op.kind, op.version))
+        for sg in self._subgraphs:
+            for op in sg.ops:
+                if (op.kind, op.version) not in codes:
+                    codes.append((op.kind, op.version))
 
-        # Operators.
-        op_offsets = []
-        for op in self._ops:
-            ins_off = int32_vector(op.inputs)
-            outs_off = int32_vector(op.outputs)
-            cls = None if op.kind.startswith("CUSTOM:") else options_class_name(op.kind)
-            opt_off = write_options(fb, cls, op.options) if cls else None
-            tflite.OperatorStart(fb)
-            tflite.OperatorAddOpcodeIndex(fb, codes.index((op.kind, op.version)))
-            tflite.OperatorAddInputs(fb, ins_off)
-            tflite.OperatorAddOutputs(fb, outs_off)
-            if opt_off is not None:
-                tflite.OperatorAddBuiltinOptionsType(fb, OPTION_TYPES[cls])
-                tflite.OperatorAddBuiltinOptions(fb, opt_off)
-            op_offsets.append(tflite.OperatorEnd(fb))
-
-        def table_vector(offsets) -> int:
-            fb.StartVector(4, len(offsets), 4)
-            for off in reversed(offsets):
-                fb.PrependUOffsetTRelative(off)
-            return fb.EndVector()
-
-        tensors_vec = table_vector(tensor_offsets)
-        ops_vec = table_vector(op_offsets)
-        in_vec = int32_vector(graph_inputs)
-        out_vec = int32_vector(graph_outputs)
-        sg_name = fb.CreateString("main")
-        tflite.SubGraphStart(fb)
-        tflite.SubGraphAddTensors(fb, tensors_vec)
-        tflite.SubGraphAddInputs(fb, in_vec)
-        tflite.SubGraphAddOutputs(fb, out_vec)
-        tflite.SubGraphAddOperators(fb, ops_vec)
-        tflite.SubGraphAddName(fb, sg_name)
-        subgraph = tflite.SubGraphEnd(fb)
+        subgraphs = [self._write_subgraph(fb, k, sg, buffer_of, codes, int32_vector, table_vector)
+                     for k, sg in enumerate(self._subgraphs)]
 
         code_offsets = []
         for kind, version in codes:
@@ -284,7 +268,7 @@ class ModelBuilder:
             code_offsets.append(tflite.OperatorCodeEnd(fb))
 
         codes_vec = table_vector(code_offsets)
-        subgraphs_vec = table_vector([subgraph])
+        subgraphs_vec = table_vector(subgraphs)
         buffers_vec = table_vector(buffer_offsets)
         desc = fb.CreateString(self.description)
         tflite.ModelStart(fb)
@@ -296,3 +280,59 @@ class ModelBuilder:
         model = tflite.ModelEnd(fb)
         fb.Finish(model, file_identifier=FILE_IDENTIFIER)
         return bytes(fb.Output())
+
+    def _write_subgraph(self, fb, k: int, sg: _Subgraph, buffer_of: dict, codes: list, int32_vector,
+                        table_vector) -> int:
+        """Tensors, operators and the SubGraph table of subgraph k; returns its offset."""
+        graph_inputs, graph_outputs = self._default_io(sg)
+        tensor_offsets = []
+        for i, t in enumerate(sg.tensors):
+            name_off = fb.CreateString(t.name)
+            shape_off = int32_vector(t.shape)
+            quant_off = None
+            if t.scale is not None:
+                scale_off = fb.CreateNumpyVector(t.scale.astype("<f4"))
+                zp_off = fb.CreateNumpyVector(t.zero_point.astype("<i8"))
+                tflite.QuantizationParametersStart(fb)
+                tflite.QuantizationParametersAddScale(fb, scale_off)
+                tflite.QuantizationParametersAddZeroPoint(fb, zp_off)
+                tflite.QuantizationParametersAddQuantizedDimension(fb, t.axis)
+                quant_off = tflite.QuantizationParametersEnd(fb)
+            tflite.TensorStart(fb)
+            tflite.TensorAddShape(fb, shape_off)
+            tflite.TensorAddType(fb, _TENSOR_TYPES[t.dtype])
+            tflite.TensorAddBuffer(fb, buffer_of.get((k, i), 0))
+            tflite.TensorAddName(fb, name_off)
+            if quant_off is not None:
+                tflite.TensorAddQuantization(fb, quant_off)
+            if t.is_variable:
+                tflite.TensorAddIsVariable(fb, True)
+            tensor_offsets.append(tflite.TensorEnd(fb))
+
+        op_offsets = []
+        for op in sg.ops:
+            ins_off = int32_vector(op.inputs)
+            outs_off = int32_vector(op.outputs)
+            cls = None if op.kind.startswith("CUSTOM:") else options_class_name(op.kind)
+            opt_off = write_options(fb, cls, op.options) if cls else None
+            tflite.OperatorStart(fb)
+            tflite.OperatorAddOpcodeIndex(fb, codes.index((op.kind, op.version)))
+            tflite.OperatorAddInputs(fb, ins_off)
+            tflite.OperatorAddOutputs(fb, outs_off)
+            if opt_off is not None:
+                tflite.OperatorAddBuiltinOptionsType(fb, OPTION_TYPES[cls])
+                tflite.OperatorAddBuiltinOptions(fb, opt_off)
+            op_offsets.append(tflite.OperatorEnd(fb))
+
+        tensors_vec = table_vector(tensor_offsets)
+        ops_vec = table_vector(op_offsets)
+        in_vec = int32_vector(graph_inputs)
+        out_vec = int32_vector(graph_outputs)
+        sg_name = fb.CreateString(sg.name)
+        tflite.SubGraphStart(fb)
+        tflite.SubGraphAddTensors(fb, tensors_vec)
+        tflite.SubGraphAddInputs(fb, in_vec)
+        tflite.SubGraphAddOutputs(fb, out_vec)
+        tflite.SubGraphAddOperators(fb, ops_vec)
+        tflite.SubGraphAddName(fb, sg_name)
+        return tflite.SubGraphEnd(fb)

@@ -2,7 +2,8 @@
 
 `options` is a dict in the snake_case names of the op's builtin options table (the names micro's
 frontend reads back); enum fields take their names ("SAME", "RELU6", "DEFAULT"...) or ints; vector
-fields (ReshapeOptions.new_shape, SqueezeOptions.squeeze_dims) take lists. The tables and their
+fields (ReshapeOptions.new_shape, SqueezeOptions.squeeze_dims) take lists, string fields
+(VarHandleOptions.container, shared_name) str or bytes. The tables and their
 fields come from the generated `tflite` module, so every builtin op's options can be written.
 """
 
@@ -77,6 +78,7 @@ def options_class_name(kind: str) -> str | None:
 class OptionField:
     camel: str
     vector: str | None  # number_types flag name of the vector elements, e.g. "Int32Flags"
+    string: bool = False  # a string field (written before the table, like a vector)
 
 
 def option_fields(class_name: str) -> dict[str, OptionField]:
@@ -88,11 +90,12 @@ def option_fields(class_name: str) -> dict[str, OptionField]:
             continue
         camel = attr[len(prefix):]
         vector = None
+        reader = getattr(getattr(tflite, class_name), camel, None)
         if hasattr(tflite, f"{class_name}Start{camel}Vector"):
-            reader = getattr(getattr(tflite, class_name), camel)
             m = re.search(r"number_types\.(\w+Flags), a \+", inspect.getsource(reader))
             vector = m.group(1) if m else "Int32Flags"
-        out[_snake(camel)] = OptionField(camel, vector)
+        string = reader is not None and "self._tab.String(" in inspect.getsource(reader)
+        out[_snake(camel)] = OptionField(camel, vector, string)
     return out
 
 
@@ -119,11 +122,12 @@ def write_options(fb: flatbuffers.Builder, cls: str, options: dict) -> int:
     """Write the options table `cls` ("Conv2DOptions") holding `options`; returns its offset."""
     fields = option_fields(cls)
     vectors = {k: _typed_vector(fb, v, fields[k].vector) for k, v in options.items() if fields[k].vector}
+    vectors.update({k: fb.CreateString(v) for k, v in options.items() if fields[k].string})
     getattr(tflite, cls + "Start")(fb)
     for key, value in options.items():
         f = fields[key]
         add = getattr(tflite, f"{cls}Add{f.camel}")
-        if f.vector:
+        if f.vector or f.string:
             add(fb, vectors[key])
         elif key in _ENUM_FIELDS or isinstance(value, str):
             add(fb, _enum_value(key, value, cls))

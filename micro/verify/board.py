@@ -11,15 +11,20 @@ Public API (used by micro.cli and the Robot keyword library):
         the pyserial port (e.g. lambda p: FaultyPort(p, corrupt=0.01), micro.testing.faulty_port). Checks with HELLO that the device
         runs this very model (name, SHA-256, tensor sizes).
         .run(inputs: list[np.ndarray]) -> BoardRun(outputs, instructions, cycles, stack_used, seconds)
+        .reset(fresh=False)   the model's state back to its initial value (protocol RESET): the firmware keeps
+                   the state of a streaming model from one invoke to the next; fresh=True: as after boot
         .firmware (Firmware or None), .qemu (Qemu or None), .device (protocol.Device), .info (DeviceInfo)
-    verify_on_board(compiled, model_bytes, input_sets, board, port=None, ...) -> BoardVerifyReport
+    verify_on_board(compiled, model_bytes, input_sets, board, port=None, stream=False, ...) -> BoardVerifyReport
         every input set on the board, on the host build and in TFLM; every output byte compared (board vs
-        TFLM and board vs host). Intermediate tensors are compared on the host (micro.verify.compare), so a
+        TFLM and board vs host). A model with state (micro.arena.state) is reset on all three before every
+        input set, or with stream=True once, before N consecutive invokes on the same state (the first
+        invoke that differs is named). Intermediate tensors are compared on the host (micro.verify.compare), so a
         divergence the host shares is named at the op that first produces it.
         trace=True builds debug firmware (MN_TRACE) that pushes every intermediate tensor over the serial
         line during the invoke; all of them are compared with TFLM too (instruction counts then include the
         dump, so they are not the model's cost).
     run_on_board(compiled, input_sets, board, port=None, ...) -> list[BoardRun]
+        the input sets one after the other from a reset state (a sequence, for a streaming model)
 
 Errors: micro.deploy.protocol.ProtocolError / DeviceError, micro.deploy.qemu.QemuError (crash, hang),
 micro.deploy.firmware_sources.FirmwareError (build) -- all MicroError, with what to do next in the message.
@@ -172,6 +177,10 @@ class BoardSession:
             arrays.append(np.frombuffer(data, dtype=BUFFER_DTYPES[t.dtype]).reshape(t.shape).copy())
         return BoardRun(arrays, instructions, res.cycles, res.stack_used, res.seconds, tensors)
 
+    def reset(self, fresh: bool = False) -> None:
+        """The model's state back to its initial value (protocol RESET; fresh: the model as after boot)."""
+        self._call(self.device.reset, fresh)
+
     def close(self, graceful: bool = True) -> None:
         """Stop the emulator (after asking the firmware to exit, unless something already went wrong)."""
         if graceful and self.device is not None and self.qemu is not None and self.qemu.returncode is None:
@@ -197,7 +206,7 @@ class BoardDivergence(Divergence):
     def __str__(self) -> str:
         return (f"output of op #{self.op_index} {self.op_kind} -> tensor {self.tensor_index} '{self.tensor_name}': "
                 f"{self.bytes_differing} element(s) differ between the board and {self.against} "
-                f"(max |diff| {self.max_abs_diff}) on input set {self.input_index}")
+                f"(max |diff| {self.max_abs_diff}) on {self.when}")
 
 
 @dataclass
@@ -243,7 +252,7 @@ class BoardVerifyReport(VerifyReport):
         tail = f"; first diverging: {first}" if first else ""
         what = ("tensors compared with TFLM (every intermediate, debug trace; outputs also with the host build)"
                 if self.trace else "output tensors compared with TFLM and the host build")
-        line = (f"{status} {self.model} on {self.board}: {self.inputs_run} input set(s), "
+        line = (f"{status} {self.model} on {self.board}: {self.runs}, "
                 f"{self.tensors_compared} {what} ({self.bytes_compared} bytes), "
                 f"{self.bytes_differing} bytes differing{tail}")
         if self.host_report is not None:
@@ -274,31 +283,40 @@ def _compare(report: BoardVerifyReport, k: int, got: np.ndarray, ref: np.ndarray
     if n:
         report.bytes_differing += n * a.itemsize
         maxd = int(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)))) if a.shape == b.shape else -1
-        report.divergences.append(BoardDivergence(k, op_index, kind, t_idx, name, n, maxd, against=against))
+        report.divergences.append(BoardDivergence(k, op_index, kind, t_idx, name, n, maxd, report.stream,
+                                                  against=against))
 
 
 def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[list[np.ndarray]],
                     board: Board | str, port: str | None = None, serial: str = "socket",
                     transport: Callable | None = None, builder: str | None = None,
                     host_all_tensors: bool = True, invoke_timeout: float = 300.0,
-                    trace: bool = False) -> BoardVerifyReport:
+                    trace: bool = False, stream: bool = False) -> BoardVerifyReport:
     board = get_board(board)
     t0 = time.monotonic()
-    report = BoardVerifyReport(compiled.name, board=board.name, macs=compiled.macs, trace=trace)
+    report = BoardVerifyReport(compiled.name, board=board.name, macs=compiled.macs, trace=trace, stream=stream)
     if host_all_tensors:
-        report.host_report = verify_compiled(compiled, model_bytes, input_sets)
+        report.host_report = verify_compiled(compiled, model_bytes, input_sets, stream=stream)
     host = HostModel(compiled, emit_c(compiled))
     oracle = Oracle(model_bytes, compiled.model)
     g = compiled.graph
+    stateful = compiled.state.state_bytes > 0
     producer = {t: (op_index, kind) for t, op_index, kind in produced_tensors(compiled)}
     if port is None and (board.emulator or "").startswith("simavr:"):   # AVR: the Arduino toolchain + simavr
-        session = AvrSession(compiled, board, model_bytes, input_sets)
+        session = AvrSession(compiled, board, model_bytes, input_sets, stream=stream)
     else:
         session = BoardSession(compiled, board, port=port, serial=serial, transport=transport, builder=builder,
                                invoke_timeout=invoke_timeout, trace=trace)
     with session:
         report.memory = session.firmware.memory if session.firmware is not None else None
         for k, inputs in enumerate(input_sets):
+            # Host, TFLM and board start every set (or the stream) alike: fresh first (host and TFLM were just
+            # made; the board may have run before), then reset as TFLM does. AVR: the sketch resets itself.
+            if stateful and isinstance(session, BoardSession) and (k == 0 or not stream):
+                session.reset(fresh=k == 0)
+            if stateful and k and not stream:
+                host.reset()
+                oracle.reset()
             run = session.run(inputs)
             host_out, _ = host.run(inputs)
             wanted = [t for t, _, _ in produced_tensors(compiled)] if trace else []
@@ -332,8 +350,11 @@ def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
 def run_on_board(compiled: Compiled, input_sets: list[list[np.ndarray]], board: Board | str,
                  port: str | None = None, serial: str = "socket", builder: str | None = None,
                  invoke_timeout: float = 300.0) -> tuple[list[BoardRun], BoardSession]:
-    """Run input sets on the board; returns the runs and the (closed) session (firmware, info)."""
+    """Run input sets on the board, one after the other from a reset state (a streaming model carries its
+    state from one set to the next); returns the runs and the (closed) session (firmware, info)."""
     with BoardSession(compiled, board, port=port, serial=serial, builder=builder,
                       invoke_timeout=invoke_timeout) as session:
+        if compiled.state.state_bytes:
+            session.reset(fresh=True)
         runs = [session.run(inputs) for inputs in input_sets]
     return runs, session

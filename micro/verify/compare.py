@@ -28,12 +28,16 @@ class Divergence:
     tensor_name: str
     bytes_differing: int
     max_abs_diff: int
+    stream: bool = False   # input_index counts the invokes of one stream (from its reset)
+
+    @property
+    def when(self) -> str:
+        return f"invoke {self.input_index} of the stream" if self.stream else f"input set {self.input_index}"
 
     def __str__(self) -> str:
         where = (f"state tensor {self.tensor_index} '{self.tensor_name}'" if self.op_kind == STATE_KIND else
                  f"op #{self.op_index} {self.op_kind} -> tensor {self.tensor_index} '{self.tensor_name}'")
-        return (f"{where}: {self.bytes_differing} element(s) differ (max |diff| {self.max_abs_diff}) on input set "
-                f"{self.input_index}")
+        return f"{where}: {self.bytes_differing} element(s) differ (max |diff| {self.max_abs_diff}) on {self.when}"
 
 
 @dataclass
@@ -45,10 +49,16 @@ class VerifyReport:
     bytes_compared: int = 0
     bytes_differing: int = 0
     divergences: list[Divergence] = field(default_factory=list)
+    stream: bool = False   # consecutive invokes on one state (else: the state reset before every input set)
 
     @property
     def ok(self) -> bool:
         return self.inputs_run > 0 and self.bytes_differing == 0
+
+    @property
+    def runs(self) -> str:
+        """N input set(s), or N consecutive invoke(s) of a stream."""
+        return f"{self.inputs_run} {'consecutive invoke(s)' if self.stream else 'input set(s)'}"
 
     @property
     def first(self) -> Divergence | None:
@@ -59,7 +69,7 @@ class VerifyReport:
     def summary(self) -> str:
         status = "BIT-EXACT" if self.ok else "MISMATCH"
         first = f"; first diverging: {self.first}" if self.first else ""
-        return (f"{status} {self.model} on {self.board}: {self.inputs_run} input set(s), "
+        return (f"{status} {self.model} on {self.board}: {self.runs}, "
                 f"{self.tensors_compared} tensors compared ({self.bytes_compared} bytes), "
                 f"{self.bytes_differing} bytes differing{first}")
 
@@ -84,6 +94,23 @@ def produced_tensors(compiled: Compiled) -> list[tuple[int, int, str]]:
     return [(t, low.op.index, low.op.kind) for low in compiled.lowered for t in low.op.outputs]
 
 
+def oracle_state_tensors(compiled: Compiled) -> dict[int, int]:
+    """{state tensor: the TFLM tensor holding its value after an invoke}: a variable tensor is its own; a
+    resource variable lives outside TFLM's tensors, so its value after an invoke is the value of its last
+    ASSIGN_VARIABLE in model order (a variable the main graph never assigns is not listed: its reads are
+    compared)."""
+    g = compiled.graph
+    out = {}
+    for t in sorted(compiled.state.tensor_state):
+        if t not in g.resources:
+            out[t] = t
+            continue
+        assigns = [op for op in g.ops if op.kind == "ASSIGN_VARIABLE" and op.inputs[0] == t]
+        if assigns:
+            out[t] = max(assigns, key=lambda op: op.index).inputs[1]
+    return out
+
+
 def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[list[np.ndarray]],
                     cc: str = "gcc", stream: bool = False, feedback: dict[int, int] | None = None) -> VerifyReport:
     """Run each input set in the host build and in TFLM and compare every tensor an op produces, and
@@ -94,9 +121,9 @@ def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
     host = HostModel(compiled, emit_c(compiled), cc)
     oracle = Oracle(model_bytes, compiled.model)
     produced = produced_tensors(compiled)
-    state = sorted(compiled.state.tensor_state)
+    state = oracle_state_tensors(compiled)
     after_all = max((low.op.index for low in compiled.lowered), default=0) + 1
-    report = VerifyReport(compiled.name)
+    report = VerifyReport(compiled.name, stream=stream)
     previous: list[np.ndarray] = []
     for k, inputs in enumerate(input_sets):
         if k and not stream:
@@ -107,7 +134,8 @@ def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
             inputs[in_pos] = previous[out_pos].reshape(np.shape(inputs[in_pos]))
         previous, ours = host.run(inputs, trace=True)
         ours.update(host.state_tensors())
-        ref = oracle.run(inputs, [t for t, _, _ in produced] + state)
+        ref = oracle.run(inputs, list(dict.fromkeys([t for t, _, _ in produced] + list(state.values()))))
+        ref.update({t: ref[src] for t, src in state.items()})
         report.inputs_run += 1
         for t, op_index, kind in produced + [(t, after_all, STATE_KIND) for t in state]:
             _compare(report, k, t, op_index, kind, ours[t].ravel(), np.asarray(ref[t]).ravel(),
@@ -125,7 +153,7 @@ def _compare(report: VerifyReport, k: int, t: int, op_index: int, kind: str, a: 
     if n:
         report.bytes_differing += n * a.itemsize
         maxd = int(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)))) if a.shape == b.shape else -1
-        report.divergences.append(Divergence(k, op_index, kind, t, name, n, maxd))
+        report.divergences.append(Divergence(k, op_index, kind, t, name, n, maxd, report.stream))
 
 
 def verify_bytes(model_bytes: bytes, name: str = "model", inputs: list[list[np.ndarray]] | None = None,

@@ -27,20 +27,21 @@ def cache_dir() -> Path:
     return Path(root)
 
 
-def _compile_one(cc: str, src: Path, obj: Path, opt: str) -> None:
-    cmd = [cc, *STRICT_FLAGS, opt, "-fPIC", "-DMN_TRACE", "-I", str(src.parent), "-c", str(src), "-o", str(obj)]
+def _compile_one(cc: str, src: Path, obj: Path, opt: str, defines: tuple[str, ...] = ()) -> None:
+    cmd = [cc, *STRICT_FLAGS, opt, "-fPIC", "-DMN_TRACE", *(f"-D{d}" for d in defines), "-I", str(src.parent),
+           "-c", str(src), "-o", str(obj)]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise MicroError(f"host compiler failed on {src.name}:\n{res.stderr.strip()}\ncommand: {' '.join(cmd)}")
 
 
-def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc") -> Path:
-    """Write the sources into a content-addressed cache dir and build lib<name>.so there."""
+def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc", defines: tuple[str, ...] = ()) -> Path:
+    """Write the sources into a content-addressed cache dir and build lib<name>.so there (with -D`defines`)."""
     h = hashlib.sha256()
     for fname, text in sorted(generated.sources().items()):
         h.update(fname.encode())
         h.update(text.encode())
-    h.update(" ".join([cc, *STRICT_FLAGS]).encode())
+    h.update(" ".join([cc, *STRICT_FLAGS, *defines]).encode())
     final_dir = cache_dir() / "host" / f"{name}-{h.hexdigest()[:20]}"
     lib = final_dir / f"lib{name}.so"
     if lib.exists():
@@ -51,7 +52,7 @@ def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc") 
     try:
         write_c(generated, work)
         sources = [work / f for f in generated.c_sources]
-        jobs = [(cc, src, src.with_suffix(".o"), "-O0" if src.name.endswith("_weights.c") else "-O3")
+        jobs = [(cc, src, src.with_suffix(".o"), "-O0" if src.name.endswith("_weights.c") else "-O3", defines)
                 for src in sources]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             list(pool.map(lambda a: _compile_one(*a), jobs))
@@ -69,16 +70,49 @@ def build_shared_library(generated: GeneratedFiles, name: str, cc: str = "gcc") 
     return lib
 
 
+def build_executable(generated: GeneratedFiles, name: str, extra_sources: dict[str, str],
+                     extra_flags: list[str] = (), defines: list[str] = (), cc: str = "gcc",
+                     opt: str = "-O1") -> Path:
+    """Build the generated sources plus `extra_sources` (one of them with main()) into an executable, with
+    the strict flags plus `extra_flags` (e.g. sanitizers) and -D`defines`; cached by content like the
+    shared library. micro.verify.sanitize uses it for the ASan/UBSan build."""
+    flags = [*STRICT_FLAGS, opt, *extra_flags, *[f"-D{d}" for d in defines]]
+    sources = {**generated.sources(), **extra_sources}
+    h = hashlib.sha256()
+    for fname, text in sorted(sources.items()):
+        h.update(fname.encode() + b"\0" + text.encode())
+    h.update(" ".join([cc, *flags]).encode())
+    final_dir = cache_dir() / "exe" / f"{name}-{h.hexdigest()[:20]}"
+    exe = final_dir / name
+    if exe.exists():
+        return exe
+    final_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="build-", dir=final_dir))
+    try:
+        write_c(generated, work)
+        for fname, text in extra_sources.items():
+            (work / fname).write_text(text)
+        c_files = [str(work / f) for f in [*generated.c_sources, *extra_sources] if f.endswith(".c")]
+        cmd = [cc, *flags, "-I", str(work), *c_files, "-o", str(work / name)]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise MicroError(f"host build failed:\n{res.stderr.strip()[-4000:]}\ncommand: {' '.join(cmd)}")
+        os.replace(work / name, exe)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return exe
+
+
 TRACE_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t)
 
 
 class HostModel:
     """The compiled model as a shared library in this process."""
 
-    def __init__(self, compiled: Compiled, generated: GeneratedFiles, cc: str = "gcc"):
+    def __init__(self, compiled: Compiled, generated: GeneratedFiles, cc: str = "gcc", defines: tuple[str, ...] = ()):
         self.compiled = compiled
         self.name = compiled.name
-        self.lib_path = build_shared_library(generated, self.name, cc)
+        self.lib_path = build_shared_library(generated, self.name, cc, defines)
         self.lib = ctypes.CDLL(str(self.lib_path))
         # lib[name] builds a new function object each time: keep typed ones.
         self._input = self.lib[f"{self.name}_input"]

@@ -7,8 +7,12 @@ import sys
 import numpy as np
 
 from micro.cli import main
+from micro.frontend import load_model
+from micro.testing.tflite_builder import ModelBuilder
+from micro.verify.inputs import load_input_sets
 
 from support.corpus import shared_model
+from support.hostile import hostile_model, hostile_names
 from support.op_models import NEVER_SUPPORTED_OPS, never_supported_model
 
 KWS = str(shared_model("mlperf_tiny_kws_ref_model"))
@@ -76,9 +80,107 @@ def test_plan_table_json_and_picture(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "lower bound" in out and "TFLM" in out and "may overlap" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert main(["plan", KWS, "--json", "--no-png"]) == 0
+    assert main(["plan", KWS, "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["arena_bytes"] >= plan["lower_bound_bytes"] > 0
     assert plan["execution_order"] and plan["overlaps"]
     b = plan["buffers"][0]
     assert {"size", "first_use", "last_use", "offset"} <= set(b)
+
+
+HELLO = str(shared_model("tflm_hello_world_int8"))
+
+
+def test_plan_writes_no_file_unless_asked(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan", HELLO, "--json", "--no-oracle"]) == 0
+    assert main(["plan", HELLO, "--no-oracle"]) == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def _fails_cleanly(argv, capsys, *needles) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("micro: error: ") and "Traceback" not in err, err
+    for n in needles:
+        assert n in err, err
+
+
+def test_unwritable_outputs_are_clean_errors(tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    for out in (str(a_file), "/dev/null"):
+        _fails_cleanly(["compile", HELLO, "--no-oracle", "-o", out], capsys, "is not a directory")
+    _fails_cleanly(["compile", HELLO, "--no-oracle", "-o", str(a_file / "sub")], capsys, "cannot write")
+    _fails_cleanly(["plan", HELLO, "--no-oracle", "--png", str(a_file / "p.png")], capsys, "cannot write the picture")
+    _fails_cleanly(["run", HELLO, "--random", "1", "-o", str(a_file / "o.npy")], capsys, "cannot write the outputs")
+
+
+def test_unreadable_models_are_clean_errors(tmp_path, capsys):
+    _fails_cleanly(["compile", str(tmp_path / "missing.tflite")], capsys, "cannot read model file")
+    _fails_cleanly(["inspect", str(tmp_path)], capsys, "cannot read model file")
+    junk = tmp_path / "junk.tflite"
+    junk.write_bytes(b"\x10\x00\x00\x00TFL3" + b"\xff" * 40)
+    _fails_cleanly(["compile", str(junk)], capsys, "junk")
+
+
+def test_bad_input_files_are_clean_errors(tmp_path, capsys):
+    text = tmp_path / "text.npy"
+    text.write_text("1 2 3\n")
+    obj = tmp_path / "obj.npy"
+    np.save(obj, np.array([None], dtype=object), allow_pickle=True)
+    cut = tmp_path / "cut.npy"
+    np.save(cut, np.zeros(64, np.int8))
+    cut.write_bytes(cut.read_bytes()[:60])
+    cases = [(tmp_path / "missing.npy", "cannot read input file"), (text, "not a NumPy .npy or .npz file"),
+             (obj, "not a readable NumPy"), (cut, "not a readable NumPy"), (tmp_path, "cannot read input file")]
+    for path, needle in cases:
+        _fails_cleanly(["verify", HELLO, "--input", str(path)], capsys, needle)
+
+
+def test_out_of_range_integers_are_refused_unless_clipped(tmp_path, capsys):
+    big = tmp_path / "big.npy"
+    np.save(big, np.array([1000], np.int64))
+    _fails_cleanly(["verify", HELLO, "--input", str(big)], capsys, "outside int8 [-128, 127]", "first: 1000",
+                   "--clip")
+    assert main(["verify", HELLO, "--input", str(big), "--clip"]) == 0
+    assert capsys.readouterr().out.startswith("BIT-EXACT")
+
+
+def test_real_valued_inputs_are_quantized_with_the_models_parameters(tmp_path, capsys):
+    g = load_model(HELLO).main
+    t = g.tensors[g.inputs[0]]
+    real = np.array([[0.5]], np.float32)
+    np.save(tmp_path / "x.npy", real)
+    (x,), = load_input_sets([str(tmp_path / "x.npy")], g)
+    expected = np.clip(np.floor(0.5 / t.quant.s + 0.5) + t.quant.zp, -128, 127)
+    assert x.dtype == np.int8 and int(x.ravel()[0]) == int(expected)
+    np.save(tmp_path / "nan.npy", np.array([[np.nan]], np.float32))
+    _fails_cleanly(["verify", HELLO, "--input", str(tmp_path / "nan.npy")], capsys, "NaN")
+
+
+def test_hostile_names_in_terminal_and_json_output(tmp_path, capsys):
+    """inspect (table and JSON), plan and error messages with the hostile tensor names: no escape sequence
+    or control character reaches the terminal, no line is endless, the JSON is valid and keeps each name."""
+    model = tmp_path / "hostile.tflite"
+    model.write_bytes(hostile_model(tmp_path / "pwned"))
+    assert main(["inspect", str(model), "--no-oracle"]) == 0
+    table = capsys.readouterr().out
+    assert "\x1b" not in table and "\x07" not in table and "\x00" not in table
+    assert max(len(line) for line in table.splitlines()) < 600
+    assert main(["inspect", str(model), "--no-oracle", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    names = {io["name"] for io in info["inputs"] + info["outputs"]}
+    assert hostile_names(tmp_path / "pwned")[0] in names
+    assert main(["plan", str(model), "--no-oracle", "--json"]) == 0
+    json.loads(capsys.readouterr().out)
+    broken = tmp_path / "broken.tflite"
+    b = ModelBuilder()
+    x = b.tensor("\x1b[2J" + "y" * 70000, (1, 0), "int8", scale=0.1, zero_point=0)
+    y = b.tensor("out\x1b]0;t\x07", (1, 4), "int8", scale=0.1, zero_point=0)
+    b.op("RESHAPE", [x], [y])
+    broken.write_bytes(b.finish())
+    assert main(["compile", str(broken), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "\\x1b[2J" in err
+    assert max(len(line) for line in err.splitlines()) < 600

@@ -219,8 +219,8 @@ def test_baremetal_build_offline_with_elf_sizes(tmp_path, capsys, model):
     assert mem.flash == mem.code + mem.weights and mem.ram == mem.arena + mem.other_ram + mem.stack_reserved
     assert mem.flash <= mem.flash_limit and mem.ram <= mem.ram_limit
     assert f"flash: {mem.flash:,} B of 983,040 B" in text and f"RAM:   {mem.ram:,} B of 262,144 B" in text
-    assert "with their Arm DSP path compiled in for nano33ble" in text and "mn_conv_2d_int8.c" in text
-    assert built["kernels"]["dsp"] and "mn_conv_2d_int8.c" in built["kernels"]["dsp"]
+    assert "with their Arm DSP path compiled in for nano33ble" in text and "mn_conv_2d_packed_int8.c" in text
+    assert built["kernels"]["dsp"] and "mn_conv_2d_packed_int8.c" in built["kernels"]["dsp"]
     # the budget was an upper bound of what the ELF needs
     assert built["budget"]["flash"] >= mem.flash and built["budget"]["ram"] >= mem.ram
     assert built["memory"] == mem.as_dict()

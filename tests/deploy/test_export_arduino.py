@@ -88,7 +88,7 @@ def test_zip_holds_one_library_folder_that_follows_the_spec(kws_lib):
     assert sorted(p.name for p in (root / "src").iterdir() if p.is_file()) == ["KwsModel.h"]
     inner = {p.name for p in (root / "src" / "micro").iterdir()}
     assert {"mlzoo_ds_cnn_s_int8.h", "mlzoo_ds_cnn_s_int8.c", "mlzoo_ds_cnn_s_int8_weights.c", "mn_kernels.h",
-            "mn_conv_2d_int8.c", "mn_protocol.c", "mn_serve.c", "mn_arduino_harness.cpp",
+            "mn_conv_2d_packed_int8.c", "mn_protocol.c", "mn_serve.c", "mn_arduino_harness.cpp",
             "mn_model_binding.c"} <= inner
     # examples: one folder per sketch, primary .ino named like the folder
     assert sorted(p.name for p in (root / "examples").iterdir()) == ["Classify", "SerialVerify"]
@@ -385,6 +385,6 @@ def test_cli_export_arduino(tmp_path, capsys, monkeypatch):
     assert main(["export", "arduino", str(KWS), "-o", "Kws.zip", "--labels", str(KWS_LABELS)]) == 0
     out = capsys.readouterr().out
     assert "Arduino library Kws 1.0.0" in out and "arduino-cli lib install --zip-path" in out
-    assert "with their Arm DSP path compiled in for nano33ble" in out and "mn_conv_2d_int8.c" in out
+    assert "with their Arm DSP path compiled in for nano33ble" in out and "mn_conv_2d_packed_int8.c" in out
     assert "library.properties has no url" in out
     assert check_zip(tmp_path / "Kws.zip") == []

@@ -110,6 +110,29 @@ def test_serial_faults_give_correct_results_or_a_clear_error_never_a_wrong_answe
             s.run(sets[0])
 
 
+def test_replayed_and_duplicated_frames_never_give_a_wrong_answer():
+    """Whole frames duplicated or replayed (of any age) in both directions: the firmware ignores requests
+    older than the last it served and answers a repeat from its cache; the host accepts a response only for
+    the request it answers (32-bit sequence numbers). The right bytes every time."""
+    c = _compiled("mlperf_tiny_kws_ref_model")
+    sets = _sets(c, 3, 9)
+    want = [_host_outputs(c, x) for x in sets]
+    links = []
+
+    def faulty(port):
+        links.append(FaultyPort(port, duplicate=0.2, replay=0.3, seed=4))
+        return links[-1]
+
+    with BoardSession(c, BOARD, transport=faulty) as s:
+        s.device.timeout = 0.3
+        for x, w in zip(sets, want):
+            run = s.run(x)
+            assert all(np.array_equal(a, b) for a, b in zip(run.outputs, w))
+        stats = s.device.stats
+    assert links[0].events["duplicated"] > 0 and links[0].events["replayed"] > 0, links[0].events
+    assert stats.stale > 0, str(stats)
+
+
 def test_debug_trace_compares_every_intermediate_tensor_from_the_board():
     c = _compiled("mlperf_tiny_kws_ref_model")
     report = verify_on_board(c, (MODELS / "mlperf_tiny_kws_ref_model.tflite").read_bytes(), _sets(c, 1), BOARD,

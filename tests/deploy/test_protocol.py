@@ -16,91 +16,7 @@ from micro.deploy.protocol import (BadFrame, Device, DeviceError, Frame, FramePa
                                    encode_frame)
 from micro.testing.faulty_port import FaultyPort
 
-
-class SimDevice:
-    """A pyserial-like port with the firmware's protocol logic behind it (mn_harness_main.c in Python):
-    NAK for a bad frame, the cached answer for a repeated request, ACK then RESULT for INVOKE.
-    The model adds 1 to every input byte (one input, one output of the same size)."""
-
-    def __init__(self, n_bytes: int = 300, max_payload: int = 1024):
-        self.parser = FrameParser(max_payload=max_payload)
-        self.max_payload = max_payload
-        self.inp = bytearray(n_bytes)
-        self.out = bytearray(n_bytes)
-        self.outbox = bytearray()
-        self.cache: tuple[int, int, bytes] | None = None
-        self.invokes = 0
-        self.timeout = 0.001
-
-    # pyserial-like
-    def write(self, data: bytes) -> int:
-        for ev in self.parser.feed(data):
-            self._handle(ev)
-        return len(data)
-
-    def read(self, n: int = 1) -> bytes:
-        if not self.outbox:
-            ev = self.parser.expire()   # the firmware's 50 ms inter-byte timeout
-            if ev is not None:
-                self._handle(ev)
-        data, self.outbox = bytes(self.outbox[:n]), self.outbox[n:]
-        return data
-
-    @property
-    def in_waiting(self) -> int:
-        return len(self.outbox)
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-    def _send(self, ftype: int, seq: int, payload: bytes = b"") -> bytes:
-        frame = encode_frame(ftype, seq, payload)
-        self.outbox += frame
-        return frame
-
-    def _handle(self, ev) -> None:
-        if isinstance(ev, BadFrame):
-            self._send(P.T_NAK, 0)
-            return
-        crc = zlib.crc32(bytes([ev.type, ev.seq]) + struct.pack("<H", len(ev.payload)) + ev.payload)
-        if ev.type == P.T_HELLO:
-            self.cache = None
-        elif self.cache and self.cache[0] == ev.seq and self.cache[1] == crc:
-            self.outbox += self.cache[2]
-            return
-        if ev.type == P.T_INVOKE:
-            self._send(P.T_ACK, ev.seq)
-        ftype, payload = self._answer(ev)
-        self.cache = (ev.seq, crc, self._send(ftype, ev.seq, payload))
-
-    def _answer(self, ev: Frame) -> tuple[int, bytes]:
-        p = ev.payload
-        n = len(self.inp)
-        if ev.type == P.T_HELLO:
-            return P.T_INFO, (struct.pack("<BHBIIBB", 1, self.max_payload, 0, 4096, 8192, 1, 1)
-                              + struct.pack("<II", n, n) + b"sim\0model\0" + b"0" * 64 + b"\0")
-        if ev.type == P.T_WRITE:
-            index, off = struct.unpack_from("<BI", p)
-            data = p[5:]
-            if index != 0 or off + len(data) > n:
-                return P.T_ERROR, b"\x02WRITE: outside the input tensor\0"
-            self.inp[off:off + len(data)] = data
-            return P.T_ACK, b""
-        if ev.type == P.T_INVOKE:
-            if struct.unpack_from("<I", p, 1)[0] != zlib.crc32(self.inp):
-                return P.T_ERROR, b"\x03INVOKE: input CRC-32 differs\0"
-            self.out[:] = bytes((b + 1) & 0xFF for b in self.inp)
-            self.invokes += 1
-            return P.T_RESULT, struct.pack("<BIIBIBI", 0, self.invokes, 0, 0, 512, 1, zlib.crc32(self.out))
-        if ev.type == P.T_READ:
-            index, off, ln = struct.unpack_from("<BIH", p)
-            return P.T_DATA, struct.pack("<BI", index, off) + bytes(self.out[off:off + ln])
-        if ev.type == P.T_EXIT:
-            return P.T_ACK, b""
-        return P.T_ERROR, b"\x01unknown request type\0"
+from support.sim_device import SimDevice
 
 
 def _expected(data: bytes) -> bytes:
@@ -110,8 +26,8 @@ def _expected(data: bytes) -> bytes:
 def test_crc8_and_crc32_match_the_firmware_definitions():
     assert P.crc8(b"123456789") == 0xF4          # CRC-8 (poly 0x07, init 0) check value
     frame = encode_frame(0x81, 7, b"abc")
-    assert frame[:2] == b"\xA5\x5A" and frame[6] == P.crc8(frame[2:6])
-    assert struct.unpack("<I", frame[-4:])[0] == zlib.crc32(frame[2:6] + b"abc")
+    assert frame[:2] == b"\xA5\x5A" and frame[9] == P.crc8(frame[2:9])
+    assert struct.unpack("<I", frame[-4:])[0] == zlib.crc32(frame[2:9] + b"abc")
 
 
 def test_parser_skips_text_and_resynchronises_after_garbage():
@@ -209,5 +125,29 @@ def test_a_silent_device_times_out_with_a_clear_message():
             return b""
 
     host = Device(Silent(), timeout=0.01, retries=2)
-    with pytest.raises(ProtocolError, match=r"HELLO \(seq 1\) failed after 3 tries: no answer"):
+    with pytest.raises(ProtocolError, match=r"HELLO \(seq \d+\) failed after 3 tries: no answer"):
+        host.hello()
+
+
+def test_reset_sets_the_state_back_once_even_when_the_answer_is_lost():
+    dev = SimDevice(n_bytes=64, stateful=True)
+    host = Device(dev, timeout=0.05)
+    data = bytes(range(64))
+    for k in range(3):   # the state carries over: the device adds 1 more each invoke
+        assert host.run([data])[0] == [bytes((b + 1 + k) & 0xFF for b in data)]
+    host.reset()
+    assert host.run([data])[0] == [_expected(data)]
+    assert dev.resets == 1
+    seq = host._seq + 1                # the RESET's answer is lost: the host resends, the device answers
+    dev.outbox.clear()                 # from its cache and does not reset twice
+    frame = encode_frame(P.T_RESET, seq, b"\x01")
+    dev.write(frame)
+    dev.outbox.clear()
+    dev.write(frame)
+    assert FrameParser().feed(bytes(dev.outbox))[0].type == P.T_ACK and dev.resets == 2
+
+
+def test_a_device_of_another_protocol_version_is_refused_clearly():
+    host = Device(SimDevice(proto=1), timeout=0.05)
+    with pytest.raises(ProtocolError, match=r"protocol version 1; this host speaks 3: .*rebuild and flash it"):
         host.hello()

@@ -21,8 +21,8 @@ import pytest
 from micro.frontend.tflite_reader import read_model
 from micro.ops import conv_2d, depthwise_conv_2d
 from micro.geometry import compute_padding
-from micro.kernels.conv_2d import CONV_2D_INT8
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_PACKED_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_PACKED_INT8
 
 from support.conv_checks import MODULES, compare_conv_op, run_conv_kernel
 from support.corpus import corpus_models
@@ -38,7 +38,9 @@ from support.paths import MODELS, need_tool
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
     need_tool("gcc")
-    return build_kernel_library(tmp_path_factory.mktemp("conv_lib"), [CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8])
+    return build_kernel_library(tmp_path_factory.mktemp("conv_lib"),
+                                [CONV_2D_INT8, CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_INT8,
+                                DEPTHWISE_CONV_2D_PACKED_INT8])
 
 
 # --------------------------------------------------------------------------- tests
@@ -75,8 +77,10 @@ def test_per_tensor_broadcast_and_no_bias(lib):
                      (2, 5, 7, 6), (0.0391, 11), opts)
     g = read_model(buf, "m").main
     call = conv_2d.lower(g.ops[0], g)
-    assert call.inputs[2] is None
-    assert call.params["rq"]["mult"].size == 6 and len(set(call.params["rq"]["mult"].tolist())) == 1
+    assert call.inputs[-1] is None  # the bias
+    mult = (call.params["rq"]["mult"] if call.kernel is CONV_2D_INT8
+            else call.params["rq"].reshape(-1, 4)[:, 0])  # the packed kernel's {m, c_lo, c_hi, r - 1}
+    assert mult.size == 6 and len(set(mult.tolist())) == 1
     compare_conv_op(lib, buf, [r.integers(-128, 128, size=(2, 9, 7, 4)).astype(np.int8)])
 
 

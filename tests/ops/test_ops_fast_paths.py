@@ -21,8 +21,8 @@ from micro.fixedpoint import rdbpot, srdhm
 from micro.frontend import read_model
 from micro.geometry import compute_padding, raster_gap
 from micro.kernels.add import ADD_INT8
-from micro.kernels.conv_2d import CONV_2D_INT8
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_PACKED_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_PACKED_INT8
 from micro.ops import add, conv_2d, depthwise_conv_2d
 from micro.ops.window import requant_rows
 from micro.testing.layers import add_layer
@@ -31,7 +31,7 @@ from support.op_models import conv_model
 from support.paths import need_tool
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
-from support.conv_checks import compare_conv_op  # noqa: E402
+from support.conv_checks import compare_conv_op, const_inputs  # noqa: E402
 from micro.verify.compare import verify_bytes  # noqa: E402
 from support.kernel_bindings import build_kernel_library  # noqa: E402
 
@@ -40,7 +40,8 @@ from support.kernel_bindings import build_kernel_library  # noqa: E402
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
     need_tool("gcc")
-    return build_kernel_library(tmp_path_factory.mktemp("fast_lib"), [CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8],
+    return build_kernel_library(tmp_path_factory.mktemp("fast_lib"), [CONV_2D_INT8, CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_INT8,
+                                DEPTHWISE_CONV_2D_PACKED_INT8],
                                 opt="-O3")
 
 
@@ -200,8 +201,7 @@ def _overlap_case(lib, kind, in_hw, in_c, out_c, k, stride, padding, groups=1, m
     (op,) = g.ops
     mod = conv_2d if kind == "CONV_2D" else depthwise_conv_2d
     call = mod.lower(op, g)
-    w = np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8)
-    bias = np.ascontiguousarray(g.t(call.inputs[2]).data, dtype=np.int32)
+    consts = const_inputs(call, g)
     y_t = g.t(op.outputs[0])
     win = call.params["win"]
     _, pad_top = compute_padding(padding, in_hw[0], k[0], stride[0])
@@ -213,10 +213,10 @@ def _overlap_case(lib, kind, in_hw, in_c, out_c, k, stride, padding, groups=1, m
         assert d < int(np.prod(xs[0].shape))
         for x in xs:
             want = np.zeros(y_t.size, np.int8)
-            lib.call(call, x, w, bias, want)
+            lib.call(call, x, *consts, want)
             arena = np.zeros(max(d + x.size, y_t.size) + 16, np.int8)
             arena[d:d + x.size] = x.ravel()
-            lib.call(call, arena.ctypes.data + d, w, bias, arena)
+            lib.call(call, arena.ctypes.data + d, *consts, arena)
             assert np.array_equal(arena[:y_t.size], want), (kind, in_hw, in_c, out_c, k, stride, d)
 
 

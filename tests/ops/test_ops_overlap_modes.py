@@ -30,8 +30,8 @@ from micro.frontend import read_model
 from micro.codegen.kernel_header import HEADER_NAME, KERNELS_DIR, kernel_header, kernel_sources
 from micro.geometry import compute_padding, forward_gap, reverse_gap
 from micro.kernels.abi import Kernel
-from micro.kernels.conv_2d import CONV_2D_INT8
-from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8
+from micro.kernels.conv_2d import CONV_2D_INT8, CONV_2D_PACKED_INT8
+from micro.kernels.depthwise_conv_2d import DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_PACKED_INT8
 from micro.kernels.pad import PAD
 from micro.kernels.pooling import AVERAGE_POOL_INT8, MAX_POOL_INT8
 from micro.ops import conv_2d, depthwise_conv_2d, pad, pooling
@@ -39,14 +39,16 @@ from micro.ops.window import window_overlap_gaps
 from micro.testing.layers import pad_layer
 from micro.testing.tflite_builder import ModelBuilder
 
-from support.kernel_bindings import STRICT, KernelLibrary, build_kernel_library
+from support.conv_checks import const_inputs
+from support.kernel_bindings import STRICT, KernelLibrary, build_kernel_library, fresh_buffers
 from support.op_models import conv_model, pool_model, random_conv_case
 from support.oracle import tflm_interpreter
 from support.paths import need_tool
 
 import tflite_micro.python.tflite_micro.runtime  # noqa: F401,E402  (the oracle)
 
-KERNELS = [CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, AVERAGE_POOL_INT8, MAX_POOL_INT8, PAD]
+KERNELS = [CONV_2D_INT8, CONV_2D_PACKED_INT8, DEPTHWISE_CONV_2D_INT8, DEPTHWISE_CONV_2D_PACKED_INT8, AVERAGE_POOL_INT8,
+           MAX_POOL_INT8, PAD]
 ARM = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
 EXTRAS = (0, 1, 5, 13)  # bytes beyond the minimum gap
 
@@ -84,6 +86,7 @@ class Case:
     tight_rev: int | None = None  # a smaller reverse gap the kernel also honours (PAD), or None
     tight_fwd: int | None = None
     inputs: list = field(default_factory=list)  # [[x, (other model inputs...)], ...]
+    after: list = field(default_factory=list)   # state and scratch after the output (fresh_buffers)
 
 
 def _conv_like(name, kind, x_shape, out_c, k, stride=(1, 1), padding="SAME", dilation=(1, 1),
@@ -115,12 +118,10 @@ def _conv_like(name, kind, x_shape, out_c, k, stride=(1, 1), padding="SAME", dil
     assert mod.check(op, g) == []
     call = mod.lower(op, g)
     gaps = window_overlap_gaps(op, g, k_h, k_w)
-    filt = np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8)
-    b = np.ascontiguousarray(g.t(call.inputs[2]).data, dtype=np.int32)
     xs = [r.integers(-128, 128, size=x_shape).astype(np.int8) for _ in range(2)]
-    return Case(name, buf, call.kernel, call.params, [filt, b], int(np.prod(x_shape)),
+    return Case(name, buf, call.kernel, call.params, const_inputs(call, g), int(np.prod(x_shape)),
                 g.t(op.outputs[0]).size, gaps["overlap_gap"][0], gaps["overlap_gap_reverse"][0],
-                inputs=[[x] for x in xs])
+                inputs=[[x] for x in xs], after=fresh_buffers(call))
 
 
 def _pool(name, kind, x_shape, fh, fw, sh, sw, padding, act="NONE", seed=0) -> Case:
@@ -257,7 +258,7 @@ def family(request):
 # --------------------------------------------------------------------------- running
 
 def _call(lib, case: Case, in_ptr: int, out_ptr: int) -> None:
-    lib.run(case.kernel, case.params, in_ptr, *case.extra_args, out_ptr)
+    lib.run(case.kernel, case.params, in_ptr, *case.extra_args, out_ptr, *case.after)
 
 
 def _set_runtime_inputs(case: Case, model_inputs) -> None:
@@ -371,13 +372,10 @@ def test_random_conv_layers_overlap(lib, kind, seed):
     call = mod.lower(op, g)
     k_h, k_w = g.t(op.inputs[1]).shape[1:3]
     gaps = window_overlap_gaps(op, g, k_h, k_w)
-    b_t = g.t(call.inputs[2])
-    bias = None if b_t is None else np.ascontiguousarray(b_t.data, dtype=np.int32)
     xs = [r.integers(-128, 128, size=x_shape).astype(np.int8) for _ in range(2)]
-    case = Case(f"random{seed}", buf, call.kernel, call.params,
-                [np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8), bias],
-                int(np.prod(x_shape)), g.t(op.outputs[0]).size, gaps["overlap_gap"][0], gaps["overlap_gap_reverse"][0],
-                inputs=[[x] for x in xs])
+    case = Case(f"random{seed}", buf, call.kernel, call.params, const_inputs(call, g), int(np.prod(x_shape)),
+                g.t(op.outputs[0]).size, gaps["overlap_gap"][0], gaps["overlap_gap_reverse"][0],
+                inputs=[[x] for x in xs], after=fresh_buffers(call))
     refs = [_separate(lib, case, x) for x in xs]
     assert not _wrong_placements(lib, case, refs)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from micro.frontend.tflite_reader import read_model
+from micro.dtypes import NUMPY_DTYPES
+from micro.kernels.abi import ELEMENT_DTYPES
 from micro.ops import conv_2d, depthwise_conv_2d
 
 from support.oracle import tflm_interpreter
@@ -17,12 +19,16 @@ def run_conv_kernel(lib, g, op, x: np.ndarray) -> np.ndarray:
     mod = MODULES[op.kind]
     assert mod.check(op, g) == []
     call = mod.lower(op, g)
-    w = np.ascontiguousarray(g.t(op.inputs[1]).data, dtype=np.int8)
-    b_t = g.t(call.inputs[2])
-    b = None if b_t is None else np.ascontiguousarray(b_t.data, dtype=np.int32)
     y = np.zeros(g.t(op.outputs[0]).shape, dtype=np.int8)
-    lib.call(call, np.ascontiguousarray(x, dtype=np.int8), w, b, y)
+    lib.call(call, np.ascontiguousarray(x, dtype=np.int8), *const_inputs(call, g), y)
     return y
+
+
+def const_inputs(call, g) -> list:
+    """The data of a call's constant inputs after the activation (filter and bias, or only the bias when
+    the lowering picked the packed kernel, whose weights are in its params); None for an absent bias."""
+    return [None if t is None else np.ascontiguousarray(g.t(t).data, dtype=NUMPY_DTYPES[ELEMENT_DTYPES[arg.ctype]])
+            for arg, t in zip(call.kernel.inputs[1:], call.inputs[1:])]
 
 
 def compare_conv_op(lib, buf: bytes, inputs) -> None:

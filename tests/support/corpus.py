@@ -19,7 +19,7 @@ MUST_PASS = [
     "mlperf_tiny_kws_ref_model", "mlperf_tiny_ic_resnet8_quant", "mlperf_tiny_ic_resnet_large_int8",
     "mlperf_tiny_sww_ref_model", "mlzoo_ds_cnn_s_int8", "mlzoo_micronet_vww2_50x50_int8",
     "tflm_micro_speech_quantized", "tflm_hello_world_int8", "tflm_person_detect", "tflm_simple_add_int8",
-    "tflm_xtensa_mobilenet_v2_int8_1x3x224x224",
+    "tflm_xtensa_mobilenet_v2_int8_1x3x224x224", "mww_alexa_stream_int8",
 ]
 # The MUST_PASS models too big for a quick run (their whole-model tests are marked slow).
 LARGE = {"tflm_xtensa_mobilenet_v2_int8_1x3x224x224", "mlperf_tiny_ic_resnet_large_int8"}

@@ -76,6 +76,35 @@ def mnist_lstm_samples() -> list[tuple[int, np.ndarray]]:
     return out
 
 
+MWW_WAVS = ("yes_1000ms.wav", "no_1000ms.wav", "noise_1000ms.wav", "silence_1000ms.wav")
+MWW_STEP = 160          # microWakeWord's feature step: 10 ms at 16 kHz (30 ms windows, as micro_speech)
+MWW_FRAMES_PER_INVOKE = 3
+
+
+def mww_feature_stream(invokes: int) -> list[list[np.ndarray]]:
+    """Input sets of mww_alexa_stream_int8 for `invokes` consecutive invokes: the shared wavs, one after the
+    other (again from the first when they run out), through TFLM's audio preprocessor (run in the oracle,
+    one interpreter for the whole stream so its noise estimate carries on, as on a device) over 30 ms
+    windows every 10 ms; 3 new feature frames of 40 int8 channels per invoke ([1, 3, 40]).
+
+    microWakeWord's convention: its features come from the same TFLM audio frontend (40 channels, 30 ms
+    windows, 10 ms steps) and are quantized as the preprocessor's last ops do, (feature * 256 + 333) / 666 -
+    128 (ESPHome micro_wake_word), which is the model's input quantization (scale 26/255, zero point -128)."""
+    need = invokes * MWW_FRAMES_PER_INVOKE
+    samples = 480 + (need - 1) * MWW_STEP
+    wavs = [wav_int16(DATA / "tflm_micro_speech" / w) for w in MWW_WAVS]
+    audio = np.concatenate([wavs[k % len(wavs)] for k in range(-(-samples // min(len(w) for w in wavs)))])
+    pre = runtime.Interpreter.from_bytes((MODELS / "tflm_audio_preprocessor_int8.tflite").read_bytes(),
+                                         arena_size=1 << 16)
+    frames = []
+    for k in range(need):
+        pre.set_input(audio[k * MWW_STEP:k * MWW_STEP + 480].reshape(1, 480), 0)
+        pre.invoke()
+        frames.append(pre.get_output(0).reshape(40).astype(np.int8))
+    stacked = np.stack(frames).reshape(invokes, 1, MWW_FRAMES_PER_INVOKE, 40)
+    return [[x] for x in stacked]
+
+
 def real_inputs(name: str) -> list[list[np.ndarray]]:
     """The real input sets the shared data has for a shared model (by file stem); [] when it has none."""
     if name == "tflm_person_detect":
@@ -86,4 +115,6 @@ def real_inputs(name: str) -> list[list[np.ndarray]]:
         return [[x] for _, x in mnist_lstm_samples()]
     if name == "tflm_micro_speech_quantized":
         return [[micro_speech_features(w)] for w in ("yes_1000ms.wav", "no_1000ms.wav")]
+    if name == "mww_alexa_stream_int8":
+        return mww_feature_stream(8)
     return []

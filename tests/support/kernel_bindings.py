@@ -104,8 +104,21 @@ class KernelLibrary:
         del keep
 
     def call(self, call: KernelCall, *buffers) -> None:
-        """A lowered KernelCall with these buffers (inputs, outputs, scratch)."""
+        """A lowered KernelCall with these buffers: its inputs and outputs, then its state and scratch; when only
+        the inputs and outputs are given, fresh zeroed state and scratch of the sizes the lowering planned."""
+        if len(buffers) == len(call.kernel.inputs) + len(call.kernel.outputs):
+            buffers += tuple(fresh_buffers(call))
         self.run(call.kernel, call.params, *buffers)
+
+
+def fresh_buffers(call: KernelCall) -> list:
+    """Zeroed state and scratch for a call (word aligned), None for an optional scratch it does not need."""
+    out: list = []
+    if call.kernel.has_state:
+        out.append(np.frombuffer(bytearray(call.state_initial or bytes(call.state_bytes)), np.uint8).copy())
+    if call.kernel.has_scratch:
+        out.append(np.zeros(-(-call.scratch_bytes // 4), np.int32) if call.scratch_bytes else None)
+    return out
 
 
 def build_kernel_library(out_dir: Path, kernels=KERNELS, defines=(), cc: str | None = None,

@@ -135,7 +135,7 @@ def arduino_library(compiled, board: Board | str, metadata, info: LibraryInfo,
                sha256=compiled.model.source_sha256 or "-", board=board.name,
                macs=f"{compiled.macs:,}", weight_bytes=f"{compiled.weight_bytes:,}",
                arena_bytes=f"{compiled.plan.arena_bytes:,}", guard=info.guard, inputs=inputs, outputs=outputs,
-               top=top)
+               top=top, state_bytes=f"{compiled.state.state_bytes:,}", stateful=compiled.state.state_bytes > 0)
     files: dict[str, str | bytes | Path] = {}
     for fname, text in generated.files.items():
         files[f"src/micro/{fname}"] = text
@@ -174,7 +174,7 @@ def _namespace(files: dict, model: str) -> None:
 
 def _keywords(compiled, inputs, outputs, info) -> str:
     n, N = compiled.name, compiled.name.upper()
-    words = [dict(word=f"{n}_{f}", kind="KEYWORD2") for f in ("init", "invoke", "input", "output", "arena")]
+    words = [dict(word=f"{n}_{f}", kind="KEYWORD2") for f in ("init", "invoke", "reset", "input", "output", "arena")]
     for io in inputs:
         if io["helpers"]:
             words += [dict(word=f"{n}_quantize_{io['lname']}", kind="KEYWORD2"),
@@ -208,6 +208,16 @@ def _readme(compiled, info: LibraryInfo, board: Board, source_name: str, kernels
     ]
     if lab:
         lines += [f"Labels: `{n}_labels[i]` ({len(lab[1])}, for output {lab[0]}).", ""]
+    if compiled.state.state_bytes:
+        lines += [
+            "## Streaming", "",
+            f"The model keeps {compiled.state.state_bytes:,} bytes of state from one invoke to the next (what it "
+            "remembers of earlier inputs): give it consecutive inputs, one invoke each, and read the output after "
+            f"every invoke. `{n}_reset()` starts a new stream (the state as after `{n}_init()`); the Classify "
+            "example does it when it receives `r` on Serial.", "",
+            "```sh", f"micro verify {shell_arg(source_name)} --board {board.name} --port /dev/ttyACM0 --stream 100",
+            "```", "",
+            "compares 100 consecutive invokes on the board with TensorFlow Lite Micro, invoke by invoke.", ""]
     lines += [
         "## Check it on the board", "",
         "Upload `examples/SerialVerify`, then on the computer:", "",

@@ -1,9 +1,10 @@
 """Boards: one data file per target, `micro/deploy/boards/<name>.toml`, loaded here. `micro boards` lists them.
 
-A board is data only: CPU flags, memory map, serial line, emulator, and per framework the flash/RAM the
-firmware needs besides the model and the stack it reserves (see nano33ble.toml for every key). Adding a board
-is one TOML file here plus its board-support folder `firmware_templates/<template_dir>/`; PlatformIO's board
-manifest for offline builds is made from the file (micro.deploy.pio_project.board_manifest).
+A board is data only: CPU flags, memory map, serial line, emulator, per framework the flash/RAM the
+firmware needs besides the model and the stack it reserves, and the compiler options its firmware is built
+with ([compiler], chosen by measurement: benchmarks/compiler_options.py) (see nano33ble.toml for every key).
+Adding a board is one TOML file here plus its board-support folder `firmware_templates/<template_dir>/`;
+PlatformIO's board manifest for offline builds is made from the file (micro.deploy.pio_project.board_manifest).
 
 Public API::
 
@@ -37,6 +38,20 @@ class FrameworkNeeds:
 
 
 @dataclass(frozen=True)
+class CompilerOptions:
+    """How a board's firmware is compiled, by part ([compiler] of the board file). The optimisation and code
+    generation flags only: warnings, -std and the CPU flags (Board.cflags) are the same for every part."""
+
+    model: tuple[str, ...] = ("-O2",)     # the model's C (<name>.c) and its kernels: where an invoke spends its time
+    harness: tuple[str, ...] = ("-O2",)   # startup, board support, serial protocol, self-test: runs between invokes
+    link: tuple[str, ...] = ()            # extra flags of the link step
+
+    def for_part(self, part: str) -> tuple[str, ...]:
+        """The flags of "model" or "harness" code."""
+        return self.model if part == "model" else self.harness
+
+
+@dataclass(frozen=True)
 class Board:
     name: str
     description: str
@@ -61,6 +76,7 @@ class Board:
     # [platformio_manifest]: what PlatformIO's board manifest needs beyond the keys above (name, vendor, url,
     # f_cpu, mcu, extra_flags, upload); empty: no offline PlatformIO builds for this board
     platformio_manifest: dict = field(default_factory=dict, hash=False)
+    compiler: CompilerOptions = field(default_factory=CompilerOptions)   # [compiler]: flags by part of the firmware
     # A board QEMU has no machine for runs, in emulation, its own code (model, kernels, harness, startup; the
     # same compiler, cflags and defines) on the board support and memory origins of this QEMU board, with its
     # own flash and RAM sizes (see Board.emulated and nano33ble.toml).
@@ -93,6 +109,19 @@ _KEYS = {f.name for f in fields(Board)}
 _REQUIRED = {f.name for f in fields(Board) if f.default is MISSING and f.default_factory is MISSING}
 _NEEDS_KEYS = {f.name for f in fields(FrameworkNeeds)}
 _MANIFEST_KEYS = {"name", "vendor", "url", "f_cpu", "mcu", "extra_flags", "upload"}
+_COMPILER_KEYS = {f.name for f in fields(CompilerOptions)}
+
+
+def _compiler_options(path: Path, table: dict | None) -> CompilerOptions:
+    if table is None:
+        return CompilerOptions()
+    unknown = set(table) - _COMPILER_KEYS
+    bad = [k for k, v in table.items() if not (isinstance(v, list) and all(isinstance(f, str) for f in v))]
+    if unknown or bad:
+        raise BoardError(f"board file {path}: [compiler] takes lists of flags for {', '.join(sorted(_COMPILER_KEYS))}"
+                         + (f"; unknown keys {', '.join(sorted(unknown))}" if unknown else "")
+                         + (f"; not a list of strings: {', '.join(sorted(bad))}" if bad else ""))
+    return CompilerOptions(**{k: tuple(v) for k, v in table.items()})
 
 
 def load_board(path: str | Path) -> Board:
@@ -121,7 +150,8 @@ def load_board(path: str | Path) -> Board:
     if not data["frameworks"] or set(data["frameworks"]) - set(needs):
         raise BoardError(f"board file {path}: every one of frameworks = {data['frameworks']} needs a [framework.*] table")
     return Board(**dict(data, cflags=tuple(data["cflags"]), frameworks=tuple(data["frameworks"]),
-                        defines=tuple(data.get("defines", ())), framework=needs))
+                        defines=tuple(data.get("defines", ())), framework=needs,
+                        compiler=_compiler_options(path, data.get("compiler"))))
 
 
 BOARDS: dict[str, Board] = {p.stem: load_board(p) for p in sorted(BOARDS_DIR.glob("*.toml"))}

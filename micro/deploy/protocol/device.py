@@ -3,11 +3,18 @@ a NAK, a corrupt answer or a timeout (same sequence number: the device answers a
 cache and never acts twice), chunked tensor transfer that adapts its chunk size to the line, and end-to-end
 CRC-32 of every input and output tensor. A corrupted or lost byte costs a resend, never a wrong result.
 
+Sequence numbers are 32 bits, start at a random value per Device and are never reused, and a response is
+accepted only with the number of the request it answers: a replayed or duplicated old frame is ignored
+however old it is. A device that restarted mid-run (its copy of the inputs lost: INVOKE refused for an input
+CRC mismatch; or its outputs lost: the bytes read do not match RESULT's CRC) is greeted again and the whole
+run is repeated once (`stats.resyncs`); it never yields a stale result.
+
 Public API: open_port(url, timeout) -> a pyserial port; Device(port, ...) (see micro.deploy.protocol).
 """
 
 from __future__ import annotations
 
+import secrets
 import struct
 import time
 import zlib
@@ -16,10 +23,18 @@ from typing import Callable
 
 import serial
 
-from micro.deploy.protocol.framing import (HOST_MAX_PAYLOAD, PROTO_VERSION, T_ACK, T_DATA, T_ERROR, T_EXIT, T_HELLO,
-                                           T_INFO, T_INVOKE, T_NAK, T_READ, T_RESULT, T_TRACE, T_WRITE, TYPE_NAMES,
+from micro.deploy.protocol.framing import (HOST_MAX_PAYLOAD, PROTO_VERSION, SEQ_MASK, T_ACK, T_DATA, T_ERROR, T_EXIT,
+                                           T_HELLO, T_INFO, T_INVOKE, T_NAK, T_READ, T_RESET, T_RESULT, T_TRACE,
+                                           T_WRITE, TYPE_NAMES,
                                            BadFrame, DeviceError, Frame, FrameParser, LinkClosed, ProtocolError,
                                            encode_frame)
+
+
+ERR_INPUT_CRC = 3  # mn_protocol.h MN_ERR_INPUT_CRC: the device's copy of the inputs is not the host's
+
+
+class OutputMismatch(ProtocolError):
+    """The output bytes read back do not have the CRC-32 the device announced in RESULT."""
 
 
 def open_port(url: str, timeout: float = 0.05, baudrate: int = 115200):
@@ -38,6 +53,7 @@ class LinkStats:
     bad_frames: int = 0
     timeouts: int = 0
     stale: int = 0
+    resyncs: int = 0
     bytes_out: int = 0
     bytes_in: int = 0
 
@@ -97,11 +113,12 @@ class Device:
     stats: LinkStats = field(default_factory=LinkStats)
     info: DeviceInfo | None = None
     quiet_gap: float = 0.2          # a frame whose bytes stop for this long is dropped
+    first_seq: int | None = None    # the first request's sequence number (default: random, never 0)
 
     def __post_init__(self):
         self.trace_frames: list[bytes] = []
         self._parser = FrameParser()
-        self._seq = 0
+        self._seq = ((self.first_seq if self.first_seq is not None else secrets.randbits(32)) - 1) & SEQ_MASK
         self._chunk = None
         self._pending: list[Frame | BadFrame] = []
         self._last_rx = time.monotonic()
@@ -159,7 +176,7 @@ class Device:
                 progress_timeout: float | None = None) -> Frame:
         """Send one request and return its response, resending it (same seq) up to `retries` times."""
         retries = self.retries if retries is None else retries
-        self._seq = self._seq % 255 + 1
+        self._seq = (self._seq + 1) & SEQ_MASK or 1   # 0 is the seq of NAK and TRACE frames
         seq = self._seq
         frame = encode_frame(ftype, seq, payload)
         name = TYPE_NAMES.get(ftype, hex(ftype))
@@ -263,7 +280,9 @@ class Device:
         ev = self.request(T_HELLO, expect=T_INFO)
         info = DeviceInfo.parse(ev.payload)
         if info.proto != PROTO_VERSION:
-            raise ProtocolError(f"the device speaks protocol version {info.proto}; this host speaks {PROTO_VERSION}")
+            raise ProtocolError(f"the device speaks protocol version {info.proto}; this host speaks {PROTO_VERSION}: "
+                                f"its firmware was built by another micro; rebuild and flash it with this one "
+                                f"(`micro firmware MODEL --board {info.board}`, or re-export the Arduino library)")
         self.info = info
         self._flush_text()
         return info
@@ -319,10 +338,27 @@ class Device:
                                     f"at {got_off} with {len(data)} bytes")
             out += data
         if expected_crc is not None and zlib.crc32(out) != expected_crc:
-            raise ProtocolError(f"output {index}: the CRC-32 of the bytes read differs from the device's")
+            raise OutputMismatch(f"output {index}: the CRC-32 of the bytes read differs from the device's")
         return bytes(out)
 
     def run(self, inputs: list[bytes]) -> tuple[list[bytes], InvokeResult]:
+        """Write the inputs, invoke, read the outputs. A device that lost its state mid-run (it restarted) is
+        greeted again and the run repeated once; a second loss is a ProtocolError."""
+        try:
+            return self._run_once(inputs)
+        except (DeviceError, OutputMismatch) as exc:
+            if isinstance(exc, DeviceError) and exc.code != ERR_INPUT_CRC:
+                raise
+            self.stats.resyncs += 1
+            before = self.info
+            self.info = None
+            info = self.hello()
+            if before is not None and (info.model, info.sha256) != (before.model, before.sha256):
+                raise ProtocolError(f"the device now runs model {info.model} ({info.sha256[:12]}), not "
+                                    f"{before.model}: it was replaced mid-run") from None
+            return self._run_once(inputs)
+
+    def _run_once(self, inputs: list[bytes]) -> tuple[list[bytes], InvokeResult]:
         info = self._need_info()
         if len(inputs) != len(info.input_bytes):
             raise ProtocolError(f"the model on the device has {len(info.input_bytes)} input(s), got {len(inputs)}")
@@ -348,6 +384,13 @@ class Device:
             ok = len(data) == total and all(k == sum(len(pieces[j]) for j in sorted(pieces) if j < k) for k in pieces)
             out[tensor] = (op, data if ok else None)
         return out
+
+    def reset(self, fresh: bool = False) -> None:
+        """The model's state (what a streaming model keeps between invokes) back to its initial value:
+        `<name>_reset()` (TFLM's MicroInterpreter::Reset), or with fresh=True `<name>_init()`, the model as
+        after boot (a CALL_ONCE init subgraph runs again at the next invoke)."""
+        self._need_info()
+        self.request(T_RESET, bytes([1 if fresh else 0]), expect=T_ACK)
 
     def exit(self, code: int = 0) -> None:
         """Ask the device to stop with `code`. The port may close as it does (QEMU exits): that is fine."""

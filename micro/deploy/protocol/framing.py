@@ -1,6 +1,12 @@
-"""micro's serial protocol (version 1), the frames: ``A5 5A type seq len16 crc8 payload crc32``, the request and
-response types, CRC-8 of the header and CRC-32 of header and payload, and an incremental parser that
-resynchronises after a bad frame. The device side is firmware_templates/common/mn_protocol.[ch]; the requests
+"""micro's serial protocol (version 3), the frames: ``A5 5A type seq32 len16 crc8 payload crc32``, the request
+and response types, CRC-8 of the header and CRC-32 of header and payload, and an incremental parser that
+resynchronises after a bad frame.
+
+Version 2 widened the sequence number from 8 to 32 bits: with 8 bits it wrapped every 255 requests, after
+which a replayed old response carried the number of the current request and was accepted a second time
+(only the end-to-end CRC of the tensor caught it). A host session starts at a random number and never
+reuses one, so a response is accepted only for the one request it answers. Version 3 adds RESET (the
+model's state back to its initial value). The device side is firmware_templates/common/mn_protocol.[ch]; the requests
 are documented in mn_protocol.h.
 
 Exceptions: ProtocolError (no valid exchange after all resends, or an inconsistent device), LinkClosed (the
@@ -15,15 +21,17 @@ from dataclasses import dataclass
 
 from micro.errors import MicroError
 
-PROTO_VERSION = 1
+PROTO_VERSION = 3   # 2: 32-bit sequence numbers; 3: RESET (the model's state back to its initial value)
 SYNC = b"\xA5\x5A"
-HEADER = 7
+HEADER = 10          # sync 2, type 1, seq 4, len 2, crc8 1
+_FIELDS = "<BIH"     # type, seq, len: what the CRC-8 covers (and, with the payload, the CRC-32)
+SEQ_MASK = 0xFFFFFFFF
 HOST_MAX_PAYLOAD = 4096
 
-T_HELLO, T_WRITE, T_INVOKE, T_READ, T_EXIT = 0x01, 0x02, 0x03, 0x04, 0x05
+T_HELLO, T_WRITE, T_INVOKE, T_READ, T_EXIT, T_RESET = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
 T_ACK, T_INFO, T_RESULT, T_DATA, T_TRACE, T_NAK, T_ERROR = 0x80, 0x81, 0x83, 0x84, 0x85, 0xFE, 0xFF
 TYPE_NAMES = {T_HELLO: "HELLO", T_WRITE: "WRITE", T_INVOKE: "INVOKE", T_READ: "READ", T_EXIT: "EXIT",
-              T_ACK: "ACK", T_INFO: "INFO", T_RESULT: "RESULT", T_DATA: "DATA", T_TRACE: "TRACE", T_NAK: "NAK",
+              T_RESET: "RESET", T_ACK: "ACK", T_INFO: "INFO", T_RESULT: "RESULT", T_DATA: "DATA", T_TRACE: "TRACE", T_NAK: "NAK",
               T_ERROR: "ERROR"}
 ERROR_CODES = {1: "bad request", 2: "out of range", 3: "input CRC mismatch"}
 
@@ -57,7 +65,7 @@ def crc8(data: bytes) -> int:
 def encode_frame(ftype: int, seq: int, payload: bytes = b"") -> bytes:
     if len(payload) > 0xFFFF:
         raise ValueError("payload too long for one frame")
-    head = struct.pack("<BBH", ftype, seq, len(payload))
+    head = struct.pack(_FIELDS, ftype, seq, len(payload))
     return SYNC + head + bytes([crc8(head)]) + payload + struct.pack("<I", zlib.crc32(head + payload))
 
 
@@ -149,18 +157,18 @@ class FrameParser:
         if n < HEADER:
             return None
         if n == HEADER:
-            if crc8(bytes(buf[2:6])) != buf[6]:
+            if crc8(bytes(buf[2:HEADER - 1])) != buf[HEADER - 1]:
                 return self._resync("bad header CRC")
-            if struct.unpack_from("<H", buf, 4)[0] > self.max_payload:
+            if struct.unpack_from("<H", buf, 7)[0] > self.max_payload:
                 return self._resync("length beyond the maximum")
             return None
-        length = struct.unpack_from("<H", buf, 4)[0]
+        ftype, seq, length = struct.unpack_from(_FIELDS, buf, 2)
         if n < HEADER + length + 4:
             return None
-        body = bytes(buf[2:6]) + bytes(buf[HEADER:HEADER + length])
+        body = bytes(buf[2:HEADER - 1]) + bytes(buf[HEADER:HEADER + length])
         (crc,) = struct.unpack_from("<I", buf, HEADER + length)
         if zlib.crc32(body) != crc:
             return self._resync("bad frame CRC")
-        frame = Frame(buf[2], buf[3], bytes(buf[HEADER:HEADER + length]))
+        frame = Frame(ftype, seq, bytes(buf[HEADER:HEADER + length]))
         buf.clear()
         return frame

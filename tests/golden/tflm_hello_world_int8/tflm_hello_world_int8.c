@@ -38,6 +38,19 @@ tflm_hello_world_int8_trace_fn tflm_hello_world_int8_trace_hook = 0;
 #define MN_TRACE_TENSOR(op, t, ptr, n) ((void)0)
 #endif
 
+/* Per-op profiling (`micro profile`, or your own timer): compiled with MN_PROFILE, the invoke calls
+ * mn_profile_mark(-2) twice on entry (two marks in a row: the cost of one mark, to subtract), then
+ * mn_profile_mark(k) before op k and mn_profile_mark(-1) after the last op; whatever you define it to do
+ * measures the code between two marks. Without MN_PROFILE the marks compile to nothing. */
+#ifdef MN_PROFILE
+void mn_profile_mark(int op_index);
+#define MN_PROFILE_MARK(op) mn_profile_mark(op)
+#define MN_PROFILE_START() (mn_profile_mark(-2), mn_profile_mark(-2))
+#else
+#define MN_PROFILE_MARK(op) ((void)0)
+#define MN_PROFILE_START() ((void)0)
+#endif
+
 /* op #0 FULLY_CONNECTED (fc0) 'sequential/dense/MatMul;sequential/dense/Relu;sequential/dense/BiasAdd': int8[1,1], int8[16,1], int32[16] -> int8[1,16] */
 static const int32_t fc0_mult[1] = {
     2039655759
@@ -151,13 +164,18 @@ uint8_t *tflm_hello_world_int8_state(void)
 
 void tflm_hello_world_int8_invoke(void)
 {
+    MN_PROFILE_START();
     /* op #0 FULLY_CONNECTED (fc0) 'sequential/dense/MatMul;sequential/dense/Relu;sequential/dense/BiasAdd': int8[1,1], int8[16,1], int32[16] -> int8[1,16] */
+    MN_PROFILE_MARK(0);
     mn_fully_connected_int8(&fc0_params, T0_INPUT0, tflm_hello_world_int8_fc0_filter, tflm_hello_world_int8_fc0_bias, T7_FC0);
     MN_TRACE_TENSOR(0, 7, T7_FC0, 16);
     /* op #1 FULLY_CONNECTED (fc1) 'sequential/dense_1/MatMul;sequential/dense_1/Relu;sequential/dense_1/BiasAdd': int8[1,16], int8[16,16], int32[16] -> int8[1,16] */
+    MN_PROFILE_MARK(1);
     mn_fully_connected_int8(&fc1_params, T7_FC0, tflm_hello_world_int8_fc1_filter, tflm_hello_world_int8_fc1_bias, T8_FC1);
     MN_TRACE_TENSOR(1, 8, T8_FC1, 16);
     /* op #2 FULLY_CONNECTED (fc2) 'StatefulPartitionedCall:0': int8[1,16], int8[1,16], int32[1] -> int8[1,1] */
+    MN_PROFILE_MARK(2);
     mn_fully_connected_int8(&fc2_params, T8_FC1, tflm_hello_world_int8_fc2_filter, tflm_hello_world_int8_fc2_bias, T9_FC2);
     MN_TRACE_TENSOR(2, 9, T9_FC2, 1);
+    MN_PROFILE_MARK(-1);
 }

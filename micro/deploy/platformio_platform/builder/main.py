@@ -8,7 +8,8 @@
 #
 # Board manifest fields read here (the project's boards/<id>.json, written by micro from the board
 # file; overridable as board_build.* in platformio.ini): build.cpu, build.fpu, build.float_abi,
-# build.toolchain_prefix.
+# build.toolchain_prefix, build.link_flags (more flags of the link step, e.g. -flto: micro writes them as
+# board_build.link_flags from the board's [compiler] link options).
 #
 # Outputs in $BUILD_DIR: firmware.elf, firmware.bin, firmware.map.
 # Targets: (default) build + size; "size"; "upload" (QEMU run for upload.protocol=qemu,
@@ -83,7 +84,7 @@ env.Append(
         "--specs=nosys.specs",
         "-Wl,--gc-sections",
         "-Wl,-Map,${BUILD_DIR}/${PROGNAME}.map",
-    ],
+    ] + board.get("build.link_flags", "").split(),
     LIBS=["c", "m", "gcc", "nosys"],
     BUILDERS=dict(
         ElfToBin=Builder(

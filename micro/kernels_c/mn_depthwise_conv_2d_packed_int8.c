@@ -1,0 +1,234 @@
+/* DEPTHWISE_CONV_2D int8 kernel, depth_mult 1, channels a multiple of 4, on compile-time repacked weights
+ * (bit-exact with TFLM reference_integer_ops::DepthwiseConvPerChannel; lowering in micro/ops/conv_packed.py).
+ *
+ * Output pixels in raster order (descending when the output overlaps the input from above: the contracts
+ * of micro/kernels/window.py); per pixel, every group of 4 channels sums its taps and requantizes at once,
+ * so a pixel is written after all of its reads. Weights: the model's int8 filter regrouped as [out_c / 4]
+ * [k_h * k_w][4], so a group's taps are consecutive words (one LDR per tap for its 4 channels).
+ * 3x3 windows (dilation 1) run unrolled (mn_dp_3x3) on raw input bytes against the folded bias (bias +
+ * input offset x the channel's weight sum), edge pixels from a padded copy of their window (the input zero
+ * point outside the image: x + offset = 0 there, as TFLM's skipped taps); other windows loop over their
+ * in-image taps with the offset added (TFLM skips the others). Requantization: mn_requant.h (single
+ * rounding, zero point folded in, the 4 channels clamped and stored as one word). */
+#include <string.h>
+
+#include "mn_fixedpoint.h"
+#include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/depthwise_conv_2d.py */
+#include "mn_requant.h"
+
+/* Arm DSP extension: SXTB16 / SXTAB16 split 4 input channels and 4 weights into halfword pairs [c0 c2]
+ * and [c1 c3], SMLABB / SMLATT multiply-add each channel's halves (the portable loop's products and int32
+ * sums). */
+#include "mn_dsp.h"
+#if defined(__ARM_FEATURE_DSP)
+#define MN_DP_DSP 1
+#endif
+
+#define MN_DP_MAX_CH 256 /* channels of the padded 3x3 window copy of edge pixels (at most 2.3 KB of stack) */
+
+#if defined(__GNUC__)
+#define MN_DP_INLINE __attribute__((always_inline)) inline
+#else
+#define MN_DP_INLINE inline
+#endif
+
+
+/* One tap of a channel group: s[j] += (x[j] + offset) * w[j], j = 0..3 (x, w: the tap's 4 bytes). */
+#if defined(MN_DP_DSP)
+#define MN_DP_TAP(xp, wp)                                         \
+    do {                                                          \
+        const uint32_t xv_ = mn_ld32(xp);                         \
+        const uint32_t wv_ = mn_ld32(wp);                         \
+        const int16x2_t e_ = __sxtab16(off2, (int8x4_t)xv_);      \
+        const int16x2_t o_ = mn_sxtab16_ror8(off2, xv_);          \
+        const int16x2_t we_ = __sxtb16((int8x4_t)wv_);            \
+        const int16x2_t wo_ = mn_sxtb16_ror8(wv_);                \
+        s0 = __smlabb(e_, we_, s0);                               \
+        s2 = __smlatt(e_, we_, s2);                               \
+        s1 = __smlabb(o_, wo_, s1);                               \
+        s3 = __smlatt(o_, wo_, s3);                               \
+    } while (0)
+#else
+#define MN_DP_TAP(xp, wp)                                         \
+    do {                                                          \
+        const int8_t *x_ = (xp), *w_ = (wp);                      \
+        s0 += (x_[0] + offset) * w_[0];                           \
+        s1 += (x_[1] + offset) * w_[1];                           \
+        s2 += (x_[2] + offset) * w_[2];                           \
+        s3 += (x_[3] + offset) * w_[3];                           \
+    } while (0)
+#endif
+
+/* 3x3 window, one group of 4 channels: s[j] += x[j] * w_j over the 9 taps, rows at *p, *p + rs, *p + 2 rs,
+ * columns ch bytes apart, raw input bytes (the input offset is in the folded bias: every tap is in the image
+ * or reads the input zero point). Advances *p by 4 and *wp past the group's 9 weight words. */
+#if defined(MN_DP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define MN_DP_ASM_TAP(addr)                                \
+    "ldr %[x], " addr "\n\t"                               \
+    "ldr %[w], [%[wp]]\n\t"                                \
+    "sxtb16 %[e], %[x]\n\t"                                \
+    "sxtb16 %[w], %[w]\n\t"                                \
+    "smlabb %[s0], %[e], %[w], %[s0]\n\t"                  \
+    "smlatt %[s2], %[e], %[w], %[s2]\n\t"                  \
+    "ldr %[w], [%[wp]], #4\n\t"                            \
+    "sxtb16 %[x], %[x], ror #8\n\t"                        \
+    "sxtb16 %[w], %[w], ror #8\n\t"                        \
+    "smlabb %[s1], %[x], %[w], %[s1]\n\t"                  \
+    "smlatt %[s3], %[x], %[w], %[s3]\n\t"
+#define MN_DP_ASM_ROW                                      \
+    MN_DP_ASM_TAP("[%[p]]")                                \
+    MN_DP_ASM_TAP("[%[p], %[ch]]")                         \
+    MN_DP_ASM_TAP("[%[p], %[ch], lsl #1]")
+#endif
+
+static MN_DP_INLINE void mn_dp_3x3(const int8_t **pp, int32_t rs, int32_t ch, const int8_t **wpp, int32_t *s)
+{
+    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    const int8_t *p = *pp;
+    const int8_t *wp = *wpp;
+#if defined(MN_DP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /* 11 operands (so that register allocation succeeds at any optimization level, frame pointer or
+     * not): the rows through one pointer stepped by rs (and back), each weight word loaded twice (its
+     * even and its odd halves) instead of held in a fourth scratch register. */
+    uint32_t x, e, w;
+    __asm__(MN_DP_ASM_ROW "add %[p], %[p], %[rs]\n\t"
+            MN_DP_ASM_ROW "add %[p], %[p], %[rs]\n\t"
+            MN_DP_ASM_ROW "sub %[p], %[p], %[rs], lsl #1\n\t"
+            "adds %[p], %[p], #4"
+            : [x] "=&r"(x), [e] "=&r"(e), [w] "=&r"(w), [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2),
+              [s3] "+r"(s3), [p] "+r"(p), [wp] "+r"(wp)
+            : [ch] "r"(ch), [rs] "r"(rs)
+            : "cc", "memory");
+#else
+    int32_t r, t;
+    for (r = 0; r < 3; ++r) {
+        for (t = 0; t < 3; ++t, wp += 4) {
+            const int8_t *x = p + r * rs + t * ch;
+            s0 += x[0] * wp[0];
+            s1 += x[1] * wp[1];
+            s2 += x[2] * wp[2];
+            s3 += x[3] * wp[3];
+        }
+    }
+    p += 4;
+#endif
+    *pp = p;
+    *wpp = wp;
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+
+void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t *p, const int8_t *input,
+                                      const int32_t *bias, int8_t *output)
+{
+    /* Local copies: int8 output stores may alias *p as far as the compiler knows. */
+    const int32_t in_h = p->win.in_h, in_w = p->win.in_w, ch = p->win.out_c;
+    const int32_t out_h = p->win.out_h, out_w = p->win.out_w, k_h = p->win.k_h, k_w = p->win.k_w;
+    const int32_t stride_h = p->win.stride_h, stride_w = p->win.stride_w, pad_h = p->win.pad_h, pad_w = p->win.pad_w;
+    const int32_t dil_h = p->win.dil_h, dil_w = p->win.dil_w, offset = p->input_offset;
+    const int32_t lo = p->act_min, hi = p->act_max;
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    const int32_t taps = k_h * k_w;
+    const int32_t x_step = dil_w * ch;         /* next tap along x */
+    const int32_t y_step = dil_h * in_w * ch;  /* next tap row */
+    const int unrolled = k_h == 3 && k_w == 3 && dil_h == 1 && dil_w == 1;
+    const int8_t *const weights = (const int8_t *)p->weights;
+    const int32_t *const rq = p->rq;
+    const int32_t *const fbias = p->folded_bias;
+    /* An edge pixel's padded 3x3 window, on the stack, the layer's own size (C99 array sized at run time);
+     * past MN_DP_MAX_CH channels edge pixels take the general tap loop instead. */
+    int8_t pad[9 * (p->win.out_c <= MN_DP_MAX_CH ? p->win.out_c : 1)];
+    const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
+    const uintptr_t in_hi = in_lo + (uintptr_t)p->win.batches * in_h * in_w * ch;
+    const uintptr_t out_hi = out_lo + (uintptr_t)p->win.batches * out_h * out_w * ch;
+#ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the descending order is needed */
+    const int reverse = 0 * (out_lo < in_hi && in_lo < out_hi);
+#else
+    const int reverse = out_lo < in_hi && in_lo < out_hi && out_lo > in_lo;
+#endif
+#if defined(MN_DP_DSP)
+    const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
+#endif
+    int32_t bi, yi, xi, g;
+
+    for (bi = 0; bi < p->win.batches; ++bi) {
+        const int32_t b = reverse ? p->win.batches - 1 - bi : bi;
+        const int8_t *in_b = input + b * in_h * in_w * ch;
+        int8_t *out_b = output + b * out_h * out_w * ch;
+        for (yi = 0; yi < out_h; ++yi) {
+            const int32_t oy = reverse ? out_h - 1 - yi : yi;
+            const int32_t in_y0 = oy * stride_h - pad_h;
+            /* in-image tap rows [fy0, fy1) */
+            const int32_t fy0 = in_y0 < 0 ? MN_MIN((dil_h - 1 - in_y0) / dil_h, k_h) : 0;
+            const int32_t fy1 = MN_MIN(in_h > in_y0 ? (in_h - in_y0 + dil_h - 1) / dil_h : 0, k_h);
+            for (xi = 0; xi < out_w; ++xi) {
+                const int32_t ox = reverse ? out_w - 1 - xi : xi;
+                const int32_t in_x0 = ox * stride_w - pad_w;
+                const int32_t fx0 = in_x0 < 0 ? MN_MIN((dil_w - 1 - in_x0) / dil_w, k_w) : 0;
+                const int32_t fx1 = MN_MIN(in_w > in_x0 ? (in_w - in_x0 + dil_w - 1) / dil_w : 0, k_w);
+                const int32_t n_y = fy1 - fy0, n_x = fx1 - fx0;
+                /* first in-image tap: input channel 0; its weights' offset in a group */
+                const int8_t *x0 = in_b + ((in_y0 + fy0 * dil_h) * in_w + in_x0 + fx0 * dil_w) * ch;
+                const int8_t *w = weights + (fy0 * k_w + fx0) * 4;
+                const int32_t *r = rq;
+                int8_t *const o = out_b + (oy * out_w + ox) * ch;
+                if (unrolled && ((n_y == 3 && n_x == 3) || ch <= MN_DP_MAX_CH)) {
+                    /* 3x3: the window's rows in the input, or for an edge pixel in `pad` with the input
+                     * zero point outside the image (x + offset = 0 there, as TFLM's skipped taps). */
+                    const int8_t *p0 = x0;
+                    const int8_t *wg = weights;
+                    int32_t rs = y_step;
+                    if (n_y != 3 || n_x != 3) {
+                        int32_t ty, tx;
+                        for (ty = 0; ty < 3; ++ty) {
+                            for (tx = 0; tx < 3; ++tx) {
+                                int8_t *d = pad + (ty * 3 + tx) * ch;
+                                if (ty >= fy0 && ty < fy1 && tx >= fx0 && tx < fx1) {
+                                    memcpy(d, in_b + ((in_y0 + ty) * in_w + in_x0 + tx) * ch, (size_t)ch);
+                                } else {
+                                    memset(d, -offset, (size_t)ch);
+                                }
+                            }
+                        }
+                        p0 = pad;
+                        rs = 3 * ch;
+                    }
+                    for (g = 0; g < ch; g += 4, r += 16) {
+                        int32_t s[4];
+                        uint32_t packed;
+                        s[0] = fbias[g];
+                        s[1] = fbias[g + 1];
+                        s[2] = fbias[g + 2];
+                        s[3] = fbias[g + 3];
+                        mn_dp_3x3(&p0, rs, ch, &wg, s);
+                        packed = mn_rq_clamp4(mn_rq_single(s[0], r), mn_rq_single(s[1], r + 4),
+                                              mn_rq_single(s[2], r + 8), mn_rq_single(s[3], r + 12), lo, hi, lo4,
+                                              hi4);
+                        memcpy(o + g, &packed, sizeof packed);
+                    }
+                    continue;
+                }
+                for (g = 0; g < ch; g += 4, x0 += 4, w += 4 * taps, r += 16) {
+                    int32_t s0 = bias ? bias[g] : 0, s1 = bias ? bias[g + 1] : 0;
+                    int32_t s2 = bias ? bias[g + 2] : 0, s3 = bias ? bias[g + 3] : 0;
+                    const int8_t *xr = x0;
+                    const int8_t *wr = w;
+                    int32_t fy, fx;
+                    uint32_t packed;
+                    for (fy = 0; fy < n_y; ++fy, xr += y_step, wr += 4 * k_w) {
+                        const int8_t *x = xr;
+                        const int8_t *wt = wr;
+                        for (fx = 0; fx < n_x; ++fx, x += x_step, wt += 4) {
+                            MN_DP_TAP(x, wt);
+                        }
+                    }
+                    packed = mn_rq_clamp4(mn_rq_single(s0, r), mn_rq_single(s1, r + 4), mn_rq_single(s2, r + 8),
+                                          mn_rq_single(s3, r + 12), lo, hi, lo4, hi4);
+                    memcpy(o + g, &packed, sizeof packed);
+                }
+            }
+        }
+    }
+}
