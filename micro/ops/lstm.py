@@ -71,7 +71,7 @@ def check(op: Op, g: Graph) -> list[str]:
     required = (INPUT, *INPUT_WEIGHTS, *RECURRENT_WEIGHTS, *BIASES, HIDDEN_STATE, CELL_STATE)
     missing = [p for p in required if op.inputs[p] is None]
     if missing:
-        what = " (no input gate: CIFG)" if 1 in missing or 5 in missing or 12 in missing else ""
+        what = " (no input gate: CIFG)" if 1 in missing or 5 in missing else ""
         return problems + [f"inputs {missing} are absent{what}: TFLM's integer LSTM requires them"]
     x, y = g.t(op.inputs[INPUT]), g.t(op.outputs[0])
     h, c = g.t(op.inputs[HIDDEN_STATE]), g.t(op.inputs[CELL_STATE])

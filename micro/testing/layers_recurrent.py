@@ -67,11 +67,18 @@ def svdf_model(rng: np.random.Generator, batch: int = 1, input_size: int = 8, un
 
 def lstm_model(rng: np.random.Generator, batch: int = 1, time_steps: int = 3, input_size: int = 8, units: int = 4,
                time_major: bool = False, cell_scale_power: int = -12, cell_clip: float = 10.0,
-               hidden_zero_point: int | None = None, activation: str = "TANH", gain: float = 0.0) -> bytes:
+               hidden_zero_point: int | None = None, activation: str = "TANH", gain: float = 0.0,
+               bias: str = "random") -> bytes:
     """input [batch, time, input] (time_major: [time, batch, input]) -> UNIDIRECTIONAL_SEQUENCE_LSTM ->
     output [.., .., units]; hidden state [batch, units] int8, cell state [batch, units] int16 with scale
     2^cell_scale_power. Gate order in the 24 inputs as TFLite: input, forget, cell, output. gain: log2 of a
-    factor on every weight scale (large values saturate the gates)."""
+    factor on every weight scale (large values saturate the gates).
+
+    bias: "random", "zeros" (a model without biases as the converter writes it: TFLM's integer LSTM
+    requires the four gate bias tensors, its Prepare reads their shapes) or "none" (absent, -1: a model TFLM
+    cannot run, for micro's refusal); every other tensor holds the same values for one seed in all three."""
+    if bias not in ("random", "zeros", "none"):
+        raise ValueError(f"bias {bias!r}: 'random', 'zeros' or 'none'")
     b = ModelBuilder()
     io_shape = (time_steps, batch) if time_major else (batch, time_steps)
     x_scale = _scale(rng, -7, -2)
@@ -93,7 +100,8 @@ def lstm_model(rng: np.random.Generator, batch: int = 1, time_steps: int = 3, in
     for g, (_, w_scale) in zip(gates, in_w):
         bias_scale = float(np.float32(x_scale) * np.float32(w_scale))
         limit = int(min(2**24, 1.0 / bias_scale)) + 1   # biases up to about 1
-        biases.append(b.const(f"{g}_gate_bias", rng.integers(-limit, limit, units, dtype=np.int32), bias_scale, 0))
+        data = rng.integers(-limit, limit, units, dtype=np.int32) * (bias == "random")
+        biases.append(None if bias == "none" else b.const(f"{g}_gate_bias", data, bias_scale, 0))
     hidden = b.tensor("output_state", (batch, units), "int8", h_scale, h_zp, is_variable=True)
     cell = b.tensor("cell_state", (batch, units), "int16", 2.0 ** cell_scale_power, 0, is_variable=True)
     y = b.tensor("output", (*io_shape, units), "int8", h_scale, h_zp)

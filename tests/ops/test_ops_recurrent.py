@@ -51,13 +51,18 @@ def stream_report(buf: bytes, oracle_buf: bytes | None = None, invokes: int = IN
 @SETTINGS
 @given(seed=SEEDS, batch=st.integers(1, 2), input_size=st.integers(1, 24), units=st.integers(1, 6),
        rank=st.integers(1, 3), memory=st.integers(1, 8), state_dtype=st.sampled_from(["int16", "int8"]),
-       bias=st.sampled_from(["random", "zeros"]))
+       bias=st.sampled_from(["random", "zeros", "none"]))
 @example(seed=3932, batch=2, input_size=17, units=5, rank=2, memory=1, state_dtype="int16", bias="random")
+@example(seed=11, batch=2, input_size=9, units=3, rank=3, memory=6, state_dtype="int8", bias="none")
 def test_svdf_random_layers_stream_bit_exact(seed, batch, input_size, units, rank, memory, state_dtype, bias):
+    """Without a bias the oracle runs the same model with an all-zero bias (the pinned TFLM crashes in
+    Prepare on an absent SVDF bias; its Eval treats it as zeros: see the test below)."""
     params = dict(batch=batch, input_size=input_size, units=units, rank=rank, memory=memory,
-                  state_dtype=state_dtype, bias=bias)
-    report = stream_report(svdf_model(np.random.default_rng(seed), **params))
-    assert report.ok, f"seed={seed} params={params}: {report.summary()}"
+                  state_dtype=state_dtype)
+    buf = svdf_model(np.random.default_rng(seed), bias=bias, **params)
+    oracle = svdf_model(np.random.default_rng(seed), bias="zeros", **params) if bias == "none" else None
+    report = stream_report(buf, oracle_buf=oracle)
+    assert report.ok, f"seed={seed} params={params} bias={bias}: {report.summary()}"
     assert report.tensors_compared == 2 * INVOKES   # the output and the activation state, every invoke
 
 
@@ -126,14 +131,23 @@ def test_svdf_refuses_a_state_that_is_not_a_variable():
 @SETTINGS
 @given(seed=SEEDS, batch=st.integers(1, 3), time_steps=st.integers(1, 5), input_size=st.integers(1, 20),
        units=st.integers(1, 8), time_major=st.booleans(), cell_scale_power=st.integers(-15, -10),
-       cell_clip=st.sampled_from([0.0, 10.0, 0.75]))
+       cell_clip=st.sampled_from([0.0, 10.0, 0.75]), bias=st.sampled_from(["random", "zeros"]))
 def test_lstm_random_layers_stream_bit_exact(seed, batch, time_steps, input_size, units, time_major,
-                                             cell_scale_power, cell_clip):
+                                             cell_scale_power, cell_clip, bias):
+    """With and without bias: a model without gate biases carries all-zero bias tensors (TFLM's integer LSTM
+    requires the four; an absent one is refused, see test_lstm_refuses_absent_gate_biases)."""
     params = dict(batch=batch, time_steps=time_steps, input_size=input_size, units=units, time_major=time_major,
-                  cell_scale_power=cell_scale_power, cell_clip=cell_clip)
+                  cell_scale_power=cell_scale_power, cell_clip=cell_clip, bias=bias)
     report = stream_report(lstm_model(np.random.default_rng(seed), **params))
     assert report.ok, f"seed={seed} params={params}: {report.summary()}"
     assert report.tensors_compared == 3 * INVOKES   # every time step's output, hidden and cell state
+
+
+def test_lstm_refuses_absent_gate_biases():
+    """TFLM's Prepare (ValidateTensorSize) reads the shape of each of the four gate biases: a model without
+    them cannot run in TFLM, and micro says which inputs are missing."""
+    with pytest.raises(UnsupportedModelError, match=r"inputs \[12, 13, 14, 15\] are absent.*requires them"):
+        compile_model(read_model(lstm_model(np.random.default_rng(0), bias="none"), "m"))
 
 
 def _lstm_op(**params):

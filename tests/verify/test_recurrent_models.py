@@ -106,13 +106,14 @@ def test_reset_gives_the_outputs_of_a_fresh_init(name):
 
 @pytest.mark.parametrize("name", ["tflm_keyword_scrambled", "tflm_dtln_noise_suppression_int8"])
 def test_state_carried_across_invokes_on_qemu(name):
-    """`micro verify MODEL --board mps2_an386 --random N`: N consecutive invokes on the firmware (init once),
-    each output compared with TFLM and the host build, both carrying their state along."""
+    """`micro verify MODEL --board mps2_an386 --random N --stream N`: N consecutive invokes on the firmware
+    (a fresh start, then no reset between them), each output compared with TFLM and the host build, both
+    carrying their state along."""
     need_tool("qemu-system-arm")
     need_tool("arm-none-eabi-gcc")
     path, compiled = _compiled(name)
     report = verify_on_board(compiled, path.read_bytes(), _inputs(compiled, 8, seed=4), "mps2_an386",
-                             host_all_tensors=False)
+                             host_all_tensors=False, stream=True)
     assert report.ok, report.summary()
     assert report.inputs_run == 8
 
@@ -125,5 +126,5 @@ def test_more_stateful_models_on_qemu(name):
     need_tool("arm-none-eabi-gcc")
     path, compiled = _compiled(name)
     report = verify_on_board(compiled, path.read_bytes(), _inputs(compiled, 20, seed=5), "mps2_an386",
-                             host_all_tensors=False)
+                             host_all_tensors=False, stream=True)
     assert report.ok, report.summary()
