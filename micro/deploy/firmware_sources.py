@@ -5,12 +5,15 @@ and the linker script filled in from the board record; with the compiler flags a
 Public API (used by micro.deploy.firmware, micro.deploy.project and micro.deploy.arduino)::
 
     firmware_project(compiled, board, variant="harness", vectors=None, generated=None, stack_bytes=None,
-                     defines=None, compiler=None) -> FirmwareProject
+                     defines=None, compiler=None, app_sources=None) -> FirmwareProject
         .file_flags(fname): optimisation flags by part (model code or harness), from the board's [compiler]
         variant "harness" serves the serial protocol (micro.deploy.protocol); variant "selftest" embeds
         `vectors` (SelfTestVector list) and prints PASS/FAIL on its own (exit code 0/1 through semihosting
         on QEMU); variant "profile" is the self-test with MN_PROFILE (per-op marks, micro.profile).
         stack_bytes: default the board's bare-metal stack (board record).
+        app_sources: an application's own C files (name -> text) in place of the generated model binding:
+        they define the `mn_model` record themselves (e.g. a pipeline of several models, `generated` from
+        micro.codegen.program.emit_c_program, behind one record); with variant "app" they also bring main().
     platformio_layout(project, lib_name) -> (src, libs, build_flags)   the same as a PlatformIO project
     model_binding(compiled) -> str        the mn_model record of mn_model_api.h (firmware and Arduino library)
     TEMPLATES_DIR                         firmware_templates/, wherever micro is installed
@@ -43,7 +46,8 @@ MAX_PAYLOAD = 1024  # MN_PROTO_MAX_PAYLOAD of the firmware (bytes of payload per
 # calls (tests/deploy/test_code_size.py).
 FIRMWARE_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-ffunction-sections", "-fdata-sections")
 DATA_ONLY_OPT = "-O0"   # files of constant data only (weights, self-test vectors): no code, compiled fast
-HARNESS_MAINS = {"harness": "mn_harness_main.c", "selftest": "mn_selftest_main.c", "profile": "mn_selftest_main.c"}
+HARNESS_MAINS = {"harness": "mn_harness_main.c", "selftest": "mn_selftest_main.c", "profile": "mn_selftest_main.c",
+                 "app": None}   # "app": main() is the application's (app_sources), the harness files its library
 # Defines of a variant: "profile" is the self-test built with MN_PROFILE: the generated invoke calls
 # mn_profile_mark(k) before every op (micro/profile counts the instructions between marks in QEMU).
 VARIANT_DEFINES: dict[str, dict[str, str | None]] = {"profile": {"MN_PROFILE": None}}
@@ -198,9 +202,9 @@ def _vectors_source(compiled: Compiled, vectors: list[SelfTestVector]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _linker_script(board: Board, model: str, stack_bytes: int) -> str:
+def _linker_script(board: Board, objs: list[str], stack_bytes: int) -> str:
+    """objs: the stems of the generated model files whose constants go to the .weights section."""
     text = (TEMPLATES_DIR / "common" / "linker.ld.in").read_text()
-    objs = [f"{model}", f"{model}_weights"]
     model_data = "\n        ".join(f"*/{o}{suffix}(.rodata .rodata.*)" for o in objs for suffix in (".o", ".c.o"))
     subst = {
         "@FLASH_ORIGIN@": f"0x{board.flash_origin:08X}", "@FLASH_LENGTH@": f"0x{board.flash_bytes:X}",
@@ -216,13 +220,16 @@ def _linker_script(board: Board, model: str, stack_bytes: int) -> str:
 def firmware_project(compiled: Compiled, board: Board | str, variant: str = "harness",
                      vectors: list[SelfTestVector] | None = None, generated: GeneratedFiles | None = None,
                      stack_bytes: int | None = None, defines: dict[str, str | None] | None = None,
-                     compiler: CompilerOptions | None = None) -> FirmwareProject:
+                     compiler: CompilerOptions | None = None,
+                     app_sources: dict[str, str] | None = None) -> FirmwareProject:
     """compiler: the board's [compiler] options unless given (benchmarks/compiler_options.py tries others)."""
     board = get_board(board)
     if stack_bytes is None:
         stack_bytes = board.stack_reserve("baremetal")
     if variant not in HARNESS_MAINS:
         raise FirmwareError(f"unknown firmware variant '{variant}' ({', '.join(HARNESS_MAINS)})")
+    if variant == "app" and not app_sources:
+        raise FirmwareError("the app firmware needs the application's sources (app_sources), main() among them")
     board_dir = TEMPLATES_DIR / board.template_dir
     if not board_dir.is_dir():
         raise FirmwareError(f"board '{board.name}' has no firmware template folder {board_dir}")
@@ -235,11 +242,15 @@ def firmware_project(compiled: Compiled, board: Board | str, variant: str = "har
         if p.suffix == ".h" or (p.suffix == ".c" and p.name not in HARNESS_MAINS.values()):
             sources[p.name] = p.read_text()
     main = HARNESS_MAINS[variant]
-    sources[main] = (common / main).read_text()
+    if main is not None:
+        sources[main] = (common / main).read_text()
     for p in sorted(board_dir.iterdir()):
         if p.suffix in (".c", ".h"):
             sources[f"board_{p.name}" if p.suffix == ".c" else p.name] = p.read_text()
-    sources["mn_model_binding.c"] = model_binding(compiled)
+    if app_sources:
+        sources.update(app_sources)
+    else:
+        sources["mn_model_binding.c"] = model_binding(compiled)
     sources["mn_board_name.c"] = (f"/* Generated by micro: the board's name, announced in the banner and INFO. */\n"
                                   f"const char mn_board_name[] = {c_string(board.name)};\n")
     if variant in ("selftest", "profile"):
@@ -252,6 +263,8 @@ def firmware_project(compiled: Compiled, board: Board | str, variant: str = "har
         project_defines[k] = v or None
     project_defines.update(VARIANT_DEFINES.get(variant, {}))
     project_defines.update(defines or {})
-    return FirmwareProject(compiled.name, board, variant, sources, _linker_script(board, compiled.name, stack_bytes),
+    models = sorted(f[:-len("_weights.c")] for f in generated.files if f.endswith("_weights.c"))
+    model_objs = [stem for m in models for stem in (m, f"{m}_weights")]
+    return FirmwareProject(compiled.name, board, variant, sources, _linker_script(board, model_objs, stack_bytes),
                            project_defines, frozenset(generated.files) | frozenset(generated.kernel_files),
                            compiler or board.compiler)
