@@ -63,7 +63,7 @@ def resample(x: np.ndarray, rate: int, to: int = ref.SAMPLE_RATE) -> np.ndarray:
     return np.fft.irfft(spectrum, n_out) * (n_out / x.size)
 
 
-def read_pcm(path, notes=sys.stderr) -> np.ndarray:
+def read_pcm(path, notes=None) -> np.ndarray:
     """16 kHz mono int16 samples of a wav: resampled and mixed to mono when needed; refused otherwise."""
     try:
         with wave.open(str(path)) as w:
@@ -80,6 +80,7 @@ def read_pcm(path, notes=sys.stderr) -> np.ndarray:
     x = np.frombuffer(raw, "<i2").reshape(-1, channels)
     if channels == 1 and rate == ref.SAMPLE_RATE:
         return x[:, 0].copy()
+    notes = notes or sys.stderr
     y = x.astype(np.float64).mean(axis=1)
     if channels > 1:
         print(f"{path}: {channels} channels mixed to mono", file=notes)
@@ -149,7 +150,8 @@ class _Closing:
         return self.device
 
     def __exit__(self, *exc):
-        self.device.close()
+        if self.device is not None:
+            self.device.close()
 
 
 def _cost_line(run: Run, board: str) -> str:
