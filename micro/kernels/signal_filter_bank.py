@@ -7,6 +7,7 @@ from micro.kernels.abi import Arg, Field, Kernel, Struct
 
 SIGNAL_FILTER_BANK_PARAMS = Struct("mn_signal_filter_bank_params_t", "SignalFilterBank channels.", (
     Field("num_channels", "int32_t", "output channels (the channel arrays have one more)"),
+    Field("unsigned_weights", "int32_t", "1: every weight and unweight is >= 0 (constants checked by lowering)"),
 ))
 
 SIGNAL_FILTER_BANK = Kernel(

@@ -16,9 +16,16 @@ void mn_signal_filter_bank(const mn_signal_filter_bank_params_t *p, const uint32
             const uint32_t *x = input + channel_frequency_starts[i];
             const int16_t *w = weights + channel_weight_starts[i];
             const int16_t *u = unweights + channel_weight_starts[i];
-            for (j = 0; j < width; ++j) {
-                weighted += (uint64_t)(int64_t)w[j] * x[j];
-                unweighted += (uint64_t)(int64_t)u[j] * x[j];
+            if (p->unsigned_weights) { /* the same products as 32 x 32 -> 64 multiply-adds (UMLAL) */
+                for (j = 0; j < width; ++j) {
+                    weighted += (uint64_t)(uint16_t)w[j] * x[j];
+                    unweighted += (uint64_t)(uint16_t)u[j] * x[j];
+                }
+            } else {
+                for (j = 0; j < width; ++j) {
+                    weighted += (uint64_t)(int64_t)w[j] * x[j];
+                    unweighted += (uint64_t)(int64_t)u[j] * x[j];
+                }
             }
         }
         if (i > 0) {

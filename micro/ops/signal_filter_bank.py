@@ -77,8 +77,10 @@ def _lower_filter_bank(op: Op, g: Graph) -> KernelCall:
     opts, _ = read_options(op, FILTER_BANK_OPTIONS)
     n = opts["num_channels"]
     widths = const_ints(g, op.inputs[5])[:n + 1]
-    return KernelCall(SIGNAL_FILTER_BANK, dict(num_channels=n), inputs=list(op.inputs), outputs=[op.outputs[0]],
-                      macs=2 * sum(w for w in widths if w > 0))
+    weights = [const_ints(g, t) for t in op.inputs[1:3]]
+    unsigned = all(w is not None and min(w) >= 0 for w in weights)
+    return KernelCall(SIGNAL_FILTER_BANK, dict(num_channels=n, unsigned_weights=int(unsigned)), inputs=list(op.inputs),
+                      outputs=[op.outputs[0]], macs=2 * sum(w for w in widths if w > 0))
 
 
 def _check_square_root(op: Op, g: Graph) -> list[str]:

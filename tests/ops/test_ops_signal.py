@@ -110,6 +110,8 @@ def test_filter_bank_property(lib, n_in, channels, data, seed):
     starts = [data.draw(st.integers(0, n_in - max(w, 0))) for w in widths]
     wstarts = [data.draw(st.integers(0, n_w - max(w, 0))) for w in widths]
     weights, unweights = int16s(rng, n_w, 32767), int16s(rng, n_w, 32767)
+    if data.draw(st.booleans()):  # non-negative tables, as real filter banks: the unsigned multiply-add path
+        weights, unweights = np.abs(weights.astype(np.int32)).astype(np.int16), np.abs(unweights.astype(np.int32)).astype(np.int16)
     buf = filter_bank_model(n_in, weights, unweights, starts, wstarts, widths)
     assert_frames_match_oracle(lib, buf, [[uints(rng, n_in, 32)] for _ in range(2)])
 
