@@ -1,6 +1,6 @@
 /* The keyword-spotting pipeline behind micro's serial protocol: to the harness (mn_serve.c) it is a "model"
  * with one input, a chunk of PCM, and one output, the record of the frame the chunk completed. The host
- * (examples/keyword_spotting/kws_device.py) streams audio as WRITE + INVOKE + READ per 20 ms stride and
+ * (examples/keyword_spotting/kws_build.py and kws.py) streams audio as WRITE + INVOKE + READ per 20 ms stride and
  * starts a new stream with RESET (mode 0: kws_reset); every INVOKE is measured like a model's invoke
  * (exact instructions on QEMU, cycles where the board counts them). The host build calls the same functions
  * through ctypes. */

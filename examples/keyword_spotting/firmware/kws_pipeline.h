@@ -44,7 +44,7 @@ enum {
 };
 
 /* What one frame did: the record the firmware returns per 20 ms stride (64 bytes, no padding, little-endian
- * on every target micro builds for; examples/keyword_spotting/kws_device.py reads it). */
+ * on every target micro builds for; examples/keyword_spotting/kws_reference.py Event reads it). */
 typedef struct {
     uint32_t frames;         /* frames computed since the reset (this one included) */
     int32_t time_ms;         /* end of this frame's window, ms since the reset */
