@@ -13,7 +13,7 @@ Public API (used by micro.deploy.firmware, micro.deploy.project and micro.deploy
         stack_bytes: default the board's bare-metal stack (board record).
         app_sources: an application's own C files (name -> text) in place of the generated model binding:
         they define the `mn_model` record themselves (e.g. a pipeline of several models, `generated` from
-        micro.codegen.program.emit_c_program, behind one record); with variant "app" they also bring main().
+        micro.codegen.program.emit_c_program, behind one record: examples/keyword_spotting).
     platformio_layout(project, lib_name) -> (src, libs, build_flags)   the same as a PlatformIO project
     model_binding(compiled) -> str        the mn_model record of mn_model_api.h (firmware and Arduino library)
     TEMPLATES_DIR                         firmware_templates/, wherever micro is installed
@@ -46,8 +46,7 @@ MAX_PAYLOAD = 1024  # MN_PROTO_MAX_PAYLOAD of the firmware (bytes of payload per
 # calls (tests/deploy/test_code_size.py).
 FIRMWARE_CFLAGS = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-ffunction-sections", "-fdata-sections")
 DATA_ONLY_OPT = "-O0"   # files of constant data only (weights, self-test vectors): no code, compiled fast
-HARNESS_MAINS = {"harness": "mn_harness_main.c", "selftest": "mn_selftest_main.c", "profile": "mn_selftest_main.c",
-                 "app": None}   # "app": main() is the application's (app_sources), the harness files its library
+HARNESS_MAINS = {"harness": "mn_harness_main.c", "selftest": "mn_selftest_main.c", "profile": "mn_selftest_main.c"}
 # Defines of a variant: "profile" is the self-test built with MN_PROFILE: the generated invoke calls
 # mn_profile_mark(k) before every op (micro/profile counts the instructions between marks in QEMU).
 VARIANT_DEFINES: dict[str, dict[str, str | None]] = {"profile": {"MN_PROFILE": None}}
@@ -228,8 +227,6 @@ def firmware_project(compiled: Compiled, board: Board | str, variant: str = "har
         stack_bytes = board.stack_reserve("baremetal")
     if variant not in HARNESS_MAINS:
         raise FirmwareError(f"unknown firmware variant '{variant}' ({', '.join(HARNESS_MAINS)})")
-    if variant == "app" and not app_sources:
-        raise FirmwareError("the app firmware needs the application's sources (app_sources), main() among them")
     board_dir = TEMPLATES_DIR / board.template_dir
     if not board_dir.is_dir():
         raise FirmwareError(f"board '{board.name}' has no firmware template folder {board_dir}")
@@ -242,8 +239,7 @@ def firmware_project(compiled: Compiled, board: Board | str, variant: str = "har
         if p.suffix == ".h" or (p.suffix == ".c" and p.name not in HARNESS_MAINS.values()):
             sources[p.name] = p.read_text()
     main = HARNESS_MAINS[variant]
-    if main is not None:
-        sources[main] = (common / main).read_text()
+    sources[main] = (common / main).read_text()
     for p in sorted(board_dir.iterdir()):
         if p.suffix in (".c", ".h"):
             sources[f"board_{p.name}" if p.suffix == ".c" else p.name] = p.read_text()

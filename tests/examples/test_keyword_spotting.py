@@ -202,3 +202,14 @@ def test_qemu_equals_host_one_clip(program, host):
 @pytest.mark.slow
 def test_qemu_equals_host_all_clips(program, host):
     assert_board_equals_host(program, host, sorted(CLIPS))
+
+
+def test_firmware_builds_bare_metal_for_nano33ble(program):
+    """The same pipeline firmware (serial harness, both models) linked for the Nano 33 BLE itself."""
+    need_tool("arm-none-eabi-gcc")
+    firmware = kws_build.build_board_firmware(program, "nano33ble")
+    memory = firmware.memory
+    assert firmware.elf.is_file()
+    assert {"kws_feed", "audio_preprocessor_invoke", "micro_speech_invoke"} <= set(firmware.symbols)
+    assert memory.weights > 20000   # both models' constants in the .weights section
+    assert memory.code + memory.weights < memory.flash_limit
