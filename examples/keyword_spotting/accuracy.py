@@ -38,6 +38,8 @@ NOISES = ["whitenoise", "pinknoise", "brownnoise"]
 
 
 def sh(*args: str) -> None:
+    if args[0] == "sox":   # -R: sox's repeatable mode (fixed seeds of noise and dither): the same set every run
+        args = ("sox", "-R", *args[1:])
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
