@@ -79,11 +79,13 @@ class Recognizer:
         """None when time_ms is earlier than the oldest result kept (the C returns -1, changing nothing)."""
         if self.queue and time_ms < self.queue[0][0]:
             return None
+        if len(self.queue) < QUEUE_MAX:   # TFLM: push first (a full queue drops the latest), then prune
+            self.queue.append((time_ms, [int(s) for s in scores]))
         limit = time_ms - self.average_window_ms
         while self.queue and self.queue[0][0] < limit:
             self.queue.pop(0)
-        if len(self.queue) < QUEUE_MAX:
-            self.queue.append((time_ms, [int(s) for s in scores]))
+        if not self.queue:
+            return Decision(self.previous_top, 0, False, False)
         duration = time_ms - self.queue[0][0]
         if len(self.queue) < self.minimum_count or duration < int(self.average_window_ms / 4):
             return Decision(self.previous_top, 0, False, False)

@@ -33,13 +33,9 @@ int kws_recognizer_process(kws_recognizer_t *r, const int8_t scores[KWS_LABELS],
 
     if (r->size > 0 && time_ms < at(r, 0)->time_ms)
         return -1;
-    /* Drop results older than the window, then add the latest (the Arduino sketch's order). */
-    time_limit = (int64_t)time_ms - r->average_window_ms;
-    while (r->size > 0 && at(r, 0)->time_ms < time_limit) {
-        r->front = r->front + 1 == KWS_QUEUE_MAX ? 0 : r->front + 1;
-        r->size--;
-    }
-    /* QUIRK: a full queue drops the latest result (PreviousResultsQueue::push_back only logs). */
+    /* Add the latest, then drop results older than the window (TFLM's order).
+     * QUIRK: a full queue drops the latest result (PreviousResultsQueue::push_back only logs), before the old
+     * ones are dropped that would have made room. */
     if (r->size < KWS_QUEUE_MAX) {
         kws_result_t *slot;
         r->size++;
@@ -48,9 +44,14 @@ int kws_recognizer_process(kws_recognizer_t *r, const int8_t scores[KWS_LABELS],
         for (i = 0; i < KWS_LABELS; i++)
             slot->scores[i] = scores[i];
     }
-
-    duration = (int64_t)time_ms - at(r, 0)->time_ms;
-    if (r->size < r->minimum_count || duration < r->average_window_ms / 4) {
+    time_limit = (int64_t)time_ms - r->average_window_ms;
+    while (r->size > 0 && at(r, 0)->time_ms < time_limit) {
+        r->front = r->front + 1 == KWS_QUEUE_MAX ? 0 : r->front + 1;
+        r->size--;
+    }
+    /* (an empty queue: the latest was dropped and every result kept was old; TFLM would read front() of it) */
+    duration = r->size > 0 ? (int64_t)time_ms - at(r, 0)->time_ms : 0;
+    if (r->size == 0 || r->size < r->minimum_count || duration < r->average_window_ms / 4) {
         out->label = r->previous_top;
         out->score = 0;
         out->decided = 0;
