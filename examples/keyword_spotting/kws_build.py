@@ -26,7 +26,7 @@ from pathlib import Path
 from micro.codegen import GeneratedFiles
 from micro.codegen.program import emit_c_program
 from micro.compiler import Compiled, compile_model
-from micro.deploy.boards import get_board
+from micro.deploy.boards import Board, get_board
 from micro.deploy.firmware import Firmware, build_firmware
 from micro.deploy.firmware_sources import TEMPLATES_DIR
 from micro.deploy.protocol import Device, LinkClosed, ProtocolError
@@ -129,8 +129,9 @@ class HostDevice:
         pass
 
 
-def build_board_firmware(program: KwsProgram, board: str, out_dir: str | os.PathLike | None = None) -> Firmware:
-    """The harness firmware of the pipeline for `board` (cached by content, like a model's)."""
+def build_board_firmware(program: KwsProgram, board: Board | str, out_dir: str | os.PathLike | None = None) -> Firmware:
+    """The harness firmware of the pipeline for `board` (cached by content, like a model's); a Board as given
+    (e.g. Board.emulated(): a board's build on its QEMU stand-in's support)."""
     return build_firmware(program.speech, get_board(board), "harness", generated=program.generated,
                           app_sources=program.app, defines=program.defines, out_dir=out_dir)
 
@@ -144,7 +145,7 @@ class BoardDevice:
         emulated = get_board(board).emulated()
         if not (emulated.emulator or "").startswith("qemu:"):
             raise MicroError(f"board '{board}' has no emulator here")
-        self.firmware = build_board_firmware(program, emulated.name)
+        self.firmware = build_board_firmware(program, emulated)
         self.qemu = Qemu(self.firmware).start()
         try:
             self.device = Device(self.qemu.open_serial())

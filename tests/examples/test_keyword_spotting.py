@@ -178,15 +178,15 @@ def test_cli_refuses_with_message(tmp_path, capsys):
 
 # ---- the same records on QEMU ----
 
-def board_run(program, names):
+def board_run(program, names, board_name="mps2_an386"):
     need_tool("arm-none-eabi-gcc")
     need_tool("qemu-system-arm")
-    with kws_build.open_device(program, "mps2_an386") as board:
+    with kws_build.open_device(program, board_name) as board:
         return {n: kws.classify_samples(board, clip(n))[2] for n in names}
 
 
-def assert_board_equals_host(program, host, names):
-    runs = board_run(program, names)
+def assert_board_equals_host(program, host, names, board_name="mps2_an386"):
+    runs = board_run(program, names, board_name)
     for name, run in runs.items():
         expected = kws.classify_samples(host, clip(name))[2]
         assert [e.pack() for e in run.events] == [e.pack() for e in expected.events], name
@@ -202,6 +202,12 @@ def test_qemu_equals_host_one_clip(program, host):
 @pytest.mark.slow
 def test_qemu_equals_host_all_clips(program, host):
     assert_board_equals_host(program, host, sorted(CLIPS))
+
+
+@pytest.mark.slow
+def test_nano33ble_build_on_its_qemu_stand_in_equals_host(program, host):
+    """The Nano 33 BLE's build (its defines) on the mps2-an386 machine, as `micro verify --board nano33ble`."""
+    assert_board_equals_host(program, host, ["yes_1000ms.wav"], "nano33ble")
 
 
 def test_firmware_builds_bare_metal_for_nano33ble(program):
