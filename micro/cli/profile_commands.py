@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from micro.compiler import compile_model
 from micro.deploy.boards import get_board
+from micro.cli.model_commands import compile_for
 from micro.errors import MicroError
 from micro.frontend import load_model
 from micro.profile.chart import profile_png
@@ -23,7 +23,7 @@ from micro.verify.inputs import load_input_sets
 
 def cmd_profile(args) -> int:
     model = load_model(args.model)
-    compiled = compile_model(model)
+    compiled = compile_for(args, model, fallback=True)  # the schedule `micro build --board` flashes
     sets = load_input_sets([args.input] if args.input else [], compiled.graph)
     if len(sets) > 1:
         raise MicroError(f"--input {args.input} holds {len(sets)} input sets; `micro profile` runs one")
@@ -67,5 +67,8 @@ def register(sub) -> None:
     p.add_argument("--input", metavar="FILE", help=".npy/.npz input set (default: random, --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--runs", type=int, help="host: invokes to time (default: as many as fit in 0.2 s, 11 to 2001)")
+    p.add_argument("--ram-budget", metavar="BYTES",
+                   help="profile the cheapest schedule that fits BYTES (default: the board's RAM; host: the default)")
+    p.add_argument("--no-patches", action="store_true", help="every tensor whole (no patch-based execution)")
     p.add_argument("--builder", choices=("platformio", "gcc"), help="firmware build (default: platformio when available)")
     p.set_defaults(fn=cmd_profile)

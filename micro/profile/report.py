@@ -19,7 +19,7 @@ from pathlib import Path
 
 from micro.compiler import Compiled
 from micro.errors import MicroError
-from micro.lowered import KernelCall
+from micro.lowered import CODE_CALLS
 from micro.profile.cortex_m4 import DIVIDE_CYCLES, PIPELINE_REFILL, TIMING_MODEL_CPU
 from micro.profile.emulator import EmulatorProfile
 from micro.profile.host import HostProfile
@@ -75,7 +75,7 @@ class Profile:
             return ", ".join(f"{g.tensors[t].dtype}[{','.join(map(str, g.tensors[t].shape))}]" for t in ts
                              if t is not None and not g.tensors[t].is_const)
 
-        return [Row(low.op.index, low.op.kind, low.call.func if isinstance(low.call, KernelCall) else "view",
+        return [Row(low.op.index, low.op.kind, low.call.func if isinstance(low.call, CODE_CALLS) else "view",
                     f"{shapes(low.op.inputs)} -> {shapes(low.op.outputs)}", low.macs, 0)
                 for low in compiled.lowered]
 
