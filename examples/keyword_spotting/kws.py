@@ -11,6 +11,11 @@ interpreter with the same pipeline and smoothing).
                   of audio (50 strides and the inferences scheduled: one every INFERENCE_EVERY strides)
     --check       also run TFLM's pipeline (the oracle) and compare every frame's record byte for byte
                   (features, scores, smoothing), then say so
+    --port PORT   a real board flashed with the bare-metal project below (its UARTE0, e.g. /dev/ttyUSB0)
+    python examples/keyword_spotting/kws.py build --board nano33ble [--framework arduino|baremetal] -o DIR
+        the PlatformIO project of the pipeline for the board (kws_project.py), built like `micro build`;
+        then `micro flash --board nano33ble -d DIR --port /dev/ttyACM0` uploads it (arduino: the microphone
+        sketch) or says how to flash the bare-metal .bin
 
 The audio goes to the device as raw 16 kHz mono int16 PCM, one 20 ms stride (320 samples) per request
 (micro's serial protocol on a board: WRITE, INVOKE, READ). Other sample rates are resampled, several channels
@@ -132,14 +137,32 @@ def classify_samples(device, samples: np.ndarray) -> tuple[str, int, Run]:
     return ref.LABELS[last.best_label], last.best_score, run
 
 
-def open_board(board: str):
-    """The pipeline on `board`: host, tflm (the oracle) or a board QEMU emulates."""
+def open_board(board: str, port: str | None = None):
+    """The pipeline on `board`: host, tflm (the oracle), a board QEMU emulates, or a real board at `port`."""
     import kws_build
 
     program = kws_build.build_program()
     if board == "tflm":
         return _Closing(ref.tflm_pipeline(program))
-    return kws_build.open_device(program, board)
+    return kws_build.open_device(program, board, port)
+
+
+def build_command(args) -> int:
+    """`kws.py build`: the project (kws_project.py), then built as `micro build` builds (bare metal offline;
+    arduino needs PlatformIO's registry once, and stops at once with what to do when it is out of reach)."""
+    import kws_project
+
+    from micro.deploy.build import build
+
+    project = kws_project.write_project(args.output, args.board, args.framework)
+    print(f"keyword spotting for {project.board.name} ({project.framework}): project {project.dir}")
+    print(f"  {project.kernels.summary()}")
+    result = build(project)
+    print(f"built {result.elf} in {result.seconds:.1f} s")
+    for line in result.memory.lines():
+        print(f"  {line}")
+    print(f"next: micro flash --board {project.board.name} -d {project.dir} --port PORT")
+    return 0
 
 
 class _Closing:
@@ -171,13 +194,28 @@ def main(argv=None) -> int:
         p.add_argument("--board", default="host", help="host, tflm (the oracle) or a board QEMU runs (mps2_an386)")
         p.add_argument("--costs", action="store_true", help="instructions per stride and per inference (board)")
         p.add_argument("--check", action="store_true", help="compare every frame with TFLM's pipeline")
+        p.add_argument("--port", help="serial port of a real board running the bare-metal firmware (kws.py build "
+                       "--framework baremetal, micro flash): its UARTE0, e.g. /dev/ttyUSB0")
         p.add_argument("wavs", nargs="*" if name == "classify" else 1,
                        help="wav files (classify default: the four shared micro_speech clips)")
+    b = sub.add_parser("build", help="a PlatformIO project for a board that `micro flash` uploads")
+    b.add_argument("--board", default="nano33ble", help="the board (default: nano33ble)")
+    b.add_argument("--framework", choices=("arduino", "baremetal"),
+                   help="arduino (default: the microphone sketch; PlatformIO's registry once) or baremetal "
+                        "(offline: the pipeline behind micro's serial protocol on UARTE0)")
+    b.add_argument("-o", "--output", required=True, help="project folder")
     args = ap.parse_args(argv)
+    if args.command == "build":
+        try:
+            return build_command(args)
+        except MicroError as exc:
+            print(f"kws: {exc}", file=sys.stderr)
+            return 1
     wavs = args.wavs or [str(p) for p in SHARED_CLIPS]
     try:
         clips = [(w, read_pcm(w)) for w in wavs]
-        with open_board(args.board) as device, (open_board("tflm") if args.check else _Closing(None)) as oracle:
+        with open_board(args.board, args.port) as device, \
+                (open_board("tflm") if args.check else _Closing(None)) as oracle:
             runs, same = [], True
             for wav, samples in clips:
                 if args.command == "classify":

@@ -11,6 +11,8 @@ Library > Add .ZIP Library). On a board:
 
     arduino-cli compile --fqbn arduino:mbed_nano:nano33ble --library OUT_DIR/MicroSpeechKws \\
         OUT_DIR/MicroSpeechKws/examples/MicroSpeech --upload -p /dev/ttyACM0
+
+or as a PlatformIO project that `micro flash` uploads: `kws.py build --board nano33ble -o DIR` (kws_project.py).
 """
 
 from __future__ import annotations

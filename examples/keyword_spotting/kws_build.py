@@ -6,6 +6,8 @@ program with the pipeline's C (firmware/), built for this machine (a shared libr
     program = build_program()                     # compile both models, generate the C (cached per process)
     with open_device(program, "host") as dev:     # or "mps2_an386" (QEMU), "nano33ble" (its QEMU stand-in)
         dev.reset(); record, instructions = dev.step(chunk_bytes)
+    open_device(program, "nano33ble", port="/dev/ttyUSB0")   # a real board flashed with the bare-metal
+                                                  # firmware (kws_project.py): no instruction counts
 
 Both models keep micro's names for their symbols under the model names `audio_preprocessor` and
 `micro_speech` (firmware/kws_pipeline.c includes audio_preprocessor.h and micro_speech.h); the kernels are
@@ -29,7 +31,7 @@ from micro.compiler import Compiled, compile_model
 from micro.deploy.boards import Board, get_board
 from micro.deploy.firmware import Firmware, build_firmware
 from micro.deploy.firmware_sources import TEMPLATES_DIR
-from micro.deploy.protocol import Device, LinkClosed, ProtocolError
+from micro.deploy.protocol import Device, LinkClosed, ProtocolError, open_port
 from micro.deploy.qemu import Qemu, QemuError, describe_exit
 from micro.errors import MicroError
 from micro.frontend import read_model
@@ -137,18 +139,25 @@ def build_board_firmware(program: KwsProgram, board: Board | str, out_dir: str |
 
 
 class BoardDevice:
-    """The pipeline's firmware in QEMU (the board itself, or its stand-in machine), driven over the serial
-    protocol: WRITE the chunk, INVOKE (measured: exact instructions), READ the record."""
+    """The pipeline's firmware in QEMU (the board itself, or its stand-in machine), or on a real board at `port`
+    (flashed with the bare-metal project of kws_project.py), driven over the serial protocol: WRITE the chunk,
+    INVOKE (on QEMU measured: exact instructions), READ the record."""
 
-    def __init__(self, program: KwsProgram, board: str):
+    def __init__(self, program: KwsProgram, board: str, port: str | None = None):
         self.board = board
-        emulated = get_board(board).emulated()
-        if not (emulated.emulator or "").startswith("qemu:"):
-            raise MicroError(f"board '{board}' has no emulator here")
-        self.firmware = build_board_firmware(program, emulated)
-        self.qemu = Qemu(self.firmware).start()
+        self.qemu = self.raw = None
+        if port:
+            get_board(board)
+            self.raw = open_port(port)
+        else:
+            emulated = get_board(board).emulated()
+            if not (emulated.emulator or "").startswith("qemu:"):
+                raise MicroError(f"board '{board}' has no emulator here: flash it (kws.py build --board {board} "
+                                 "--framework baremetal, then micro flash) and pass --port")
+            self.firmware = build_board_firmware(program, emulated)
+            self.qemu = Qemu(self.firmware).start()
         try:
-            self.device = Device(self.qemu.open_serial())
+            self.device = Device(self.raw or self.qemu.open_serial())
             info = self._call(self.device.hello)
             if info.model != "kws" or info.sha256 != program.identity:
                 raise ProtocolError(f"the device runs other firmware: model '{info.model}' {info.sha256[:16]}... "
@@ -156,13 +165,18 @@ class BoardDevice:
             if info.input_bytes != [CHUNK_BYTES] or info.output_bytes != [EVENT_BYTES]:
                 raise ProtocolError(f"the device's records differ: in {info.input_bytes} out {info.output_bytes}")
         except BaseException:
-            self.qemu.stop()
+            if self.qemu is not None:
+                self.qemu.stop()
+            else:
+                self.raw.close()
             raise
 
     def _call(self, fn, *args):
         try:
             return fn(*args)
         except (LinkClosed, ProtocolError) as exc:
+            if self.qemu is None:
+                raise
             time.sleep(0.2)
             code = self.qemu.returncode
             if code is not None:
@@ -174,9 +188,12 @@ class BoardDevice:
 
     def step(self, chunk: bytes) -> tuple[bytes, int | None]:
         (record,), res = self._call(self.device.run, [chunk])
-        return record, self.qemu.invoke_instructions(res.invoke_index)
+        return record, self.qemu.invoke_instructions(res.invoke_index) if self.qemu else None
 
     def close(self) -> None:
+        if self.qemu is None:
+            self.raw.close()
+            return
         if self.qemu.returncode is None:
             try:
                 self.device.retries = 1
@@ -190,12 +207,15 @@ class BoardDevice:
 class open_device:
     """Context manager: the program on `board` ("host" or a board QEMU runs, directly or through a stand-in)."""
 
-    def __init__(self, program: KwsProgram, board: str = "host"):
-        self.program, self.board = program, board
+    def __init__(self, program: KwsProgram, board: str = "host", port: str | None = None):
+        self.program, self.board, self.port = program, board, port
         self.device = None
 
     def __enter__(self):
-        self.device = HostDevice(self.program) if self.board == "host" else BoardDevice(self.program, self.board)
+        if self.board == "host":
+            self.device = HostDevice(self.program)
+        else:
+            self.device = BoardDevice(self.program, self.board, self.port)
         return self.device
 
     def __exit__(self, *exc) -> None:
