@@ -95,16 +95,27 @@ def produced_tensors(compiled: Compiled) -> list[tuple[int, int, str]]:
     return [(t, low.op.index, low.op.kind) for low in compiled.lowered for t in low.op.outputs]
 
 
+# Ops whose output element i depends on input element i alone: what TFLM leaves undefined in the input stays
+# undefined in the output (e.g. the audio preprocessor's CAST of SignalEnergy's bins)
+ELEMENTWISE_UNARY = frozenset({"CAST", "QUANTIZE", "DEQUANTIZE", "RELU", "RELU6", "RELU_N1_TO_1", "LEAKY_RELU",
+                               "LOGISTIC", "TANH", "HARD_SWISH", "ABS", "NEG", "RSQRT", "SQRT"})
+
+
 def tflm_defined(compiled: Compiled) -> dict[int, np.ndarray]:
-    """{tensor: flat mask of the elements TFLM writes} for outputs TFLM's kernel writes only in part
-    (KernelCall.tflm_writes: e.g. SignalEnergy's bins outside [start, end) keep whatever TFLM's arena held)."""
-    masks = {}
+    """{tensor: flat mask of the elements TFLM defines} for outputs TFLM's kernel writes only in part
+    (KernelCall.tflm_writes: e.g. SignalEnergy's bins outside [start, end) keep whatever TFLM's arena held),
+    carried through element-wise unary ops. Any other op that reads an undefined element is compared whole, so a
+    model whose result depends on them shows as a mismatch."""
+    g = compiled.graph
+    masks: dict[int, np.ndarray] = {}
     for low in compiled.lowered:
         for pos, (start, end) in getattr(low.call, "tflm_writes", {}).items():
-            t = compiled.graph.tensors[low.call.outputs[pos]]
-            mask = np.zeros(t.shape, dtype=bool)
+            mask = np.zeros(g.tensors[low.call.outputs[pos]].shape, dtype=bool)
             mask[..., start:end] = True
             masks[low.call.outputs[pos]] = mask.ravel()
+        src = low.op.inputs[0] if low.op.inputs else None
+        if low.op.kind in ELEMENTWISE_UNARY and src in masks and g.tensors[low.op.outputs[0]].size == masks[src].size:
+            masks[low.op.outputs[0]] = masks[src]
     return masks
 
 

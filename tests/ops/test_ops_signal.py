@@ -243,3 +243,9 @@ def test_energy_bins_tflm_leaves_unwritten_are_not_compared():
     compiled = compile_model(read_model(energy_model(20, 3, 17), "energy"))
     (mask,) = tflm_defined(compiled).values()
     assert mask.tolist() == [3 <= i < 17 for i in range(20)]
+
+
+def test_undefined_energy_bins_are_followed_through_the_preprocessors_cast():
+    compiled = compile_model(load_model(shared_model("tflm_audio_preprocessor_int8")))
+    names = {compiled.graph.tensors[t].name: int(mask.sum()) for t, mask in tflm_defined(compiled).items()}
+    assert set(names) == {"signal_energy", "Cast"} and len(set(names.values())) == 1, names
