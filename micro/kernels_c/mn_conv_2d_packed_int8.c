@@ -251,6 +251,65 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int8_
     s[3] = s3;
 }
 
+/* Zero bias (a layer without one) for mn_cp_channels' bias pointer, which then does not advance. */
+static const int32_t mn_cp_no_bias = 0;
+
+/* Every output channel of a block: its 4 pixels' dot products over the block's im2col rows `col` (bias
+ * added), requantized, clamped and stored, pixel i of channel oc at o[i * out_c + oc] for the first n_pix
+ * pixels. Its own function (no run-time sized arrays, few live values): the channel loop keeps its state
+ * in registers around the dot product's 12. */
+static MN_CP_INLINE void mn_cp_channels_body(const int16_t *col, int32_t stride, const int8_t *w, int32_t groups,
+                                             const int32_t *bias, const int32_t *rq, int8_t *o, int32_t out_c,
+                                             int32_t n_pix, int32_t lo, int32_t hi, uint32_t lo4, uint32_t hi4)
+{
+    const int32_t taps4 = groups * 4, b_step = bias ? 1 : 0;
+    const int32_t *b = bias ? bias : &mn_cp_no_bias;
+    int8_t *const o_end = o + out_c;
+    for (; o < o_end; ++o, b += b_step, rq += 4, w += taps4) {
+        int32_t s[MN_CP_PIX];
+        uint32_t packed;
+        s[0] = s[1] = s[2] = s[3] = *b;
+        mn_cp_dot(col, stride, w, groups, s);
+        mn_rq_single4(s, rq);
+        packed = mn_rq_clamp4(s[0], s[1], s[2], s[3], lo, hi, lo4, hi4);
+        o[0] = (int8_t)(packed & 0xFFu);
+        if (n_pix == MN_CP_PIX) {
+            int8_t *const o2 = o + 2 * out_c;
+            o[out_c] = (int8_t)((packed >> 8) & 0xFFu);
+            o2[0] = (int8_t)((packed >> 16) & 0xFFu);
+            o2[out_c] = (int8_t)(packed >> 24);
+        } else {
+            int32_t i;
+            for (i = 1; i < n_pix; ++i) {
+                o[i * out_c] = (int8_t)((packed >> (8 * i)) & 0xFFu);
+            }
+        }
+    }
+}
+
+#if defined(__GNUC__)
+#define MN_CP_NOINLINE __attribute__((noinline))
+#else
+#define MN_CP_NOINLINE
+#endif
+
+/* mn_cp_channels_body for the full int8 range [-128, 127] (the clamp is the saturation alone: constants
+ * once inlined) and for any other range. */
+static MN_CP_NOINLINE void mn_cp_channels_full(const int16_t *col, int32_t stride, const int8_t *w, int32_t groups,
+                                               const int32_t *bias, const int32_t *rq, int8_t *o, int32_t out_c,
+                                               int32_t n_pix)
+{
+    mn_cp_channels_body(col, stride, w, groups, bias, rq, o, out_c, n_pix, -128, 127, 0x80808080u, 0x7F7F7F7Fu);
+}
+
+static MN_CP_NOINLINE void mn_cp_channels(const int16_t *col, int32_t stride, const int8_t *w, int32_t groups,
+                                          const int32_t *bias, const int32_t *rq, int8_t *o, int32_t out_c,
+                                          int32_t n_pix, int32_t lo, int32_t hi)
+{
+    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    mn_cp_channels_body(col, stride, w, groups, bias, rq, o, out_c, n_pix, lo, hi, lo4, hi4);
+}
+
 void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *input, const int32_t *bias,
                             int8_t *output)
 {
@@ -259,7 +318,7 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
     const int32_t pixels = p->win.out_h * p->win.out_w;
     const int32_t in_batch_size = p->win.in_h * p->win.in_w * p->win.in_c;
     const int32_t lo = p->act_min, hi = p->act_max;
-    const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
+    const int full_range = lo == -128 && hi == 127;
     const int32_t n_blocks = (pixels + MN_CP_PIX - 1) / MN_CP_PIX;
     const int8_t *const weights = (const int8_t *)p->weights;
     const int32_t *const rq = p->rq;
@@ -277,7 +336,7 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
     uint32_t col_words[2 * p->col_stride];
     int8_t win[p->taps]; /* an edge window's taps (mn_cp_im2col) */
     int16_t *const col = (int16_t *)col_words;
-    int32_t bi, qb, oc, i;
+    int32_t bi, qb, i;
 
     /* The row entries past the taps: 0 (the padding taps [taps, taps4) have zero weights; the portable
      * dot products run to a multiple of 16). */
@@ -296,33 +355,14 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
             const int32_t q0 = (reverse ? n_blocks - 1 - qb : qb) * MN_CP_PIX;
             const int32_t n_pix = MN_MIN(MN_CP_PIX, pixels - q0);
             int8_t *const o = out_batch + q0 * out_c;
-            const int8_t *w = weights;
-            const int32_t *r = rq;
             /* Missing pixels of a short last block repeat its last pixel (computed, not written). */
             for (i = 0; i < MN_CP_PIX; ++i) {
                 mn_cp_im2col(p, in_batch, q0 + MN_MIN(i, n_pix - 1), col, i, win);
             }
-            for (oc = 0; oc < out_c; ++oc, w += taps4, r += 4) {
-                const int32_t b0 = bias ? bias[oc] : 0;
-                int32_t s[MN_CP_PIX];
-                uint32_t packed;
-                s[0] = b0;
-                s[1] = b0;
-                s[2] = b0;
-                s[3] = b0;
-                mn_cp_dot(col, stride, w, groups, s);
-                mn_rq_single4(s, r);
-                packed = mn_rq_clamp4(s[0], s[1], s[2], s[3], lo, hi, lo4, hi4);
-                o[oc] = (int8_t)(packed & 0xFFu);
-                if (n_pix == MN_CP_PIX) {
-                    o[out_c + oc] = (int8_t)((packed >> 8) & 0xFFu);
-                    o[2 * out_c + oc] = (int8_t)((packed >> 16) & 0xFFu);
-                    o[3 * out_c + oc] = (int8_t)(packed >> 24);
-                } else {
-                    for (i = 1; i < n_pix; ++i) {
-                        o[i * out_c + oc] = (int8_t)((packed >> (8 * i)) & 0xFFu);
-                    }
-                }
+            if (full_range) {
+                mn_cp_channels_full(col, stride, weights, groups, bias, rq, o, out_c, n_pix);
+            } else {
+                mn_cp_channels(col, stride, weights, groups, bias, rq, o, out_c, n_pix, lo, hi);
             }
         }
     }
