@@ -73,8 +73,10 @@ input channel) with its weights repacked and its requantization folded at compil
     Field("tap_offsets", "int32_t", """[taps] input byte offset of tap k from its window's first byte
 (fy * dil_h * in_w * in_c + fx * dil_w * in_c + c): windows inside the image gather their taps by it when
 their rows are not whole groups of 4 taps""", array=True),
-    Field("weights", "int32_t", """int8 [out_c][taps4] as little-endian words (word aligned): each output
-channel's K weights in the filter's [k_h][k_w][in_c] order, zero padded to taps4; then 12 zero bytes""",
+    Field("weights", "int32_t", """int16 [out_c][taps4] as little-endian words (word aligned): each output
+channel's K weights in the filter's [k_h][k_w][in_c] order, zero padded to taps4, widened to int16 and
+interleaved per group of 4 taps as the words [w0 w2] [w1 w3] (meeting the im2col rows' words); then 12
+zero int16""",
           array=True),
     Field("rq", "int32_t", """[out_c][4] {m, c_lo, c_hi, r - 1} per output channel, r = -shift in [1, 23]:
 TFLM's MultiplyByQuantizedMultiplier(acc, m, -r) + output zero point in one rounding,

@@ -6,9 +6,9 @@
  * rows (all K taps, int16, input offset added; taps outside the image are 0, which is exactly TFLM's
  * "skip the tap") are built first; on the Arm DSP path interleaved by groups of 4 taps (per group, the 4
  * pixels' words [c0 c2], then their words [c1 c3]), in the portable C one contiguous row per pixel. Then every output channel runs one 4-pixel dot product over them
- * and requantizes its 4 sums at once. Weights: [out_c][taps4] (rows zero padded to a multiple of 4,
- * micro.ops.conv_packed.pack_weights), so a weight word [w0 w1 w2 w3] unpacks (SXTB16) into [w0 w2] and
- * [w1 w3], meeting the pixels' words. Requantization: TFLM's MultiplyByQuantizedMultiplier in its
+ * and requantizes its 4 sums at once. Weights: int16 [out_c][taps4] (rows zero padded to a multiple of 4,
+ * micro.ops.conv_packed.pack_weights), a group of 4 taps as the words [w0 w2] [w1 w3], meeting the pixels'
+ * words. Requantization: TFLM's MultiplyByQuantizedMultiplier in its
  * single-rounding form with the output zero point folded in (constants from
  * micro.ops.conv_packed.single_rounding_requant: one 32 x 32 -> 64 multiply-add, one shift).
  * A block writes its pixels after all of its reads, in ascending block order, or descending when the
@@ -184,15 +184,20 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
     }
 }
 
-/* s[i] += dot product of block pixel i's row with the weight row w over `groups` groups of 4 taps. */
-static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int8_t *w, int32_t groups, int32_t *s)
+/* The low and the high int16 halves of a weight word. */
+#define MN_CP_LO16(w) ((int32_t)(((uint32_t)(w) & 0xFFFFu) ^ 0x8000u) - 0x8000)
+#define MN_CP_HI16(w) ((int32_t)(((uint32_t)(w) >> 16) ^ 0x8000u) - 0x8000)
+
+/* s[i] += dot product of block pixel i's row with the weight row w (int16, 2 words a group of 4 taps: [w0 w2]
+ * [w1 w3]) over `groups` groups of 4 taps. */
+static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int32_t *w, int32_t groups, int32_t *s)
 {
     (void)stride; /* the DSP layout interleaves the pixels: no row stride */
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
 #if defined(MN_CP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
     /* Inline assembly: per group one LDM of the 4 pixels' [c0 c2] words (r8-r11, pinned so that LDM can
-     * name them), one LDR of the weight word, SXTB16, 4 SMLAD; then the [c1 c3] words, SXTB16 ror 8,
-     * 4 SMLAD: 13 instructions for 16 multiply-adds. */
+     * name them), one LDRD of the weight words [w0 w2] [w1 w3], 4 SMLAD; then the pixels' [c1 c3] words,
+     * 4 SMLAD: 11 instructions for 16 multiply-adds. */
     register uint32_t x0 __asm__("r8");
     register uint32_t x1 __asm__("r9");
     register uint32_t x2 __asm__("r10");
@@ -201,14 +206,12 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int8_
     uint32_t u, t;
 #define MN_CP_GROUP                                                      \
     "ldmia %[c]!, {r8, r9, r10, r11}\n\t"                                \
-    "ldr %[u], [%[w]], #4\n\t"                                           \
-    "sxtb16 %[t], %[u]\n\t"                                              \
-    "smlad %[s0], r8, %[t], %[s0]\n\t"                                   \
-    "smlad %[s1], r9, %[t], %[s1]\n\t"                                   \
-    "smlad %[s2], r10, %[t], %[s2]\n\t"                                  \
-    "smlad %[s3], r11, %[t], %[s3]\n\t"                                  \
+    "ldrd %[u], %[t], [%[w]], #8\n\t"                                    \
+    "smlad %[s0], r8, %[u], %[s0]\n\t"                                   \
+    "smlad %[s1], r9, %[u], %[s1]\n\t"                                   \
+    "smlad %[s2], r10, %[u], %[s2]\n\t"                                  \
+    "smlad %[s3], r11, %[u], %[s3]\n\t"                                  \
     "ldmia %[c]!, {r8, r9, r10, r11}\n\t"                                \
-    "sxtb16 %[t], %[u], ror #8\n\t"                                      \
     "smlad %[s0], r8, %[t], %[s0]\n\t"                                   \
     "smlad %[s1], r9, %[t], %[s1]\n\t"                                   \
     "smlad %[s2], r10, %[t], %[s2]\n\t"                                  \
@@ -230,19 +233,19 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int8_
 #undef MN_CP_GROUP
 #undef MN_CP_OPERANDS
 #else
-    /* Local sums (int8 weight reads may alias s as far as the compiler knows); plain int16 x int8 dot
-     * products over the pixels' contiguous rows, which compilers vectorize, over a multiple of 16 taps:
-     * the rows are zero from taps on, so the weights read past the row (the next row's, or the array's
-     * 12 bytes of zero tail) add nothing. */
+    /* Local sums (weight reads may alias s as far as the compiler knows); int16 x int16 dot products over
+     * the pixels' contiguous rows, a group of 4 taps (its 2 weight words) at a time, over a multiple of 16
+     * taps: the rows are zero from taps on, so the weights read past the row (the next row's, or the
+     * array's 12 zero int16 of tail) add nothing. */
     const int16_t *const c1 = c + stride, *const c2 = c + 2 * stride, *const c3 = c + 3 * stride;
     const int32_t n = MN_CP_ROUND16(groups * 4);
     int32_t k;
-    for (k = 0; k < n; ++k) {
-        const int32_t wk = w[k];
-        s0 += c[k] * wk;
-        s1 += c1[k] * wk;
-        s2 += c2[k] * wk;
-        s3 += c3[k] * wk;
+    for (k = 0; k < n; k += 4, w += 2) {
+        const int32_t w0 = MN_CP_LO16(w[0]), w2 = MN_CP_HI16(w[0]), w1 = MN_CP_LO16(w[1]), w3 = MN_CP_HI16(w[1]);
+        s0 += c[k] * w0 + c[k + 1] * w1 + c[k + 2] * w2 + c[k + 3] * w3;
+        s1 += c1[k] * w0 + c1[k + 1] * w1 + c1[k + 2] * w2 + c1[k + 3] * w3;
+        s2 += c2[k] * w0 + c2[k + 1] * w1 + c2[k + 2] * w2 + c2[k + 3] * w3;
+        s3 += c3[k] * w0 + c3[k + 1] * w1 + c3[k + 2] * w2 + c3[k + 3] * w3;
     }
 #endif
     s[0] = s0;
@@ -258,14 +261,14 @@ static const int32_t mn_cp_no_bias = 0;
  * added), requantized, clamped and stored, pixel i of channel oc at o[i * out_c + oc] for the first n_pix
  * pixels. Its own function (no run-time sized arrays, few live values): the channel loop keeps its state
  * in registers around the dot product's 12. */
-static MN_CP_INLINE void mn_cp_channels_body(const int16_t *col, int32_t stride, const int8_t *w, int32_t groups,
+static MN_CP_INLINE void mn_cp_channels_body(const int16_t *col, int32_t stride, const int32_t *w, int32_t groups,
                                              const int32_t *bias, const int32_t *rq, int8_t *o, int32_t out_c,
                                              int32_t n_pix, int32_t lo, int32_t hi, uint32_t lo4, uint32_t hi4)
 {
-    const int32_t taps4 = groups * 4, b_step = bias ? 1 : 0;
+    const int32_t words = groups * 2, b_step = bias ? 1 : 0;
     const int32_t *b = bias ? bias : &mn_cp_no_bias;
     int8_t *const o_end = o + out_c;
-    for (; o < o_end; ++o, b += b_step, rq += 4, w += taps4) {
+    for (; o < o_end; ++o, b += b_step, rq += 4, w += words) {
         int32_t s[MN_CP_PIX];
         uint32_t packed;
         s[0] = s[1] = s[2] = s[3] = *b;
@@ -295,14 +298,14 @@ static MN_CP_INLINE void mn_cp_channels_body(const int16_t *col, int32_t stride,
 
 /* mn_cp_channels_body for the full int8 range [-128, 127] (the clamp is the saturation alone: constants
  * once inlined) and for any other range. */
-static MN_CP_NOINLINE void mn_cp_channels_full(const int16_t *col, int32_t stride, const int8_t *w, int32_t groups,
+static MN_CP_NOINLINE void mn_cp_channels_full(const int16_t *col, int32_t stride, const int32_t *w, int32_t groups,
                                                const int32_t *bias, const int32_t *rq, int8_t *o, int32_t out_c,
                                                int32_t n_pix)
 {
     mn_cp_channels_body(col, stride, w, groups, bias, rq, o, out_c, n_pix, -128, 127, 0x80808080u, 0x7F7F7F7Fu);
 }
 
-static MN_CP_NOINLINE void mn_cp_channels(const int16_t *col, int32_t stride, const int8_t *w, int32_t groups,
+static MN_CP_NOINLINE void mn_cp_channels(const int16_t *col, int32_t stride, const int32_t *w, int32_t groups,
                                           const int32_t *bias, const int32_t *rq, int8_t *o, int32_t out_c,
                                           int32_t n_pix, int32_t lo, int32_t hi)
 {
@@ -320,7 +323,7 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
     const int32_t lo = p->act_min, hi = p->act_max;
     const int full_range = lo == -128 && hi == 127;
     const int32_t n_blocks = (pixels + MN_CP_PIX - 1) / MN_CP_PIX;
-    const int8_t *const weights = (const int8_t *)p->weights;
+    const int32_t *const weights = p->weights;
     const int32_t *const rq = p->rq;
     const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
     const uintptr_t in_hi = in_lo + (uintptr_t)p->win.batches * in_batch_size;

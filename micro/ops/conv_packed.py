@@ -1,6 +1,6 @@
 """Lowering to the packed convolution kernel (micro.kernels.conv_2d.CONV_2D_PACKED_INT8), TFLM's Prepare
-plus what can be done once at compile time: the weights repacked for the kernel's two-channel SMLAD loop,
-and each channel's requantization in a single rounding. Used by CONV_2D (groups = 1) and by
+plus what can be done once at compile time: the weights widened to int16 and interleaved for the kernel's
+SMLAD loop, and each channel's requantization in a single rounding. Used by CONV_2D (groups = 1) and by
 DEPTHWISE_CONV_2D with one input channel (then a convolution whose output channel oc has the filter
 column oc: TFLM's depthwise loop gives each output channel exactly those taps and products).
 
@@ -44,14 +44,16 @@ def single_rounding_requant(mult: np.ndarray, shift: np.ndarray, zero_point: int
 
 
 def pack_weights(w: np.ndarray) -> tuple[np.ndarray, int]:
-    """[out_c][K] int8 -> the kernel's layout [out_c][K4] (rows zero padded to K4, a multiple of 4) and 12
-    zero bytes, as little-endian int32 words (word aligned for the kernel's word loads), and K4."""
+    """[out_c][K] int8 -> the kernel's layout [out_c][K4] int16 (rows zero padded to K4, a multiple of 4; each
+    group of 4 taps in the order 0 2 1 3: the words [w0 w2] [w1 w3] that meet the im2col rows' words, so the
+    kernel's SMLAD loop widens nothing at run time) and 12 zero int16, as little-endian int32 words, and K4."""
     out_c, k = w.shape
     k4 = (k + 3) // 4 * 4
-    padded = np.zeros((out_c, k4), dtype=np.int8)
+    padded = np.zeros((out_c, k4), dtype="<i2")
     padded[:, :k] = w
-    tail = np.zeros(12, dtype=np.int8)  # the portable dot products read up to 12 bytes past the last row
-    return int_array(np.concatenate([padded.reshape(-1), tail]).view("<i4")), k4
+    interleaved = padded.reshape(out_c, k4 // 4, 4)[:, :, [0, 2, 1, 3]]
+    tail = np.zeros(12, dtype="<i2")  # the portable dot products read up to 12 taps past the last row
+    return int_array(np.concatenate([interleaved.reshape(-1), tail]).view("<i4")), k4
 
 
 def _sums_fit(weights: np.ndarray, g: Graph, bias: int | None) -> bool:
@@ -70,12 +72,13 @@ def packed_depthwise_call(op: Op, g: Graph, weights: np.ndarray, bias: int | Non
     folded = single_rounding_requant(rq["mult"], rq["shift"], rq["output_offset"])
     if folded is None or out_c % 4 or not _sums_fit(weights.T, g, bias):
         return None
-    # per group of 4 channels, its taps' 4 weights each, consecutive
-    grouped = weights.reshape(taps, out_c // 4, 4).transpose(1, 0, 2)
+    # per group of 4 channels c0..c3, its taps consecutive, each tap's weights widened to int16 in the order
+    # c0 c2 c1 c3 (the words [w_c0 w_c2] [w_c1 w_c3] meet SXTB16's even and odd input halves)
+    grouped = weights.reshape(taps, out_c // 4, 4).transpose(1, 0, 2)[:, :, [0, 2, 1, 3]]
     b = g.t(bias).data.astype(np.int64) if bias is not None else np.zeros(out_c, dtype=np.int64)
     folded_bias = b + rq["input_offset"] * weights.astype(np.int64).sum(axis=0)
     params = dict(win=win, input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"],
-                  weights=int_array(np.ascontiguousarray(grouped, dtype=np.int8).reshape(-1).view("<i4")),
+                  weights=int_array(np.ascontiguousarray(grouped, dtype="<i2").reshape(-1).view("<i4")),
                   rq=int_array(folded),
                   folded_bias=int_array(folded_bias))
     y = g.t(op.outputs[0])
