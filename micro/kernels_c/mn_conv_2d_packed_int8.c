@@ -188,10 +188,11 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
 #define MN_CP_LO16(w) ((int32_t)(((uint32_t)(w) & 0xFFFFu) ^ 0x8000u) - 0x8000)
 #define MN_CP_HI16(w) ((int32_t)(((uint32_t)(w) >> 16) ^ 0x8000u) - 0x8000)
 
-/* s[i] += dot product of block pixel i's row with the weight row w (int16, 2 words a group of 4 taps: [w0 w2]
- * [w1 w3]) over `groups` groups of 4 taps. */
-static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int32_t *w, int32_t groups, int32_t *s)
+/* s[i] += dot product of block pixel i's row with the weight row at *wp (int16, 2 words a group of 4 taps:
+ * [w0 w2] [w1 w3]) over `groups` groups of 4 taps; advances *wp past the row. */
+static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int32_t **wp, int32_t groups, int32_t *s)
 {
+    const int32_t *w = *wp;
     (void)stride; /* the DSP layout interleaves the pixels: no row stride */
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
 #if defined(MN_CP_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
@@ -234,11 +235,9 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int32
 #undef MN_CP_OPERANDS
 #else
     /* Local sums (weight reads may alias s as far as the compiler knows); int16 x int16 dot products over
-     * the pixels' contiguous rows, a group of 4 taps (its 2 weight words) at a time, over a multiple of 16
-     * taps: the rows are zero from taps on, so the weights read past the row (the next row's, or the
-     * array's 12 zero int16 of tail) add nothing. */
+     * the pixels' contiguous rows, a group of 4 taps (its 2 weight words) at a time. */
     const int16_t *const c1 = c + stride, *const c2 = c + 2 * stride, *const c3 = c + 3 * stride;
-    const int32_t n = MN_CP_ROUND16(groups * 4);
+    const int32_t n = groups * 4;
     int32_t k;
     for (k = 0; k < n; k += 4, w += 2) {
         const int32_t w0 = MN_CP_LO16(w[0]), w2 = MN_CP_HI16(w[0]), w1 = MN_CP_LO16(w[1]), w3 = MN_CP_HI16(w[1]);
@@ -248,32 +247,30 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int32
         s3 += c3[k] * w0 + c3[k + 1] * w1 + c3[k + 2] * w2 + c3[k + 3] * w3;
     }
 #endif
+    *wp = w;
     s[0] = s0;
     s[1] = s1;
     s[2] = s2;
     s[3] = s3;
 }
 
-/* Zero bias (a layer without one) for mn_cp_channels' bias pointer, which then does not advance. */
-static const int32_t mn_cp_no_bias = 0;
-
-/* Every output channel of a block: its 4 pixels' dot products over the block's im2col rows `col` (bias
- * added), requantized, clamped and stored, pixel i of channel oc at o[i * out_c + oc] for the first n_pix
- * pixels. Its own function (no run-time sized arrays, few live values): the channel loop keeps its state
- * in registers around the dot product's 12. */
-static MN_CP_INLINE void mn_cp_channels_body(const int16_t *col, int32_t stride, const int32_t *w, int32_t groups,
-                                             const int32_t *bias, const int32_t *rq, int8_t *o, int32_t out_c,
-                                             int32_t n_pix, int32_t lo, int32_t hi, uint32_t lo4, uint32_t hi4)
+/* Every output channel of a block: its 4 pixels' dot products over the block's im2col rows `col` plus the
+ * bias, requantized, clamped and stored, pixel i of channel oc at o[i * out_c + oc] for the first n_pix
+ * pixels. Channel records at ch (mn_conv_2d_packed_params_t.channels: bias, weights, requantization, walked
+ * by one pointer). Its own function (no run-time sized arrays, few live values): the channel loop keeps its
+ * state in registers around the dot product's 12. */
+static MN_CP_INLINE void mn_cp_channels_body(const int16_t *col, int32_t stride, const int32_t *ch, int32_t groups,
+                                             int8_t *o, int32_t out_c, int32_t n_pix, int32_t lo, int32_t hi,
+                                             uint32_t lo4, uint32_t hi4)
 {
-    const int32_t words = groups * 2, b_step = bias ? 1 : 0;
-    const int32_t *b = bias ? bias : &mn_cp_no_bias;
     int8_t *const o_end = o + out_c;
-    for (; o < o_end; ++o, b += b_step, rq += 4, w += words) {
+    for (; o < o_end; ++o) {
         int32_t s[MN_CP_PIX];
         uint32_t packed;
-        s[0] = s[1] = s[2] = s[3] = *b;
-        mn_cp_dot(col, stride, w, groups, s);
-        mn_rq_single4(s, rq);
+        s[0] = s[1] = s[2] = s[3] = *ch++;
+        mn_cp_dot(col, stride, &ch, groups, s);
+        mn_rq_single4(s, ch);
+        ch += 4;
         packed = mn_rq_clamp4(s[0], s[1], s[2], s[3], lo, hi, lo4, hi4);
         o[0] = (int8_t)(packed & 0xFFu);
         if (n_pix == MN_CP_PIX) {
@@ -296,25 +293,22 @@ static MN_CP_INLINE void mn_cp_channels_body(const int16_t *col, int32_t stride,
 #define MN_CP_NOINLINE
 #endif
 
-/* mn_cp_channels_body for the full int8 range [-128, 127] (the clamp is the saturation alone: constants
- * once inlined) and for any other range. */
-static MN_CP_NOINLINE void mn_cp_channels_full(const int16_t *col, int32_t stride, const int32_t *w, int32_t groups,
-                                               const int32_t *bias, const int32_t *rq, int8_t *o, int32_t out_c,
-                                               int32_t n_pix)
+/* mn_cp_channels_body for a whole block (n_pix = 4: the stores unconditional) in the full int8 range
+ * [-128, 127] (the clamp is the saturation alone), and for any block and range. */
+static MN_CP_NOINLINE void mn_cp_channels_full(const int16_t *col, int32_t stride, const int32_t *ch, int32_t groups,
+                                               int8_t *o, int32_t out_c)
 {
-    mn_cp_channels_body(col, stride, w, groups, bias, rq, o, out_c, n_pix, -128, 127, 0x80808080u, 0x7F7F7F7Fu);
+    mn_cp_channels_body(col, stride, ch, groups, o, out_c, MN_CP_PIX, -128, 127, 0x80808080u, 0x7F7F7F7Fu);
 }
 
-static MN_CP_NOINLINE void mn_cp_channels(const int16_t *col, int32_t stride, const int32_t *w, int32_t groups,
-                                          const int32_t *bias, const int32_t *rq, int8_t *o, int32_t out_c,
-                                          int32_t n_pix, int32_t lo, int32_t hi)
+static MN_CP_NOINLINE void mn_cp_channels(const int16_t *col, int32_t stride, const int32_t *ch, int32_t groups,
+                                          int8_t *o, int32_t out_c, int32_t n_pix, int32_t lo, int32_t hi)
 {
     const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
-    mn_cp_channels_body(col, stride, w, groups, bias, rq, o, out_c, n_pix, lo, hi, lo4, hi4);
+    mn_cp_channels_body(col, stride, ch, groups, o, out_c, n_pix, lo, hi, lo4, hi4);
 }
 
-void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *input, const int32_t *bias,
-                            int8_t *output)
+void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *input, int8_t *output)
 {
     /* Local copies: int8 output stores may alias *p as far as the compiler knows. */
     const int32_t out_c = p->win.out_c, taps = p->taps, taps4 = p->taps4, groups = p->taps4 >> 2;
@@ -323,8 +317,7 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
     const int32_t lo = p->act_min, hi = p->act_max;
     const int full_range = lo == -128 && hi == 127;
     const int32_t n_blocks = (pixels + MN_CP_PIX - 1) / MN_CP_PIX;
-    const int32_t *const weights = p->weights;
-    const int32_t *const rq = p->rq;
+    const int32_t *const channels = p->channels;
     const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
     const uintptr_t in_hi = in_lo + (uintptr_t)p->win.batches * in_batch_size;
     const uintptr_t out_hi = out_lo + (uintptr_t)p->win.batches * pixels * out_c;
@@ -341,14 +334,9 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
     int16_t *const col = (int16_t *)col_words;
     int32_t bi, qb, i;
 
-    /* The row entries past the taps: 0 (the padding taps [taps, taps4) have zero weights; the portable
-     * dot products run to a multiple of 16). */
+    /* The row entries past the taps: 0 (the padding taps [taps, taps4) have zero weights). */
     for (i = 0; i < MN_CP_PIX; ++i) {
-#if defined(MN_CP_DSP)
         mn_cp_put(col, stride, i, taps, 0, taps4 - taps, 0);
-#else
-        mn_cp_put(col, stride, i, taps, 0, MN_CP_ROUND16(taps4) - taps, 0);
-#endif
     }
     for (bi = 0; bi < p->win.batches; ++bi) {
         const int32_t b = reverse ? p->win.batches - 1 - bi : bi;
@@ -362,10 +350,10 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
             for (i = 0; i < MN_CP_PIX; ++i) {
                 mn_cp_im2col(p, in_batch, q0 + MN_MIN(i, n_pix - 1), col, i, win);
             }
-            if (full_range) {
-                mn_cp_channels_full(col, stride, weights, groups, bias, rq, o, out_c, n_pix);
+            if (full_range && n_pix == MN_CP_PIX) {
+                mn_cp_channels_full(col, stride, channels, groups, o, out_c);
             } else {
-                mn_cp_channels(col, stride, weights, groups, bias, rq, o, out_c, n_pix, lo, hi);
+                mn_cp_channels(col, stride, channels, groups, o, out_c, n_pix, lo, hi);
             }
         }
     }

@@ -44,16 +44,24 @@ def single_rounding_requant(mult: np.ndarray, shift: np.ndarray, zero_point: int
 
 
 def pack_weights(w: np.ndarray) -> tuple[np.ndarray, int]:
-    """[out_c][K] int8 -> the kernel's layout [out_c][K4] int16 (rows zero padded to K4, a multiple of 4; each
-    group of 4 taps in the order 0 2 1 3: the words [w0 w2] [w1 w3] that meet the im2col rows' words, so the
-    kernel's SMLAD loop widens nothing at run time) and 12 zero int16, as little-endian int32 words, and K4."""
+    """[out_c][K] int8 -> [out_c][K4 // 2] int32: each row zero padded to K4 (a multiple of 4), widened to int16,
+    each group of 4 taps in the order 0 2 1 3 (the words [w0 w2] [w1 w3] that meet the im2col rows' words, so
+    the kernel's SMLAD loop widens nothing at run time), as little-endian int32 words; and K4."""
     out_c, k = w.shape
     k4 = (k + 3) // 4 * 4
     padded = np.zeros((out_c, k4), dtype="<i2")
     padded[:, :k] = w
-    interleaved = padded.reshape(out_c, k4 // 4, 4)[:, :, [0, 2, 1, 3]]
-    tail = np.zeros(12, dtype="<i2")  # the portable dot products read up to 12 taps past the last row
-    return int_array(np.concatenate([interleaved.reshape(-1), tail]).view("<i4")), k4
+    interleaved = np.ascontiguousarray(padded.reshape(out_c, k4 // 4, 4)[:, :, [0, 2, 1, 3]])
+    return interleaved.reshape(out_c, -1).view("<i4"), k4
+
+
+def channel_records(w: np.ndarray, bias: np.ndarray, folded: np.ndarray) -> tuple[np.ndarray, int]:
+    """The kernel's per output channel records [bias][K4 // 2 weight words][4 requantization words]
+    (mn_conv_2d_packed_params_t.channels: one pointer walks a channel's constants in the order it uses them),
+    flattened, and K4."""
+    words, k4 = pack_weights(w)
+    records = np.concatenate([bias.astype(np.int32).reshape(-1, 1), words, folded.astype(np.int32)], axis=1)
+    return int_array(records.reshape(-1)), k4
 
 
 def _sums_fit(weights: np.ndarray, g: Graph, bias: int | None) -> bool:
@@ -98,13 +106,14 @@ def packed_conv_call(op: Op, g: Graph, weights: np.ndarray, bias: int | None, wi
         return None
     if not _sums_fit(weights, g, bias):
         return None
-    packed, k4 = pack_weights(weights)
+    b = g.t(bias).data if bias is not None else np.zeros(out_c, dtype=np.int32)
+    channels, k4 = channel_records(weights, b, folded)
     fy, fx, c = np.meshgrid(np.arange(win["k_h"]), np.arange(win["k_w"]), np.arange(win["in_c"]), indexing="ij")
     tap_offsets = (fy * win["dil_h"] * win["in_w"] + fx * win["dil_w"]) * win["in_c"] + c
     col_stride = -(-k4 // 16) * 16
     params = dict(win=win, taps=k, taps4=k4, col_stride=col_stride, tap_offsets=int_array(tap_offsets),
-                  input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"], weights=packed,
-                  rq=int_array(folded))
+                  input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"],
+                  channels=channels)
     y = g.t(op.outputs[0])
-    return KernelCall(CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], bias], outputs=[op.outputs[0]],
+    return KernelCall(CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0]], outputs=[op.outputs[0]],
                       macs=y.size * k, **overlap)
