@@ -52,12 +52,11 @@ time (micro.ops.conv_packed).""", (
     Field("input_offset", "int32_t", "-input zero point"),
     Field("act_min", "int32_t", "lower clamp (fused activation)"),
     Field("act_max", "int32_t", "upper clamp (fused activation)"),
-    Field("weights", "int32_t", """int16 [out_c / 4][k_h * k_w][4] as little-endian words (word aligned): the
-filter widened and regrouped so that a group of 4 channels c0..c3 has its taps consecutive, per tap the words
-[w_c0 w_c2] and [w_c1 w_c3] (the halfword pairs SXTB16 makes of 4 input bytes)""", array=True),
-    Field("rq", "int32_t", "[out_c][4] {m, c_lo, c_hi, r - 1}: as mn_conv_2d_packed_params_t.rq", array=True),
-    Field("folded_bias", "int32_t", "[out_c] bias + input_offset * the channel's weight sum (3x3 windows)",
-          array=True),
+    Field("groups", "int32_t", """[out_c / 4] records of 4 + 2 * k_h * k_w + 16 words, one group of 4 channels
+c0..c3 all in the order the kernel uses them: its 4 folded biases (bias + input_offset * the channel's
+weight sum, for 3x3 windows); its taps' weights widened to int16, per tap the words [w_c0 w_c2] [w_c1 w_c3]
+(the halfword pairs SXTB16 makes of 4 input bytes); its 4 channels' requantization {m, c_lo, c_hi, r - 1}
+(as mn_conv_2d_packed_params_t.channels)""", array=True),
 ))
 
 DEPTHWISE_CONV_2D_PACKED_INT8 = Kernel(

@@ -44,12 +44,14 @@
 
 #if defined(__GNUC__)
 #define MN_CP_INLINE __attribute__((always_inline)) inline /* called per tap row: no call overhead */
+#define MN_CP_NOINLINE __attribute__((noinline))
 #else
 #define MN_CP_INLINE inline
+#define MN_CP_NOINLINE
 #endif
 
 /* Taps [k, k + n) of pixel i's im2col row: src[j] + offset, or 0 when src is NULL. */
-static MN_CP_INLINE void mn_cp_put(int16_t *col, int32_t stride, int32_t i, int32_t k, const int8_t *src, int32_t n,
+static MN_CP_NOINLINE void mn_cp_put(int16_t *col, int32_t stride, int32_t i, int32_t k, const int8_t *src, int32_t n,
                                    int32_t offset)
 {
     const int32_t end = k + n;
@@ -90,6 +92,32 @@ static MN_CP_INLINE void mn_cp_put(int16_t *col, int32_t stride, int32_t i, int3
     }
 }
 
+/* n bytes (a multiple of 4) at src plus the offset into block pixel i's row from its group g on: words
+ * [x0 x2] [x1 x3] (SXTAB16) on the DSP path, consecutive int16 otherwise. */
+static MN_CP_INLINE void mn_cp_widen(int16_t *col, int32_t stride, int32_t i, int32_t g, const int8_t *src, int32_t n,
+                                     int32_t offset)
+{
+    int16_t *d = col + MN_CP_AT(g * 4, i);
+    const int8_t *const end = src + n;
+    (void)stride; /* the DSP layout interleaves the pixels: no row stride */
+#if defined(MN_CP_DSP)
+    {
+        const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
+        for (; src < end; src += 4, d += 16) {
+            const uint32_t w = mn_ld32(src);
+            const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)w);
+            const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, w);
+            memcpy(d, &even, sizeof even);
+            memcpy(d + 8, &odd, sizeof odd);
+        }
+    }
+#else
+    for (; src < end; ++src, ++d) {
+        *d = (int16_t)(*src + offset);
+    }
+#endif
+}
+
 /* Output pixel q's im2col row as pixel i of the block (taps in the filter's [k_h][k_w][in_c] order). */
 static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_batch, int32_t q,
                          int16_t *col, int32_t i, int8_t *win)
@@ -120,8 +148,15 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
         const int8_t *const src = in_batch + (in_y0 * in_w + in_x0) * in_c;
         const int32_t *const off = p->tap_offsets;
         const int32_t taps = p->taps;
+        int16_t *d = col + MN_CP_AT(0, i);
         int32_t k;
-        for (k = 0; k < taps; ++k) {
+        for (k = 0; k + 4 <= taps; k += 4, d += MN_CP_GSTEP) { /* a group of 4 taps at a time */
+            d[MN_CP_AT(0, 0)] = (int16_t)(src[off[k]] + offset);
+            d[MN_CP_AT(1, 0)] = (int16_t)(src[off[k + 1]] + offset);
+            d[MN_CP_AT(2, 0)] = (int16_t)(src[off[k + 2]] + offset);
+            d[MN_CP_AT(3, 0)] = (int16_t)(src[off[k + 3]] + offset);
+        }
+        for (; k < taps; ++k) {
             col[MN_CP_AT(k, i)] = (int16_t)(src[off[k]] + offset);
         }
         return;
@@ -132,28 +167,9 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
          * widened a group at a time without the per-segment bookkeeping below. */
         const int32_t step = dil_h * in_w * in_c;
         const int8_t *src = in_batch + (in_y0 * in_w + in_x0) * in_c;
-        int16_t *d = col + MN_CP_AT(0, i);
-#if defined(MN_CP_DSP)
-        const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
         for (fy = 0; fy < k_h; ++fy, src += step) {
-            const int8_t *x = src;
-            const int8_t *const x_end = src + row_len;
-            for (; x < x_end; x += 4, d += 16) {
-                const uint32_t w = mn_ld32(x);
-                const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)w);
-                const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, w);
-                memcpy(d, &even, sizeof even);
-                memcpy(d + 8, &odd, sizeof odd);
-            }
+            mn_cp_widen(col, stride, i, fy * (row_len >> 2), src, row_len, offset);
         }
-#else
-        for (fy = 0; fy < k_h; ++fy, src += step, d += row_len) {
-            int32_t j;
-            for (j = 0; j < row_len; ++j) {
-                d[j] = (int16_t)(src[j] + offset);
-            }
-        }
-#endif
         return;
     }
     {
@@ -287,12 +303,6 @@ static MN_CP_INLINE void mn_cp_channels_body(const int16_t *col, int32_t stride,
     }
 }
 
-#if defined(__GNUC__)
-#define MN_CP_NOINLINE __attribute__((noinline))
-#else
-#define MN_CP_NOINLINE
-#endif
-
 /* mn_cp_channels_body for a whole block (n_pix = 4: the stores unconditional) in the full int8 range
  * [-128, 127] (the clamp is the saturation alone), and for any block and range. */
 static MN_CP_NOINLINE void mn_cp_channels_full(const int16_t *col, int32_t stride, const int32_t *ch, int32_t groups,
@@ -316,6 +326,8 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
     const int32_t in_batch_size = p->win.in_h * p->win.in_w * p->win.in_c;
     const int32_t lo = p->act_min, hi = p->act_max;
     const int full_range = lo == -128 && hi == 127;
+    const int pointwise = p->win.k_h == 1 && p->win.k_w == 1 && p->win.stride_h == 1 && p->win.stride_w == 1 &&
+                          p->win.pad_h == 0 && p->win.pad_w == 0 && (taps & 3) == 0;
     const int32_t n_blocks = (pixels + MN_CP_PIX - 1) / MN_CP_PIX;
     const int32_t *const channels = p->channels;
     const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
@@ -348,7 +360,12 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
             int8_t *const o = out_batch + q0 * out_c;
             /* Missing pixels of a short last block repeat its last pixel (computed, not written). */
             for (i = 0; i < MN_CP_PIX; ++i) {
-                mn_cp_im2col(p, in_batch, q0 + MN_MIN(i, n_pix - 1), col, i, win);
+                const int32_t q = q0 + MN_MIN(i, n_pix - 1);
+                if (pointwise) { /* 1x1, stride 1, no padding: pixel q's taps are its in_c input bytes */
+                    mn_cp_widen(col, stride, i, 0, in_batch + q * taps, taps, p->input_offset);
+                } else {
+                    mn_cp_im2col(p, in_batch, q, col, i, win);
+                }
             }
             if (full_range && n_pix == MN_CP_PIX) {
                 mn_cp_channels_full(col, stride, channels, groups, o, out_c);

@@ -168,41 +168,41 @@ static MN_DP_INLINE void mn_dp_rq4(int32_t *s, const int32_t **rqp)
     *rqp = rq;
 }
 
-/* Every channel group of one 3x3 output pixel: window rows at p0 (channel 0), rs bytes apart, columns ch
- * bytes apart; the folded biases, requantized, clamped to [lo, hi] and stored 4 channels a word at o. */
-static MN_DP_INLINE void mn_dp_pixel_body(const int8_t *p0, int32_t rs, int32_t ch, const int32_t *wg,
-                                          const int32_t *fbias, const int32_t *r, int8_t *o, int32_t lo, int32_t hi,
-                                          uint32_t lo4, uint32_t hi4)
-{
-    const int32_t *const fb_end = fbias + ch;
-    while (fbias < fb_end) {
-        int32_t s[4];
-        uint32_t packed;
-        s[0] = fbias[0];
-        s[1] = fbias[1];
-        s[2] = fbias[2];
-        s[3] = fbias[3];
-        fbias += 4;
-        mn_dp_3x3(&p0, rs, ch, &wg, s);
-        mn_dp_rq4(s, &r);
-        packed = mn_rq_clamp4(s[0], s[1], s[2], s[3], lo, hi, lo4, hi4);
-        memcpy(o, &packed, sizeof packed);
-        o += 4;
-    }
-}
-
-/* mn_dp_pixel_body for the full int8 range (the clamp is the saturation alone) and for any other. */
-static MN_DP_NOINLINE void mn_dp_pixel_full(const int8_t *p0, int32_t rs, int32_t ch, const int32_t *wg,
-                                            const int32_t *fbias, const int32_t *r, int8_t *o)
-{
-    mn_dp_pixel_body(p0, rs, ch, wg, fbias, r, o, -128, 127, 0x80808080u, 0x7F7F7F7Fu);
-}
-
-static MN_DP_NOINLINE void mn_dp_pixel(const int8_t *p0, int32_t rs, int32_t ch, const int32_t *wg,
-                                       const int32_t *fbias, const int32_t *r, int8_t *o, int32_t lo, int32_t hi)
+/* n 3x3 output pixels, the first's window rows at p0 (channel 0), rs bytes apart, columns ch bytes apart, its
+ * output at o; each next pixel's window xstep bytes on and output ostep bytes on (negative in the descending
+ * order). Per pixel every channel group, its record (mn_depthwise_conv_2d_packed_params_t.groups) walked by
+ * one pointer: the folded biases, the 9 taps, requantized, clamped to [lo, hi] and stored 4 channels a word
+ * (in the full int8 range [-128, 127] by the saturation alone: one function for both ranges, a branch per
+ * group, rather than a copy of the loop per range). One call per run of interior pixels. */
+static MN_DP_NOINLINE void mn_dp_run(const int8_t *p0, int32_t n, int32_t xstep, int32_t ostep, int32_t rs,
+                                     int32_t ch, const int32_t *records, int8_t *o, int32_t lo, int32_t hi)
 {
     const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
-    mn_dp_pixel_body(p0, rs, ch, wg, fbias, r, o, lo, hi, lo4, hi4);
+    const int full_range = lo == -128 && hi == 127;
+    for (; n > 0; --n, p0 += xstep, o += ostep) {
+        const int8_t *x = p0;
+        const int32_t *c = records;
+        int8_t *og = o;
+        int8_t *const o_end = o + ch;
+        while (og < o_end) {
+            int32_t s[4];
+            uint32_t packed;
+            s[0] = c[0];
+            s[1] = c[1];
+            s[2] = c[2];
+            s[3] = c[3];
+            c += 4;
+            mn_dp_3x3(&x, rs, ch, &c, s);
+            mn_dp_rq4(s, &c);
+            if (full_range) {
+                packed = mn_rq_clamp4(s[0], s[1], s[2], s[3], -128, 127, 0x80808080u, 0x7F7F7F7Fu);
+            } else {
+                packed = mn_rq_clamp4(s[0], s[1], s[2], s[3], lo, hi, lo4, hi4);
+            }
+            memcpy(og, &packed, sizeof packed);
+            og += 4;
+        }
+    }
 }
 
 void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t *p, const int8_t *input,
@@ -219,10 +219,8 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
     const int32_t x_step = dil_w * ch;         /* next tap along x */
     const int32_t y_step = dil_h * in_w * ch;  /* next tap row */
     const int unrolled = k_h == 3 && k_w == 3 && dil_h == 1 && dil_w == 1;
-    const int full_range = lo == -128 && hi == 127;
-    const int32_t *const weights = p->weights;
-    const int32_t *const rq = p->rq;
-    const int32_t *const fbias = p->folded_bias;
+    const int32_t *const records = p->groups;
+    const int32_t rec_words = 4 + 2 * taps + 16; /* a group's record: folded biases, weights, requantization */
     /* An edge pixel's padded 3x3 window, on the stack, the layer's own size (C99 array sized at run time);
      * past MN_DP_MAX_CH channels edge pixels take the general tap loop instead. */
     int8_t pad[9 * (p->win.out_c <= MN_DP_MAX_CH ? p->win.out_c : 1)];
@@ -237,6 +235,7 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
 #if defined(MN_DP_DSP)
     const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
 #endif
+    const int32_t x_dir = reverse ? -1 : 1; /* the order of a row's pixels */
     int32_t bi, yi, xi, g;
 
     for (bi = 0; bi < p->win.batches; ++bi) {
@@ -257,15 +256,19 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
                 const int32_t n_y = fy1 - fy0, n_x = fx1 - fx0;
                 /* first in-image tap: input channel 0; its weights' offset in a group */
                 const int8_t *x0 = in_b + ((in_y0 + fy0 * dil_h) * in_w + in_x0 + fx0 * dil_w) * ch;
-                const int32_t *w = weights + (fy0 * k_w + fx0) * 2;
-                const int32_t *r = rq;
+                const int32_t *w = records + 4 + (fy0 * k_w + fx0) * 2;
+                const int32_t *r = records + 4 + 2 * taps;
                 int8_t *const o = out_b + (oy * out_w + ox) * ch;
                 if (unrolled && ((n_y == 3 && n_x == 3) || ch <= MN_DP_MAX_CH)) {
                     /* 3x3: the window's rows in the input, or for an edge pixel in `pad` with the input
                      * zero point outside the image (x + offset = 0 there, as TFLM's skipped taps). */
                     const int8_t *p0 = x0;
-                    int32_t rs = y_step;
-                    if (n_y != 3 || n_x != 3) {
+                    int32_t rs = y_step, n = 1;
+                    if (n_y == 3 && n_x == 3) {
+                        /* the run of interior pixels from this one on, in the processing order */
+                        n = reverse ? ox - (pad_w + stride_w - 1) / stride_w + 1
+                                    : MN_MIN((in_w - 3 + pad_w) / stride_w, out_w - 1) - ox + 1;
+                    } else {
                         int32_t ty, tx;
                         for (ty = 0; ty < 3; ++ty) {
                             for (tx = 0; tx < 3; ++tx) {
@@ -280,14 +283,11 @@ void mn_depthwise_conv_2d_packed_int8(const mn_depthwise_conv_2d_packed_params_t
                         p0 = pad;
                         rs = 3 * ch;
                     }
-                    if (full_range) {
-                        mn_dp_pixel_full(p0, rs, ch, weights, fbias, rq, o);
-                    } else {
-                        mn_dp_pixel(p0, rs, ch, weights, fbias, rq, o, lo, hi);
-                    }
+                    mn_dp_run(p0, n, x_dir * stride_w * ch, x_dir * ch, rs, ch, records, o, lo, hi);
+                    xi += n - 1;
                     continue;
                 }
-                for (g = 0; g < ch; g += 4, x0 += 4, w += 2 * taps, r += 16) {
+                for (g = 0; g < ch; g += 4, x0 += 4, w += rec_words, r += rec_words) {
                     int32_t s0 = bias ? bias[g] : 0, s1 = bias ? bias[g + 1] : 0;
                     int32_t s2 = bias ? bias[g + 2] : 0, s3 = bias ? bias[g + 3] : 0;
                     const int8_t *xr = x0;

@@ -83,12 +83,13 @@ def packed_depthwise_call(op: Op, g: Graph, weights: np.ndarray, bias: int | Non
     # per group of 4 channels c0..c3, its taps consecutive, each tap's weights widened to int16 in the order
     # c0 c2 c1 c3 (the words [w_c0 w_c2] [w_c1 w_c3] meet SXTB16's even and odd input halves)
     grouped = weights.reshape(taps, out_c // 4, 4).transpose(1, 0, 2)[:, :, [0, 2, 1, 3]]
+    words = np.ascontiguousarray(grouped, dtype="<i2").reshape(out_c // 4, -1).view("<i4")
     b = g.t(bias).data.astype(np.int64) if bias is not None else np.zeros(out_c, dtype=np.int64)
     folded_bias = b + rq["input_offset"] * weights.astype(np.int64).sum(axis=0)
+    records = np.concatenate([folded_bias.astype(np.int32).reshape(-1, 4), words,
+                              folded.astype(np.int32).reshape(-1, 16)], axis=1)
     params = dict(win=win, input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"],
-                  weights=int_array(np.ascontiguousarray(grouped, dtype="<i2").reshape(-1).view("<i4")),
-                  rq=int_array(folded),
-                  folded_bias=int_array(folded_bias))
+                  groups=int_array(records))
     y = g.t(op.outputs[0])
     return KernelCall(DEPTHWISE_CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], bias], outputs=[op.outputs[0]],
                       macs=y.size * taps, **overlap)
