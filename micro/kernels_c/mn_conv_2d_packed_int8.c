@@ -37,8 +37,10 @@
 #define MN_CP_AT(k, i) (((k) & ~3) * 4 + ((k) & 1) * 8 + (i) * 2 + (((k) >> 1) & 1))
 #define MN_CP_GSTEP 16
 #else
-/* Portable: one contiguous row of `stride` entries per pixel (dot products that compilers vectorize). */
-#define MN_CP_AT(k, i) ((i) * stride + (k))
+/* Portable: one contiguous row of `stride` entries per pixel, each group of 4 taps in the weights' order
+ * 0 2 1 3 (micro.ops.conv_packed.pack_weights), so that a dot product is one contiguous int16 x int16 loop
+ * that compilers vectorize. */
+#define MN_CP_AT(k, i) ((i) * stride + ((k) & ~3) + (((k) & 1) << 1) + (((k) >> 1) & 1))
 #define MN_CP_GSTEP 4
 #endif
 
@@ -49,6 +51,35 @@
 #define MN_CP_INLINE inline
 #define MN_CP_NOINLINE
 #endif
+
+/* n bytes (a multiple of 4) at src plus the offset into block pixel i's row from its group g on: words
+ * [x0 x2] [x1 x3] (SXTAB16) on the DSP path, the int16 x0 x2 x1 x3 otherwise. */
+static MN_CP_INLINE void mn_cp_widen(int16_t *col, int32_t stride, int32_t i, int32_t g, const int8_t *src, int32_t n,
+                                     int32_t offset)
+{
+    int16_t *d = col + MN_CP_AT(g * 4, i);
+    const int8_t *const end = src + n;
+    (void)stride; /* the DSP layout interleaves the pixels: no row stride */
+#if defined(MN_CP_DSP)
+    {
+        const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
+        for (; src < end; src += 4, d += 16) {
+            const uint32_t w = mn_ld32(src);
+            const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)w);
+            const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, w);
+            memcpy(d, &even, sizeof even);
+            memcpy(d + 8, &odd, sizeof odd);
+        }
+    }
+#else
+    for (; src < end; src += 4, d += 4) {
+        d[0] = (int16_t)(src[0] + offset);
+        d[1] = (int16_t)(src[2] + offset);
+        d[2] = (int16_t)(src[1] + offset);
+        d[3] = (int16_t)(src[3] + offset);
+    }
+#endif
+}
 
 /* Taps [k, k + n) of pixel i's im2col row: src[j] + offset, or 0 when src is NULL. */
 static MN_CP_NOINLINE void mn_cp_put(int16_t *col, int32_t stride, int32_t i, int32_t k, const int8_t *src, int32_t n,
@@ -70,52 +101,14 @@ static MN_CP_NOINLINE void mn_cp_put(int16_t *col, int32_t stride, int32_t i, in
                 d[0] = d[1] = d[MN_CP_GSTEP / 2] = d[MN_CP_GSTEP / 2 + 1] = 0;
             }
         } else {
-#if defined(MN_CP_DSP)
-            /* [x0 x1 x2 x3] -> [x0 x2] and [x1 x3] plus the offset (SXTAB16; |x + offset| <= 255). */
-            const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
-            for (; k < k_end; k += 4, src += 4, d += 16) {
-                const uint32_t x = mn_ld32(src);
-                const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)x);
-                const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, x);
-                memcpy(d, &even, sizeof even);
-                memcpy(d + 8, &odd, sizeof odd);
-            }
-#else
-            for (; k < k_end; ++k) {
-                *d++ = (int16_t)(*src++ + offset);
-            }
-#endif
+            mn_cp_widen(col, stride, i, k >> 2, src, k_end - k, offset);
+            src += k_end - k;
+            k = k_end;
         }
     }
     for (; k < end; ++k) {
         col[MN_CP_AT(k, i)] = (int16_t)(src ? *src++ + offset : 0);
     }
-}
-
-/* n bytes (a multiple of 4) at src plus the offset into block pixel i's row from its group g on: words
- * [x0 x2] [x1 x3] (SXTAB16) on the DSP path, consecutive int16 otherwise. */
-static MN_CP_INLINE void mn_cp_widen(int16_t *col, int32_t stride, int32_t i, int32_t g, const int8_t *src, int32_t n,
-                                     int32_t offset)
-{
-    int16_t *d = col + MN_CP_AT(g * 4, i);
-    const int8_t *const end = src + n;
-    (void)stride; /* the DSP layout interleaves the pixels: no row stride */
-#if defined(MN_CP_DSP)
-    {
-        const int16x2_t off2 = (int16x2_t)((uint32_t)(uint16_t)offset * 0x00010001u);
-        for (; src < end; src += 4, d += 16) {
-            const uint32_t w = mn_ld32(src);
-            const uint32_t even = (uint32_t)__sxtab16(off2, (int8x4_t)w);
-            const uint32_t odd = (uint32_t)mn_sxtab16_ror8(off2, w);
-            memcpy(d, &even, sizeof even);
-            memcpy(d + 8, &odd, sizeof odd);
-        }
-    }
-#else
-    for (; src < end; ++src, ++d) {
-        *d = (int16_t)(*src + offset);
-    }
-#endif
 }
 
 /* Output pixel q's im2col row as pixel i of the block (taps in the filter's [k_h][k_w][in_c] order). */
@@ -200,9 +193,13 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
     }
 }
 
-/* The low and the high int16 halves of a weight word. */
-#define MN_CP_LO16(w) ((int32_t)(((uint32_t)(w) & 0xFFFFu) ^ 0x8000u) - 0x8000)
-#define MN_CP_HI16(w) ((int32_t)(((uint32_t)(w) >> 16) ^ 0x8000u) - 0x8000)
+/* The weight words read as int16 by the portable dot products (GCC and Clang: declared as aliasing any type,
+ * since the words are int32_t objects). */
+#if defined(__GNUC__)
+typedef int16_t __attribute__((may_alias)) mn_cp_i16;
+#else
+typedef int16_t mn_cp_i16;
+#endif
 
 /* s[i] += dot product of block pixel i's row with the weight row at *wp (int16, 2 words a group of 4 taps:
  * [w0 w2] [w1 w3]) over `groups` groups of 4 taps; advances *wp past the row. */
@@ -250,18 +247,21 @@ static MN_CP_INLINE void mn_cp_dot(const int16_t *c, int32_t stride, const int32
 #undef MN_CP_GROUP
 #undef MN_CP_OPERANDS
 #else
-    /* Local sums (weight reads may alias s as far as the compiler knows); int16 x int16 dot products over
-     * the pixels' contiguous rows, a group of 4 taps (its 2 weight words) at a time. */
+    /* Local sums (weight reads may alias s as far as the compiler knows); contiguous int16 x int16 dot
+     * products over the pixels' rows and the weights' int16 (the words' halves in memory order: the
+     * little-endian words the lowering writes), which compilers vectorize. */
     const int16_t *const c1 = c + stride, *const c2 = c + 2 * stride, *const c3 = c + 3 * stride;
+    const mn_cp_i16 *const w16 = (const mn_cp_i16 *)w;
     const int32_t n = groups * 4;
     int32_t k;
-    for (k = 0; k < n; k += 4, w += 2) {
-        const int32_t w0 = MN_CP_LO16(w[0]), w2 = MN_CP_HI16(w[0]), w1 = MN_CP_LO16(w[1]), w3 = MN_CP_HI16(w[1]);
-        s0 += c[k] * w0 + c[k + 1] * w1 + c[k + 2] * w2 + c[k + 3] * w3;
-        s1 += c1[k] * w0 + c1[k + 1] * w1 + c1[k + 2] * w2 + c1[k + 3] * w3;
-        s2 += c2[k] * w0 + c2[k + 1] * w1 + c2[k + 2] * w2 + c2[k + 3] * w3;
-        s3 += c3[k] * w0 + c3[k + 1] * w1 + c3[k + 2] * w2 + c3[k + 3] * w3;
+    for (k = 0; k < n; ++k) {
+        const int32_t wk = w16[k];
+        s0 += c[k] * wk;
+        s1 += c1[k] * wk;
+        s2 += c2[k] * wk;
+        s3 += c3[k] * wk;
     }
+    w += groups * 2;
 #endif
     *wp = w;
     s[0] = s0;

@@ -35,9 +35,14 @@
 #endif
 
 
-/* The low and the high int16 halves of a weight word. */
-#define MN_DP_LO16(w) ((int32_t)(((uint32_t)(w) & 0xFFFFu) ^ 0x8000u) - 0x8000)
-#define MN_DP_HI16(w) ((int32_t)(((uint32_t)(w) >> 16) ^ 0x8000u) - 0x8000)
+/* The weight words read as int16 by the portable loops, the halves in memory order (the little-endian words
+ * the lowering writes: a tap's int16 are w_c0 w_c2 w_c1 w_c3); GCC and Clang: declared as aliasing any
+ * type, since the words are int32_t objects. */
+#if defined(__GNUC__)
+typedef int16_t __attribute__((may_alias)) mn_dp_i16;
+#else
+typedef int16_t mn_dp_i16;
+#endif
 
 /* One tap of a channel group: s[j] += (x[j] + offset) * w_j, j = 0..3 (x: the tap's 4 input bytes, wp: its
  * weight words [w_c0 w_c2] [w_c1 w_c3]). */
@@ -58,11 +63,11 @@
 #define MN_DP_TAP(xp, wp)                                         \
     do {                                                          \
         const int8_t *x_ = (xp);                                  \
-        const int32_t *w_ = (wp);                                 \
-        s0 += (x_[0] + offset) * MN_DP_LO16(w_[0]);               \
-        s1 += (x_[1] + offset) * MN_DP_LO16(w_[1]);               \
-        s2 += (x_[2] + offset) * MN_DP_HI16(w_[0]);               \
-        s3 += (x_[3] + offset) * MN_DP_HI16(w_[1]);               \
+        const mn_dp_i16 *w_ = (const mn_dp_i16 *)(wp);            \
+        s0 += (x_[0] + offset) * w_[0];                           \
+        s1 += (x_[1] + offset) * w_[2];                           \
+        s2 += (x_[2] + offset) * w_[1];                           \
+        s3 += (x_[3] + offset) * w_[3];                           \
     } while (0)
 #endif
 
@@ -107,10 +112,11 @@ static MN_DP_INLINE void mn_dp_3x3(const int8_t **pp, int32_t rs, int32_t ch, co
     for (r = 0; r < 3; ++r) {
         for (t = 0; t < 3; ++t, wp += 2) {
             const int8_t *x = p + r * rs + t * ch;
-            s0 += x[0] * MN_DP_LO16(wp[0]);
-            s1 += x[1] * MN_DP_LO16(wp[1]);
-            s2 += x[2] * MN_DP_HI16(wp[0]);
-            s3 += x[3] * MN_DP_HI16(wp[1]);
+            const mn_dp_i16 *w = (const mn_dp_i16 *)wp;
+            s0 += x[0] * w[0];
+            s1 += x[1] * w[2];
+            s2 += x[2] * w[1];
+            s3 += x[3] * w[3];
         }
     }
     p += 4;
