@@ -81,6 +81,25 @@ static MN_CP_INLINE void mn_cp_widen(int16_t *col, int32_t stride, int32_t i, in
 #endif
 }
 
+/* Block pixel i's row from a window inside the image whose first byte is src: tap k at src[off[k]], plus
+ * the offset, a group of 4 taps at a time. */
+static MN_CP_INLINE void mn_cp_gather(int16_t *col, int32_t stride, int32_t i, const int8_t *src, const int32_t *off,
+                                      int32_t taps, int32_t offset)
+{
+    int16_t *d = col + MN_CP_AT(0, i);
+    int32_t k;
+    (void)stride; /* the DSP layout interleaves the pixels: no row stride */
+    for (k = 0; k + 4 <= taps; k += 4, d += MN_CP_GSTEP) {
+        d[MN_CP_AT(0, 0)] = (int16_t)(src[off[k]] + offset);
+        d[MN_CP_AT(1, 0)] = (int16_t)(src[off[k + 1]] + offset);
+        d[MN_CP_AT(2, 0)] = (int16_t)(src[off[k + 2]] + offset);
+        d[MN_CP_AT(3, 0)] = (int16_t)(src[off[k + 3]] + offset);
+    }
+    for (; k < taps; ++k) {
+        col[MN_CP_AT(k, i)] = (int16_t)(src[off[k]] + offset);
+    }
+}
+
 /* Taps [k, k + n) of pixel i's im2col row: src[j] + offset, or 0 when src is NULL. */
 static MN_CP_NOINLINE void mn_cp_put(int16_t *col, int32_t stride, int32_t i, int32_t k, const int8_t *src, int32_t n,
                                    int32_t offset)
@@ -111,7 +130,9 @@ static MN_CP_NOINLINE void mn_cp_put(int16_t *col, int32_t stride, int32_t i, in
     }
 }
 
-/* Output pixel q's im2col row as pixel i of the block (taps in the filter's [k_h][k_w][in_c] order). */
+/* Output pixel q's im2col row as pixel i of the block (taps in the filter's [k_h][k_w][in_c] order), for a
+ * window at the image's edge or one whose rows are whole groups of 4 taps (the caller gathers the windows
+ * inside the image whose rows are not: mn_cp_gather). */
 static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_batch, int32_t q,
                          int16_t *col, int32_t i, int8_t *win)
 {
@@ -134,25 +155,6 @@ static void mn_cp_im2col(const mn_conv_2d_packed_params_t *p, const int8_t *in_b
     }
     if (fx1 < fx0) {
         fx1 = fx0;
-    }
-    if (fx0 == 0 && fx1 == k_w && in_y0 >= 0 && in_y0 + (k_h - 1) * dil_h < in_h &&
-        (dil_w != 1 || (row_len & 3) != 0)) {
-        /* Window inside the image, rows not whole groups: gather the taps by their offsets. */
-        const int8_t *const src = in_batch + (in_y0 * in_w + in_x0) * in_c;
-        const int32_t *const off = p->tap_offsets;
-        const int32_t taps = p->taps;
-        int16_t *d = col + MN_CP_AT(0, i);
-        int32_t k;
-        for (k = 0; k + 4 <= taps; k += 4, d += MN_CP_GSTEP) { /* a group of 4 taps at a time */
-            d[MN_CP_AT(0, 0)] = (int16_t)(src[off[k]] + offset);
-            d[MN_CP_AT(1, 0)] = (int16_t)(src[off[k + 1]] + offset);
-            d[MN_CP_AT(2, 0)] = (int16_t)(src[off[k + 2]] + offset);
-            d[MN_CP_AT(3, 0)] = (int16_t)(src[off[k + 3]] + offset);
-        }
-        for (; k < taps; ++k) {
-            col[MN_CP_AT(k, i)] = (int16_t)(src[off[k]] + offset);
-        }
-        return;
     }
     if (dil_w == 1 && fx0 == 0 && fx1 == k_w && (row_len & 3) == 0 && in_y0 >= 0 &&
         in_y0 + (k_h - 1) * dil_h < in_h) {
@@ -328,6 +330,12 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
     const int full_range = lo == -128 && hi == 127;
     const int pointwise = p->win.k_h == 1 && p->win.k_w == 1 && p->win.stride_h == 1 && p->win.stride_w == 1 &&
                           p->win.pad_h == 0 && p->win.pad_w == 0 && (taps & 3) == 0;
+    /* windows whose rows are not whole groups of 4 taps are gathered tap by tap (mn_cp_im2col's first case);
+     * a window is inside the image when its first tap is at (y, x) with 0 <= y <= y_last, 0 <= x <= x_last */
+    const int gather = p->win.dil_w != 1 || ((p->win.k_w * p->win.in_c) & 3) != 0;
+    const int32_t out_w = p->win.out_w;
+    const int32_t y_last = p->win.in_h - 1 - (p->win.k_h - 1) * p->win.dil_h;
+    const int32_t x_last = p->win.in_w - 1 - (p->win.k_w - 1) * p->win.dil_w;
     const int32_t n_blocks = (pixels + MN_CP_PIX - 1) / MN_CP_PIX;
     const int32_t *const channels = p->channels;
     const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
@@ -363,6 +371,16 @@ void mn_conv_2d_packed_int8(const mn_conv_2d_packed_params_t *p, const int8_t *i
                 const int32_t q = q0 + MN_MIN(i, n_pix - 1);
                 if (pointwise) { /* 1x1, stride 1, no padding: pixel q's taps are its in_c input bytes */
                     mn_cp_widen(col, stride, i, 0, in_batch + q * taps, taps, p->input_offset);
+                } else if (gather) { /* windows inside the image gathered here, the others by mn_cp_im2col */
+                    const int32_t oy = q / out_w, ox = q - oy * out_w;
+                    const int32_t in_y0 = oy * p->win.stride_h - p->win.pad_h;
+                    const int32_t in_x0 = ox * p->win.stride_w - p->win.pad_w;
+                    if (in_y0 >= 0 && in_y0 <= y_last && in_x0 >= 0 && in_x0 <= x_last) {
+                        mn_cp_gather(col, stride, i, in_batch + (in_y0 * p->win.in_w + in_x0) * p->win.in_c,
+                                     p->tap_offsets, taps, p->input_offset);
+                    } else {
+                        mn_cp_im2col(p, in_batch, q, col, i, win);
+                    }
                 } else {
                     mn_cp_im2col(p, in_batch, q, col, i, win);
                 }
