@@ -19,6 +19,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from micro.compiler import compile_model                      # noqa: E402
+from micro.deploy.budget import board_budgets  # noqa: E402
 from micro.deploy.boards import BOARDS                        # noqa: E402
 from micro.deploy.budget import BudgetError                   # noqa: E402
 from micro.frontend import load_model                         # noqa: E402
@@ -31,7 +32,8 @@ DEFAULT_MODELS = ["tflm_hello_world_int8", "mlperf_tiny_kws_ref_model"]
 
 def cell(name: str, board: str) -> dict:
     path = MODELS / f"{name}.tflite"
-    c = compile_model(load_model(path))
+    # the board's flash decides the weights' layout, as `micro build --board` (its RAM is checked below)
+    c = compile_model(load_model(path), flash_budget=board_budgets(board)["flash_budget"])
     sets = [random_inputs(c.graph, np.random.default_rng(7))]
     try:
         r = verify_on_board(c, path.read_bytes(), sets, board, host_all_tensors=False, builder="gcc",

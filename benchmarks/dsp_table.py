@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / 'tests'))
 from micro.codegen import emit_c  # noqa: E402
 from micro.compiler import compile_model  # noqa: E402
+from micro.deploy.budget import board_budgets  # noqa: E402
 from micro.deploy.boards import get_board  # noqa: E402
 from micro.deploy.firmware import build_firmware, selftest_vectors  # noqa: E402
 from micro.deploy.qemu import run_selftest  # noqa: E402
@@ -94,7 +95,7 @@ def main() -> int:
     print('| ' + ' | '.join(head) + ' |\n|' + '---|' * len(head), flush=True)
     for name in args.models or MUST_PASS:
         path = SHARED / 'models' / f'{name}.tflite'
-        compiled = compile_model(load_model(path))
+        compiled = compile_model(load_model(path), **board_budgets("mps2_an386"))  # as `micro build --board`
         rng = np.random.default_rng(99)
         sets = real_inputs(name)[:1] + [random_inputs(compiled.graph, rng)]
         vectors = selftest_vectors(compiled, sets, path.read_bytes())

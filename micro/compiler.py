@@ -9,6 +9,7 @@ from micro.arena.state import StatePlan, plan_state
 from micro.dtypes import FLOAT_DTYPES
 from micro.errors import UnsupportedModelError
 from micro.frontend.validate import MAX_TENSOR_BYTES
+from micro.flash_fit import fit_flash
 from micro.ir import Graph, Model
 from micro.lowered import Lowered
 from micro.ops import check_op, module_for
@@ -90,12 +91,14 @@ def finish(model: Model, g: Graph, lowered: list[Lowered], plan_options: dict | 
 
 
 def compile_model(model: Model, plan_options: dict | None = None, ram_budget: int | None = None,
-                  patches: bool = True) -> Compiled:
+                  patches: bool = True, flash_budget: int | None = None) -> Compiled:
     """ram_budget: bytes the arena and state must fit together; the schedule (micro.patch) with the fewest
     recomputed MACs that fits is chosen, else RamBudgetError gives the smallest peak micro reaches. Without
     it, patches are chosen while they pay (micro.patch.schedule.Scheduler.default). patches=False: every
-    tensor whole."""
+    tensor whole. flash_budget: bytes the constants (weights, tables, packed records) should fit; the fast
+    kernels' widened weights go back to the model's int8 ones where they do not (micro.flash_fit)."""
     g, lowered = prepare(model)
+    lowered, _ = fit_flash(g, lowered, flash_budget)
     state_bytes = plan_state(g, lowered).state_bytes
     target = None if ram_budget is None else ram_budget - state_bytes
     slack = 0

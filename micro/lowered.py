@@ -38,7 +38,10 @@ class KernelCall:
     when None. state_mirror: the output position that holds a copy of the whole state after the call
     (TFLM's kernel exposes its state there), so verification compares the state itself with TFLM.
     tflm_writes: {output position: (start, end)}: TFLM's kernel writes only that range of the output's last
-    axis and leaves the rest as the arena held it, so verification compares only that range."""
+    axis and leaves the rest as the arena held it, so verification compares only that range.
+    compact: the same op computed from fewer constant bytes (the reference kernel on the model's int8
+    weights, where this call carries them widened for speed): what micro.flash_fit swaps in when the
+    weights do not fit the flash budget."""
 
     kernel: Kernel
     params: dict
@@ -49,6 +52,7 @@ class KernelCall:
     state_initial: bytes | None = None
     state_mirror: int | None = None
     tflm_writes: dict = field(default_factory=dict)
+    compact: "KernelCall | None" = None
     macs: int = 0
     overlap_ok: tuple[int, ...] = ()
     overlap_gap: dict = field(default_factory=dict)

@@ -13,7 +13,7 @@ from micro.arena.search import DEFAULT_RESTARTS
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
 from micro.deploy.boards import get_board
-from micro.deploy.budget import board_ram_budget, estimate_budget
+from micro.deploy.budget import board_flash_budget, board_ram_budget, estimate_budget
 from micro.deploy.project import check_framework
 from micro.errors import MicroError, terminal_text
 from micro.frontend import load_model_file
@@ -62,11 +62,20 @@ def ram_budget_of(args) -> int | None:
     return None
 
 
+def flash_budget_of(args) -> int | None:
+    """With --board, the flash the board leaves for the model's constants."""
+    if getattr(args, "board", None) and args.board != "host":
+        board = get_board(args.board)
+        return board_flash_budget(board, check_framework(board, getattr(args, "framework", None)))
+    return None
+
+
 def compile_for(args, model, fallback: bool = False, **options):
     """The schedule the arguments ask for: --ram-budget, else with --board the board's RAM (the cheapest schedule
     that fits), else the default trade; --no-patches keeps every tensor whole. fallback: when only the board's RAM
     set the budget and no schedule fits it, the default schedule (the board's budget check says what is over)."""
     patches = not getattr(args, "no_patches", False)
+    options.setdefault("flash_budget", flash_budget_of(args))
     try:
         return compile_model(model, ram_budget=ram_budget_of(args), patches=patches, **options)
     except RamBudgetError:

@@ -182,6 +182,20 @@ def board_ram_budget(board: Board | str, framework: str) -> int:
     return board.ram_bytes - board.stack_reserve(framework) - board.framework_reserve(framework)[1]
 
 
+def board_flash_budget(board: Board | str, framework: str) -> int:
+    """Flash left for the model's constants on `board`: its flash less what the framework takes and an
+    allowance for code (a sixteenth of the flash, at least 8 KB; `micro build`'s budget check measures the real
+    code). `micro compile/build --board` keep the fast kernels' widened weights only while they fit this."""
+    board = get_board(board)
+    return board.flash_bytes - board.framework_reserve(framework)[0] - max(8 * 1024, board.flash_bytes // 16)
+
+
+def board_budgets(board: Board | str, framework: str = "baremetal") -> dict:
+    """compile_model's budgets for the firmware of `board`: `compile_model(model, **board_budgets(b))` is the
+    program `micro build --board b` flashes (when a schedule fits the board's RAM)."""
+    return dict(ram_budget=board_ram_budget(board, framework), flash_budget=board_flash_budget(board, framework))
+
+
 def check_budget(budget: Budget) -> None:
     if not budget.fits:
         raise BudgetError(budget)

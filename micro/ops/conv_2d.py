@@ -51,10 +51,12 @@ def lower(op: Op, g: Graph) -> KernelCall:
                           inputs=[op.inputs[0], op.inputs[1], bias_index(op)], outputs=[op.outputs[0]],
                           macs=y.size * k_h * k_w * fic, **overlap)
     rq = channel_requant(op, g, out_c)
+    reference = KernelCall(CONV_2D_INT8, dict(win=win, filter_in_c=fic, rq=rq),
+                           inputs=[op.inputs[0], op.inputs[1], bias_index(op)], outputs=[op.outputs[0]],
+                           macs=y.size * k_h * k_w * fic, **overlap)
     if fic == win["in_c"]:
         call = packed_conv_call(op, g, w.data.reshape(out_c, -1), bias_index(op), win, rq, overlap)
         if call is not None:
+            call.compact = reference  # int8 weights: half the flash of the packed call's int16 records
             return call
-    return KernelCall(CONV_2D_INT8, dict(win=win, filter_in_c=fic, rq=rq),
-                      inputs=[op.inputs[0], op.inputs[1], bias_index(op)], outputs=[op.outputs[0]],
-                      macs=y.size * k_h * k_w * fic, **overlap)
+    return reference

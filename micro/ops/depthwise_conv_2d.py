@@ -54,14 +54,15 @@ def lower(op: Op, g: Graph) -> KernelCall:
         return KernelCall(DEPTHWISE_CONV_2D_INT16, params, inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
                           outputs=[op.outputs[0]], macs=y.size * k_h * k_w, **overlap)
     rq = channel_requant(op, g, out_c)
+    params = dict(win=win, depth_mult=int(opt(op, "depth_multiplier")), rq=rq)
+    reference = KernelCall(DEPTHWISE_CONV_2D_INT8, params, inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
+                           outputs=[op.outputs[0]], macs=y.size * k_h * k_w, **overlap)
+    call = None
     if win["in_c"] == 1:  # one input channel: a convolution with filter [out_c][k_h * k_w]
         call = packed_conv_call(op, g, w.data.reshape(k_h * k_w, out_c).T, bias_index(op), win, rq, overlap)
-        if call is not None:
-            return call
     elif int(opt(op, "depth_multiplier")) == 1:
         call = packed_depthwise_call(op, g, w.data.reshape(k_h * k_w, out_c), bias_index(op), win, rq, overlap)
-        if call is not None:
-            return call
-    params = dict(win=win, depth_mult=int(opt(op, "depth_multiplier")), rq=rq)
-    return KernelCall(DEPTHWISE_CONV_2D_INT8, params, inputs=[op.inputs[0], op.inputs[1], bias_index(op)],
-                      outputs=[op.outputs[0]], macs=y.size * k_h * k_w, **overlap)
+    if call is None:
+        return reference
+    call.compact = reference  # int8 weights: half the flash of the packed call's int16 records
+    return call

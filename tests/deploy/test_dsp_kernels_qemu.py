@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from micro.compiler import compile_model
+from micro.deploy.budget import board_budgets
 from micro.deploy.firmware import build_firmware, selftest_vectors
 from micro.deploy.qemu import run_selftest
 from micro.frontend import load_model
@@ -57,7 +58,7 @@ def tools():
 
 
 def _selftest(path, n_sets: int = 2) -> list[int]:
-    c = compile_model(load_model(path))
+    c = compile_model(load_model(path), **board_budgets(BOARD))  # the program `micro build --board` flashes
     rng = np.random.default_rng(5)
     sets = [random_inputs(c.graph, rng) for _ in range(n_sets)]
     fw = build_firmware(c, BOARD, variant="selftest", vectors=selftest_vectors(c, sets, path.read_bytes()),
