@@ -63,8 +63,11 @@ def test_serial_verify_streams_and_resets_over_a_pty(mww_lib, tmp_path, stream):
 def test_classify_streams_and_starts_anew_on_r(mww_lib, tmp_path):
     root, res, compiled = mww_lib
     exe = build_sketch(root / "examples" / "Classify", [root], tmp_path / "classify")
-    out = subprocess.run([str(exe)], input="..r", env={"ARDUINO_DOUBLE_LOOPS": "4", "ARDUINO_DOUBLE_TIMEOUT": "60"},
-                         capture_output=True, text=True, timeout=90)
+    typed = tmp_path / "typed.txt"  # a file, not a pipe: every byte is there before the sketch's first loop
+    typed.write_text("..r")
+    with typed.open() as stdin:
+        out = subprocess.run([str(exe)], stdin=stdin, env={"ARDUINO_DOUBLE_LOOPS": "4", "ARDUINO_DOUBLE_TIMEOUT": "60"},
+                             capture_output=True, text=True, timeout=90)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[2] == "reset", lines

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from micro.compiler import compile_model
+from micro.deploy.budget import board_flash_budget
 from micro.frontend import load_model
 from micro.verify.board import BoardSession, verify_on_board
 from micro.deploy.firmware import build_firmware, selftest_vectors
@@ -40,7 +41,8 @@ def tools():
 
 
 def _compiled(name: str):
-    return compile_model(load_model(MODELS / f"{name}.tflite"))
+    """The program `micro build --board mps2_an386` flashes (its flash decides the weights' layout)."""
+    return compile_model(load_model(MODELS / f"{name}.tflite"), flash_budget=board_flash_budget("mps2_an386", "baremetal"))
 
 
 def _sets(compiled, n: int, seed: int = 0):

@@ -134,14 +134,16 @@ class MicroLibrary:
         return self.compiled
 
     @keyword
-    def compile_model(self, model: str) -> str:
-        """Compile a .tflite (a path, or a file name in the shared models folder); returns the model's C name."""
+    def compile_model(self, model: str, board: str = "mps2_an386") -> str:
+        """Compile a .tflite (a path, or a file name in the shared models folder) with `board`'s flash as the
+        budget of its weights (as `micro build --board`); returns the model's C name."""
         from micro.compiler import compile_model
+        from micro.deploy.budget import board_flash_budget
         from micro.frontend import load_model
         self.stop_emulator()
         path = self._resolve(model)
         self.model_path, self.model_bytes = path, path.read_bytes()
-        self.compiled = compile_model(load_model(str(path)))
+        self.compiled = compile_model(load_model(str(path)), flash_budget=board_flash_budget(board, "baremetal"))
         self.firmware = self.selftest_run = None
         self.runs, self._host, self._oracle = [], None, None
         c = self.compiled
