@@ -10,6 +10,7 @@ from micro.dtypes import FLOAT_DTYPES
 from micro.errors import UnsupportedModelError
 from micro.frontend.validate import MAX_TENSOR_BYTES
 from micro.ir import Graph, Model
+from micro.kernels.sets import DEFAULT_KERNEL_SET, check_kernel_set
 from micro.lowered import Lowered
 from micro.ops import check_op, module_for
 from micro.passes import run_passes
@@ -22,6 +23,7 @@ class Compiled:
     lowered: list[Lowered]
     plan: ArenaPlan
     state: StatePlan = field(default_factory=StatePlan)   # what persists between invokes (outside the arena)
+    kernel_set: str = DEFAULT_KERNEL_SET                  # which C files implement the kernels (micro.kernels.sets)
 
     @property
     def name(self) -> str:
@@ -67,7 +69,9 @@ def lower_graph(g: Graph) -> list[Lowered]:
     return [Lowered(op, module_for(op).lower(op, g)) for op in g.ops]
 
 
-def compile_model(model: Model, plan_options: dict | None = None) -> Compiled:
+def compile_model(model: Model, plan_options: dict | None = None, kernel_set: str = DEFAULT_KERNEL_SET) -> Compiled:
+    """kernel_set: the C files the program's kernels compile from (micro.kernels.sets); it changes no call."""
+    check_kernel_set(kernel_set)
     g, problems = main_graph(model)
     if problems:
         raise UnsupportedModelError(model.name, problems)
@@ -78,4 +82,4 @@ def compile_model(model: Model, plan_options: dict | None = None) -> Compiled:
         raise UnsupportedModelError(model.name, [
             f"the arena needs {plan.arena_bytes} bytes; the generated C addresses at most {MAX_TENSOR_BYTES} "
             "bytes (int32 offsets)"])
-    return Compiled(model, g, lowered, plan, plan_state(g, lowered))
+    return Compiled(model, g, lowered, plan, plan_state(g, lowered), kernel_set)
