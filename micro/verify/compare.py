@@ -112,18 +112,21 @@ def oracle_state_tensors(compiled: Compiled) -> dict[int, int]:
 
 
 def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[list[np.ndarray]],
-                    cc: str = "gcc", stream: bool = False, feedback: dict[int, int] | None = None) -> VerifyReport:
+                    cc: str = "gcc", stream: bool = False, feedback: dict[int, int] | None = None,
+                    model=None) -> VerifyReport:
     """Run each input set in the host build and in TFLM and compare every tensor an op produces, and
     the state (micro.arena.state) after each invoke. stream=False: both reset their state before each
     set (independent inputs); stream=True: consecutive invokes on the same state, as a streaming model
     runs. feedback {output position: input position}: a recurrent model whose state is its own I/O (e.g.
-    GRU hidden states): from the second set on, those inputs are the previous invoke's outputs."""
-    host = HostModel(compiled, emit_c(compiled), cc)
+    GRU hidden states): from the second set on, those inputs are the previous invoke's outputs.
+    model: what runs the compiled model instead of the host build (anything with HostModel's run(inputs,
+    trace), reset() and state_tensors() and a `board` name, e.g. micro.verify.xtensa.XtensaQemuModel)."""
+    host = model or HostModel(compiled, emit_c(compiled), cc)
     oracle = Oracle(model_bytes, compiled.model)
     produced = produced_tensors(compiled)
     state = oracle_state_tensors(compiled)
     after_all = max((low.op.index for low in compiled.lowered), default=0) + 1
-    report = VerifyReport(compiled.name, stream=stream)
+    report = VerifyReport(compiled.name, board=getattr(host, "board", "host"), stream=stream)
     previous: list[np.ndarray] = []
     for k, inputs in enumerate(input_sets):
         if k and not stream:
