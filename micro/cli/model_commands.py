@@ -10,6 +10,7 @@ from pathlib import Path
 
 from micro.arena.report import plan_dict, plan_png, plan_table
 from micro.arena.search import DEFAULT_RESTARTS
+from micro.cli.kernel_options import add_kernels_argument
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
 from micro.deploy.boards import get_board
@@ -19,6 +20,7 @@ from micro.errors import MicroError, terminal_text
 from micro.frontend import load_model_file
 from micro.frontend.metadata import read_metadata, resolve_metadata
 from micro.inspect_model import describe, format_table
+from micro.kernels.sets import DEFAULT_KERNEL_SET, KERNEL_SETS
 from micro.lowered import KernelCall
 from micro.ops_table import op_rows, text_table
 from micro.verify.oracle import oracle_available, tflm_arena_bytes
@@ -40,7 +42,7 @@ def cmd_compile(args) -> int:
 
     t0 = time.perf_counter()
     model, model_bytes = load_model_file(args.model)
-    compiled = compile_model(model)
+    compiled = compile_model(model, kernel_set=args.kernels)
     metadata = resolve_metadata(model_bytes, compiled, getattr(args, "labels", None))
     generated = emit_c(compiled, Path(args.model).name, metadata)
     written = write_c(generated, args.output)
@@ -49,6 +51,10 @@ def cmd_compile(args) -> int:
     print(f"compiled {args.model} -> {args.output}/ ({len(written)} files) in {dt:.2f} s")
     print(f"  ops: {len(compiled.lowered)}, MACs: {compiled.macs:,}, weights: {compiled.weight_bytes:,} bytes")
     print(f"  arena: {plan.arena_bytes} bytes (lower bound {plan.lower_bound_bytes})")
+    if compiled.kernel_set != DEFAULT_KERNEL_SET:
+        variants = [f for f in generated.kernel_files if f.endswith(f"_{compiled.kernel_set}.c")]
+        print(f"  kernels: {compiled.kernel_set} ({KERNEL_SETS[compiled.kernel_set]}): "
+              f"{', '.join(variants) or 'none of this model'}")
     if compiled.state.state_bytes:
         print(f"  state: {compiled.state.state_bytes} bytes kept between invokes, outside the arena "
               f"({compiled.name}_reset() starts a new stream)")
@@ -138,6 +144,7 @@ def register(sub) -> None:
     c.add_argument("-o", "--output", default="out", help="output directory (default: out)")
     c.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare arena sizes")
     c.add_argument("--labels", metavar="FILE", help="labels.txt for output 0 (header: <name>_labels[])")
+    add_kernels_argument(c)
     c.set_defaults(fn=cmd_compile)
 
     i = sub.add_parser("inspect", help="ops, shapes, MACs, weight and arena bytes")
