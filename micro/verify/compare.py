@@ -13,6 +13,7 @@ from micro.dtypes import BUFFER_DTYPES
 from micro.frontend import read_model
 from micro.frontend.tflite_reader import c_identifier
 from micro.ir import Graph
+from micro.kernels.sets import DEFAULT_KERNEL_SET
 from micro.verify.host import HostModel
 from micro.verify.oracle import Oracle
 
@@ -160,10 +161,12 @@ def _compare(report: VerifyReport, k: int, t: int, op_index: int, kind: str, a: 
 
 
 def verify_bytes(model_bytes: bytes, name: str = "model", inputs: list[list[np.ndarray]] | None = None,
-                 random: int = 3, seed: int = 0, cc: str = "gcc", stream: bool = False) -> VerifyReport:
-    """Compile `model_bytes`, run `inputs` plus `random` random input sets, compare every tensor."""
+                 random: int = 3, seed: int = 0, cc: str = "gcc", stream: bool = False,
+                 kernel_set: str = DEFAULT_KERNEL_SET) -> VerifyReport:
+    """Compile `model_bytes` (with `kernel_set`, micro.kernels.sets), run `inputs` plus `random` random input
+    sets, compare every tensor."""
     model = read_model(model_bytes, c_identifier(name))
-    compiled = compile_model(model)
+    compiled = compile_model(model, kernel_set=kernel_set)
     rng = np.random.default_rng(seed)
     sets = list(inputs or []) + [random_inputs(compiled.graph, rng) for _ in range(random)]
     return verify_compiled(compiled, model_bytes, sets, cc, stream)
