@@ -6,10 +6,10 @@
 Fails (exit status 1) when
 - a module (any .py file under PACKAGE_DIR) has more than --max-lines lines;
 - the package's modules import each other in a cycle. Every import statement counts, at module
-  level or inside a function. `from pkg.x import y` is an import of module pkg.x.y when y is a
-  submodule, else of pkg.x; relative imports are resolved the same way. Importing pkg.x.y does not
-  count as importing the package pkg.x itself, so a package's __init__ importing its submodules is
-  not a cycle with them.
+  level or inside a function. `from pkg.x import y` is an import of pkg.x (Python runs its __init__
+  first) and also of pkg.x.y when y is a submodule; relative imports are resolved the same way.
+  `import pkg.x.y` alone does not count as importing the package pkg.x, so a package's __init__
+  importing its submodules is a cycle only with the submodules that import the package back.
 Also prints how many imports sit inside functions (those of the package's own modules apart).
 """
 
@@ -85,7 +85,8 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> list[Import]:
                 base = ".".join(base + ([node.module] if node.module else []))
             else:
                 base = node.module
-            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            # `from pkg import sub` runs pkg's __init__ first: an import of pkg, and of pkg.sub when it is one.
+            targets = [base] + [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in modules]
         else:
             continue
         found.extend(Import(t, node.lineno, id(node) in inside) for t in dict.fromkeys(targets))

@@ -43,8 +43,8 @@ CLEAN = {
     "a.py": "import json\n\nfrom pkg.b import g\n\n\ndef f():\n    return g()\n",
     "b.py": "def g():\n    return 1\n",
     "sub/__init__.py": "from pkg.sub.c import h\n",
-    "sub/c.py": "from pkg.sub import d\nfrom pkg.sub.d import k\n\n\ndef h():\n    return d.k() + k()\n",
-    "sub/d.py": "from . import e\nfrom .e import VALUE\n\n\ndef k():\n    return VALUE\n",
+    "sub/c.py": "import pkg.sub.d as d\nfrom pkg.sub.d import k\n\n\ndef h():\n    return d.k() + k()\n",
+    "sub/d.py": "from .e import VALUE\n\n\ndef k():\n    return VALUE\n",
     "sub/e.py": "import pkg.b\n\nVALUE = 2\n",
 }
 
@@ -57,7 +57,7 @@ def test_clean_package_passes(tmp_path):
 
 
 def test_module_level_cycle(tmp_path):
-    pkg = _package(tmp_path, {**CLEAN, "b.py": "from pkg.sub.e import VALUE\n", "sub/e.py": "from pkg import b\n"})
+    pkg = _package(tmp_path, {**CLEAN, "b.py": "from pkg.sub.e import VALUE\n", "sub/e.py": "import pkg.b as b\n"})
     res = _run(pkg)
     assert res.returncode == 1
     assert "import cycle among pkg.b, pkg.sub.e: pkg.b -> pkg.sub.e -> pkg.b" in res.stdout
@@ -109,3 +109,10 @@ def test_micro_package_structure():
     """The whole package; fails until every module is under 400 lines and no import cycle is left."""
     res = _run(ROOT / "micro")
     assert res.returncode == 0, res.stdout
+
+
+def test_importing_a_submodule_through_its_package_from_inside_is_a_cycle(tmp_path):
+    """`from pkg import b` in a module pkg's __init__ imports runs that __init__ first: a real cycle (the
+    same rule as the project's before-stop check)."""
+    res = _run(_package(tmp_path, {**CLEAN, "a.py": "from pkg import b\n\n\ndef f():\n    return b.g()\n"}))
+    assert res.returncode == 1 and "import cycle among pkg, pkg.a" in res.stdout, res.stdout

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from micro.compiler import compile_model
-from micro.deploy import pio_build, pio_registry
+import micro.deploy.pio_build as pio_build
+import micro.deploy.pio_registry as pio_registry
 from micro.deploy.boards import Board, get_board
 from micro.deploy.elf import FirmwareMemory, firmware_memory
 from micro.deploy.errors import BuildError

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from micro.deploy import pio_registry
+import micro.deploy.pio_registry as pio_registry
 from micro.deploy.boards import Board, get_board
 from micro.deploy.errors import BuildError
 from micro.deploy.pio_project import ENV_NAME

@@ -19,7 +19,7 @@ from micro.ir import Graph, Op
 from micro.kernels.abi import int_array
 from micro.kernels.add import ADD_INT8, ADD_INT16
 from micro.lowered import KernelCall
-from micro.ops import arith_int32
+import micro.ops.arith_int32 as arith_int32
 from micro.ops.broadcast import (binary_problems, broadcast_layout, folded_operands, inplace_positions,
                                  operands, quantized_problems)
 from micro.ops.common import fused_activation

@@ -18,7 +18,7 @@ from micro.fixedpoint import clamp_cast, clrsb32, get_reciprocal, i64, rdbpot, s
 from micro.ir import Graph, Op
 from micro.kernels.div import DIV_INT8
 from micro.lowered import KernelCall
-from micro.ops import arith_int32
+import micro.ops.arith_int32 as arith_int32
 from micro.ops.broadcast import (binary_problems, broadcast_layout, folded_operands, inplace_positions,
                                  integer_activation_range, operands, quantized_problems)
 from micro.ops.common import fused_activation

@@ -16,7 +16,7 @@ from micro.fixedpoint import clamp_cast, mul_by_qmult
 from micro.ir import Graph, Op
 from micro.kernels.mul import MUL_INT8, MUL_INT16
 from micro.lowered import KernelCall
-from micro.ops import arith_int32
+import micro.ops.arith_int32 as arith_int32
 from micro.ops.broadcast import (binary_problems, broadcast_layout, folded_operands, inplace_positions,
                                  integer_activation_range, operands, quantized_problems, zero_point_problems)
 from micro.ops.common import fused_activation

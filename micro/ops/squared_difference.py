@@ -17,7 +17,7 @@ from micro.fixedpoint import clamp_cast, mul_by_qmult, wrap32
 from micro.ir import Graph, Op
 from micro.kernels.squared_difference import SQUARED_DIFFERENCE_INT8, SQUARED_DIFFERENCE_INT16
 from micro.lowered import KernelCall
-from micro.ops import arith_int32
+import micro.ops.arith_int32 as arith_int32
 from micro.ops.add import scaled_inputs
 from micro.ops.broadcast import (binary_problems, broadcast_layout, folded_operands, inplace_positions, operands,
                                  quantized_problems, zero_point_problems)

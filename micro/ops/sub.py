@@ -17,7 +17,7 @@ import numpy as np
 from micro.ir import Graph, Op
 from micro.kernels.sub import SUB_INT8, SUB_INT16
 from micro.lowered import KernelCall
-from micro.ops import arith_int32
+import micro.ops.arith_int32 as arith_int32
 from micro.ops.add import (TABLE_MIN_SIZE, input_tables, output_of, quantized_add_sub_problems, rescale_params,
                            scaled_inputs)
 from micro.ops.broadcast import binary_problems, folded_operands, inplace_positions, integer_activation_range
