@@ -10,7 +10,7 @@ from pathlib import Path
 
 from micro.arena.report import plan_dict, plan_png, plan_table
 from micro.arena.search import DEFAULT_RESTARTS
-from micro.cli.kernel_options import add_kernels_argument
+from micro.cli.kernel_options import add_kernels_argument, kernel_set_for
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
 from micro.deploy.boards import get_board
@@ -42,7 +42,7 @@ def cmd_compile(args) -> int:
 
     t0 = time.perf_counter()
     model, model_bytes = load_model_file(args.model)
-    compiled = compile_model(model, kernel_set=args.kernels)
+    compiled = compile_model(model, kernel_set=kernel_set_for(args))
     metadata = resolve_metadata(model_bytes, compiled, getattr(args, "labels", None))
     generated = emit_c(compiled, Path(args.model).name, metadata)
     written = write_c(generated, args.output)
