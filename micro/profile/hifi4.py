@@ -29,15 +29,21 @@ REQUANT_SINGLE_CYCLES = 6
 REQUANT_DOUBLE_CYCLES = 10
 KERNEL_SET = "hifi4"
 CONV_PIXELS = 4          # mn_conv_2d_packed_int8_hifi4.c: output pixels per block (MN_HC_PIX)
+FC_CHUNK = 256           # mn_fully_connected_int8_hifi4.c: inputs widened at a time (MN_HF_CHUNK)
 
 
 @dataclass(frozen=True)
 class Hifi4Estimate:
-    """Cycles (ESTIMATE) of one op: its bundled inner loops, its scalar C, its requantization."""
+    """Cycles (ESTIMATE) of one op: its bundled inner loops, its scalar C, its requantization; and the HiFi
+    loads and multiplies the kernel issues in all (the counts micro's emulation reports under
+    MN_HIFI_EMU_COUNT, tests/profile/test_hifi4_estimate.py: word-aligned buffers, FULLY_CONNECTED rows a
+    multiple of 4 long)."""
 
     bundles: int
     scalar: int
     requant: int
+    loads: int = 0
+    multiplies: int = 0
 
     @property
     def cycles(self) -> int:
@@ -63,9 +69,10 @@ def _conv(p: dict) -> Hifi4Estimate:
     blocks = w["batches"] * _ceil(w["out_h"] * w["out_w"], CONV_PIXELS)
     groups = p["taps4"] // 4
     # a group: 2 weight loads + 4 im2col loads, 8 quad MACs (2 channels x 4 pixels)
-    inner = blocks * _ceil(w["out_c"], 2) * groups * _bundles(6, 8)
-    return Hifi4Estimate(inner, blocks * CONV_PIXELS * p["taps"] * SCALAR_CYCLES,
-                         blocks * CONV_PIXELS * w["out_c"] * REQUANT_SINGLE_CYCLES)
+    iterations = blocks * _ceil(w["out_c"], 2) * groups
+    outputs = blocks * CONV_PIXELS * w["out_c"]        # a short last block requantizes its repeated pixel too
+    return Hifi4Estimate(iterations * _bundles(6, 8), blocks * CONV_PIXELS * p["taps"] * SCALAR_CYCLES,
+                         outputs * REQUANT_SINGLE_CYCLES, loads=6 * iterations, multiplies=8 * iterations + outputs)
 
 
 def _depthwise(p: dict) -> Hifi4Estimate:
@@ -73,17 +80,23 @@ def _depthwise(p: dict) -> Hifi4Estimate:
     taps = (_in_image_taps(w["out_h"], w["k_h"], w["stride_h"], w["dil_h"], w["pad_h"], w["in_h"])
             * _in_image_taps(w["out_w"], w["k_w"], w["stride_w"], w["dil_w"], w["pad_w"], w["in_w"]))
     # a group of 4 channels at one tap: 2 byte-quad loads; 2 shifts, the offset add, 1 lanewise MAC
-    inner = w["batches"] * taps * _ceil(w["out_c"], 4) * _bundles(2, 4)
-    return Hifi4Estimate(inner, 0, w["batches"] * w["out_h"] * w["out_w"] * w["out_c"] * REQUANT_SINGLE_CYCLES)
+    iterations = w["batches"] * taps * _ceil(w["out_c"], 4)
+    outputs = w["batches"] * w["out_h"] * w["out_w"] * w["out_c"]
+    return Hifi4Estimate(iterations * _bundles(2, 4), 0, outputs * REQUANT_SINGLE_CYCLES, loads=2 * iterations,
+                         multiplies=iterations + outputs)
 
 
 def _fully_connected(p: dict) -> Hifi4Estimate:
     rows, n_in, n_out = p["batches"], p["in_depth"], p["out_depth"]
     tiles = _ceil(n_out, 32)
-    # per output and 4 inputs: a weight quad load, an input quad load, 1 quad MAC
-    inner = rows * n_out * _ceil(n_in, 4) * _bundles(2, 1)
+    # per output and 4 inputs: a weight quad load, an input quad load, 1 quad MAC (a tail: 1 MAC per input);
+    # per output and chunk, the unaligned stream's priming load
+    groups, tail = n_in // 4, n_in % 4
+    iterations = rows * n_out * groups
     widen = rows * tiles * n_in * SCALAR_CYCLES     # each tile widens the input row again, a chunk at a time
-    return Hifi4Estimate(inner, widen, rows * n_out * REQUANT_DOUBLE_CYCLES)
+    primes = rows * n_out * (n_in // FC_CHUNK + (n_in % FC_CHUNK >= 4))   # chunks with a group of 4
+    return Hifi4Estimate(iterations * _bundles(2, 1) + rows * n_out * tail, widen, rows * n_out * REQUANT_DOUBLE_CYCLES,
+                         loads=2 * iterations + primes, multiplies=iterations + rows * n_out * (tail + 1))
 
 
 ESTIMATORS = {

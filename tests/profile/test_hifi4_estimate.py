@@ -1,15 +1,20 @@
 """`micro profile --kernels hifi4`: the analytical HiFi 4 cycle ESTIMATE (micro.profile.hifi4), labelled as
-one everywhere; the bundle arithmetic on hand-counted layers, the in-image taps of a padded depthwise window,
+one everywhere; its loads and multiplies equal to those the kernels issue through micro's emulation (counted);
+the bundle arithmetic on hand-counted layers, the in-image taps of a padded depthwise window,
 the slot limits never beaten, and no estimate for an op without a HiFi 4 variant."""
 
 from __future__ import annotations
 
+import ctypes
 import json
+
+import numpy as np
 
 import pytest
 
 from micro.cli import main
 from micro.compiler import compile_model
+from micro.dtypes import BUFFER_DTYPES
 from micro.errors import MicroError
 from micro.frontend import load_model
 from micro.lowered import KernelCall
@@ -18,6 +23,7 @@ from micro.profile.hifi4 import (LOAD_SLOTS, REQUANT_SINGLE_CYCLES, SCALAR_CYCLE
 from micro.profile.report import HIFI4_METRIC, Profile
 
 from support.corpus import MUST_PASS, shared_model, shared_models
+from support.kernel_bindings import build_kernel_library
 
 KWS = shared_model("mlperf_tiny_kws_ref_model")
 PEAK_MACS_PER_CYCLE = VECTOR_SLOTS * 4      # two MAC operations of four 16x16 multiply-adds a bundle
@@ -76,3 +82,41 @@ def test_profile_of_the_estimate_refuses_a_board_and_a_baseline(capsys):
 def test_the_portable_set_has_no_estimate():
     with pytest.raises(MicroError, match="compiled with the portable kernels"):
         Profile.from_hifi4_estimate(compile_model(load_model(KWS)))
+
+
+COUNTS_C = """unsigned long mn_hifi_emu_counts[3];
+void mn_hifi_emu_reset(void) { mn_hifi_emu_counts[0] = mn_hifi_emu_counts[1] = mn_hifi_emu_counts[2] = 0; }
+"""
+
+
+@pytest.mark.parametrize("model,index", [("mlperf_tiny_kws_ref_model", 0), ("mlperf_tiny_kws_ref_model", 1),
+                                         ("mlperf_tiny_kws_ref_model", 2), ("mlperf_tiny_kws_ref_model", 11),
+                                         ("tflm_person_detect", 1), ("tflm_person_detect", 2),
+                                         ("tflm_hello_world_int8", 0), ("tflm_hello_world_int8", 1)])
+def test_the_model_counts_the_loads_and_multiplies_the_emulation_issues(tmp_path, model, index):
+    """The kernel run through micro's emulation with MN_HIFI_EMU_COUNT: every load and multiply intrinsic it
+    issues, counted, equals the estimate's count (the bundles are built from these)."""
+    compiled = compile_model(load_model(shared_model(model)), kernel_set="hifi4")
+    low = compiled.lowered[index]
+    g = compiled.graph
+    counts_c = tmp_path / "counts.c"
+    counts_c.write_text(COUNTS_C)
+    lib = build_kernel_library(tmp_path, [low.call.kernel], defines=("MN_HIFI_EMU_COUNT",), kernel_set="hifi4",
+                               extra_sources=[counts_c])
+    rng = np.random.default_rng(index)
+    buffers = []
+    for t in low.call.inputs:
+        tensor = g.tensors[t] if t is not None else None
+        if tensor is None:
+            buffers.append(None)
+        elif tensor.data is not None:
+            buffers.append(np.ascontiguousarray(tensor.data))
+        else:
+            buffers.append(rng.integers(-128, 128, tensor.shape, dtype=np.int8))
+    buffers += [np.zeros(g.tensors[t].shape, BUFFER_DTYPES[g.tensors[t].dtype]) for t in low.call.outputs]
+    lib.mn_hifi_emu_reset()
+    lib.call(low.call, *buffers)
+    counted = (ctypes.c_ulong * 3).in_dll(lib.cdll, "mn_hifi_emu_counts")
+    est = estimate_call(low.call)
+    assert est.multiplies > 0
+    assert (counted[0], counted[1]) == (est.loads, est.multiplies), low.call.func

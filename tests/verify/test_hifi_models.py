@@ -1,4 +1,4 @@
-"""Every MUST_PASS shared model compiled with the hifi4 kernel set (`micro verify MODEL --board hifi4_emu`: the
+"""Every MUST_PASS shared model, and every other shared model whose ops micro supports, compiled with the hifi4 kernel set (`micro verify MODEL --board hifi4_emu`: the
 HiFi 4 kernels through micro's intrinsic emulation on the host) bit-exact with TFLM, every tensor, on its real
 inputs and random ones; the models whose HiFi kernels run quickly in the default run, the rest slow-marked."""
 
@@ -8,18 +8,28 @@ import pytest
 from micro.codegen import emit_c
 from micro.compiler import compile_model
 from micro.frontend import load_model
+from micro.ops import supported_kinds
 from micro.verify.compare import random_inputs, verify_compiled
 
 from support import datasets
-from support.corpus import MUST_PASS, shared_model, shared_models
+from support.corpus import MUST_PASS, corpus_models, shared_model, shared_models
+from support.paths import MODELS
 
-FAST = {"tflm_hello_world_int8", "mlperf_tiny_kws_ref_model", "tflm_micro_speech_quantized", "mlzoo_ds_cnn_s_int8",
+FAST = {"tflm_hello_world_int8", "mlzoo_rnnoise_int8", "mlperf_tiny_kws_ref_model", "tflm_micro_speech_quantized", "mlzoo_ds_cnn_s_int8",
         "mww_alexa_stream_int8"}
 RANDOM_SETS = 4
 
 
+def _supported(path) -> bool:
+    model = load_model(path)
+    return len(model.subgraphs) == 1 and {op.kind for op in model.main.ops} <= set(supported_kinds())
+
+
+SUPPORTED_OTHERS = [p for p in corpus_models("*.tflite", folder=MODELS) if p.stem not in MUST_PASS and _supported(p)]
+
+
 @pytest.mark.parametrize("path", [p if p.stem in FAST else pytest.param(p, marks=pytest.mark.slow)
-                                  for p in shared_models(MUST_PASS)], ids=lambda p: p.stem)
+                                  for p in shared_models(MUST_PASS) + SUPPORTED_OTHERS], ids=lambda p: p.stem)
 def test_model_bit_exact_with_hifi4_kernels(path):
     compiled = compile_model(load_model(path), kernel_set="hifi4")
     rng = np.random.default_rng(99)
