@@ -12,13 +12,13 @@ DTYPE_BYTES = {
 }
 C_TYPES = {
     "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t",
-    "int32": "int32_t", "uint32": "uint32_t", "int64": "int64_t", "bool": "uint8_t",
+    "int32": "int32_t", "uint32": "uint32_t", "int64": "int64_t", "uint64": "uint64_t", "bool": "uint8_t",
     "float32": "float",
 }
 NUMPY_DTYPES = {
     "int8": np.dtype(np.int8), "uint8": np.dtype(np.uint8), "int16": np.dtype(np.int16),
     "uint16": np.dtype(np.uint16), "int32": np.dtype(np.int32), "uint32": np.dtype(np.uint32),
-    "int64": np.dtype(np.int64), "bool": np.dtype(np.bool_), "float16": np.dtype(np.float16),
+    "int64": np.dtype(np.int64), "uint64": np.dtype(np.uint64), "bool": np.dtype(np.bool_), "float16": np.dtype(np.float16),
     "float32": np.dtype(np.float32), "float64": np.dtype(np.float64),
 }
 # How a tensor's elements sit in host and board buffers: its numpy type, bool as its uint8 storage.

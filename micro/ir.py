@@ -77,6 +77,7 @@ class Op:
     inputs: list[int | None]  # tensor indices; None for an omitted optional input
     outputs: list[int]
     options: dict = field(default_factory=dict)
+    custom_options: bytes = b""  # a CUSTOM op's options as stored (TFLM's signal ops: a FlexBuffers map)
 
 
 @dataclass

@@ -35,7 +35,8 @@ class KernelCall:
     says (None passes NULL to an optional input). scratch_bytes: the scratch buffer the planner
     places in the arena. state_bytes / state_initial: the op's own state, kept between invokes outside
     the arena (micro.arena.state): `state_initial` (bytes) is its value after init and reset, zeros
-    when None."""
+    when None. state_mirror: the output position that holds a copy of the whole state after the call
+    (TFLM's kernel exposes its state there), so verification compares the state itself with TFLM."""
 
     kernel: Kernel
     params: dict
@@ -44,6 +45,7 @@ class KernelCall:
     scratch_bytes: int = 0
     state_bytes: int = 0
     state_initial: bytes | None = None
+    state_mirror: int | None = None
     macs: int = 0
     overlap_ok: tuple[int, ...] = ()
     overlap_gap: dict = field(default_factory=dict)
@@ -63,6 +65,8 @@ class KernelCall:
         if bool(self.state_bytes) != k.has_state:
             raise ValueError(f"{k.func}: state_bytes {self.state_bytes} but the kernel "
                              f"{'keeps' if k.has_state else 'keeps no'} state")
+        if self.state_mirror is not None and not 0 <= self.state_mirror < len(self.outputs):
+            raise ValueError(f"{k.func}: state_mirror {self.state_mirror} is not an output position")
         if self.state_initial is not None and len(self.state_initial) != self.state_bytes:
             raise ValueError(f"{k.func}: state_initial has {len(self.state_initial)} bytes, not {self.state_bytes}")
 

@@ -33,6 +33,7 @@ class StateBuffer:
     fill: int = 0                       # the byte every element starts at (int8 zero point), when `initial` is None
     initial: np.ndarray | None = None   # the initial contents, when not one repeated byte
     call_once: np.ndarray | None = None  # bytes CALL_ONCE's init subgraph assigns at the first invoke (not on reset)
+    mirror: int | None = None  # a kernel's state: the op output holding a copy of it after the op (KernelCall)
 
 
 @dataclass
@@ -95,6 +96,7 @@ def plan_state(g: Graph, lowered: list[Lowered]) -> StatePlan:
         call = low.call
         if isinstance(call, KernelCall) and call.state_bytes:
             initial = None if call.state_initial is None else np.frombuffer(call.state_initial, np.uint8).copy()
+            mirror = None if call.state_mirror is None else call.outputs[call.state_mirror]
             plan.op_state[low.op.index] = plan.add(StateBuffer(f"state:op{low.op.index}", call.state_bytes, 0,
-                                                               initial=initial))
+                                                               initial=initial, mirror=mirror))
     return plan

@@ -151,7 +151,7 @@ def _view_lines(g: Graph, names: Names, low: Lowered) -> str:
 
 def _pointer_array(compiled: Compiled, names: Names, opn: str, arg, group: list) -> dict:
     """The static array of pointers a variadic argument passes (arena buffers and weights)."""
-    const = "const " if arg.role == "input" else ""
+    const = "const " if arg.read_only else ""
     return dict(decl=f"static {const}{arg.ctype} *const {opn}_{arg.name}[{len(group)}]",
                 pointers=[_ref(compiled, names, t) for t in group])
 

@@ -19,7 +19,7 @@ from micro.ir import Graph, Op
 from micro.lowered import KernelCall, Lowered
 
 SHORT_KINDS = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "dwconv", "FULLY_CONNECTED": "fc",
-               "AVERAGE_POOL_2D": "avgpool", "MAX_POOL_2D": "maxpool"}
+               "AVERAGE_POOL_2D": "avgpool", "MAX_POOL_2D": "maxpool", "UNIDIRECTIONAL_SEQUENCE_LSTM": "lstm"}
 
 
 def op_name(op: Op) -> str:

@@ -134,7 +134,10 @@ def _graph(model, buf: bytes, sg_index: int, problems: _Problems) -> Graph:
         kind, version = _op_name(model, op, problems, f"op #{k}")
         ins = _indices(op.InputsAsNumpy, op.InputsLength(), buf, f"op #{k} {kind} inputs")
         outs = _indices(op.OutputsAsNumpy, op.OutputsLength(), buf, f"op #{k} {kind} outputs")
-        ops.append(Op(k, kind, version, ins, outs, decode_options(op)))
+        custom = b""
+        if kind.startswith("CUSTOM:") and _count(op.CustomOptionsLength(), 1, buf, f"op #{k} {kind} custom options"):
+            custom = op.CustomOptionsAsNumpy().tobytes()
+        ops.append(Op(k, kind, version, ins, outs, decode_options(op), custom))
     inputs = _indices(sg.InputsAsNumpy, sg.InputsLength(), buf, f"subgraph {sg_index} inputs")
     outputs = _indices(sg.OutputsAsNumpy, sg.OutputsLength(), buf, f"subgraph {sg_index} outputs")
     return Graph(_str(sg.Name()) or f"subgraph{sg_index}", tensors, ops,

@@ -35,6 +35,14 @@ from micro.kernels.lut import LUT_KERNELS
 from micro.kernels.prelu import PRELU_KERNELS
 from micro.kernels.requantize import REQUANTIZE_KERNELS
 from micro.kernels.tanh import TANH_INT16
+from micro.kernels.signal_fft import SIGNAL_ENERGY, SIGNAL_FFT_AUTO_SCALE, SIGNAL_RFFT_INT16
+from micro.kernels.signal_filter_bank import (SIGNAL_FILTER_BANK, SIGNAL_FILTER_BANK_LOG,
+                                              SIGNAL_FILTER_BANK_SQUARE_ROOT)
+from micro.kernels.signal_pcan import SIGNAL_PCAN
+from micro.kernels.signal_spectral_subtraction import SIGNAL_SPECTRAL_SUBTRACTION
+from micro.kernels.signal_window import SIGNAL_WINDOW
+from micro.kernels.lstm import LSTM_INT8
+from micro.kernels.svdf import SVDF_KERNELS
 
 KERNELS: tuple[Kernel, ...] = (
     ADD_INT8, AVERAGE_POOL_INT8, CONV_2D_INT8, DEPTHWISE_CONV_2D_INT8, FULLY_CONNECTED_INT8, MAX_POOL_INT8,
@@ -53,5 +61,8 @@ KERNELS: tuple[Kernel, ...] = (
     *CAST_KERNELS.values(), LOGISTIC_INT16, *LUT_KERNELS.values(), *PRELU_KERNELS.values(),
     *REQUANTIZE_KERNELS.values(), TANH_INT16,
     ARG_MIN_MAX_INT8, CONCATENATION, GATHER, RESIZE_BILINEAR_INT8, RESIZE_NEAREST_NEIGHBOR, SPLIT, STRIDED_SLICE,
+    SIGNAL_WINDOW, SIGNAL_FFT_AUTO_SCALE, SIGNAL_RFFT_INT16, SIGNAL_ENERGY, SIGNAL_FILTER_BANK,
+    SIGNAL_FILTER_BANK_SQUARE_ROOT, SIGNAL_FILTER_BANK_LOG, SIGNAL_SPECTRAL_SUBTRACTION, SIGNAL_PCAN,
+    *SVDF_KERNELS.values(), LSTM_INT8,
 )
 BY_FUNC: dict[str, Kernel] = {k.func: k for k in KERNELS}

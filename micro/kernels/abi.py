@@ -103,7 +103,9 @@ class Arg:
     kernels that move bytes of any type); optional inputs may be NULL.
 
     count: a variadic argument, N tensors passed as an array of N pointers (`const int8_t *const
-    *inputs`), N held in the params field named `count`. At most one per role."""
+    *inputs`), N held in the params field named `count`. At most one per role.
+    in_place: an input the kernel also writes, a state (variable) tensor it updates in place (SVDF's
+    activation state, LSTM's hidden and cell state): passed without const."""
 
     name: str
     role: str          # "input" | "output" | "state" | "scratch"
@@ -111,16 +113,22 @@ class Arg:
     doc: str
     optional: bool = False
     count: str | None = None
+    in_place: bool = False
 
     @property
     def variadic(self) -> bool:
         return self.count is not None
 
     @property
+    def read_only(self) -> bool:
+        """Passed as a pointer to const: the inputs the kernel does not update in place."""
+        return self.role == "input" and not self.in_place
+
+    @property
     def declaration(self) -> str:
         if self.role in ("state", "scratch"):
             return f"void *{self.name}"
-        const = "const " if self.role == "input" else ""
+        const = "const " if self.read_only else ""
         if self.variadic:
             return f"{const}{self.ctype} *const *{self.name}"
         return f"{const}{self.ctype} *{self.name}"
@@ -148,6 +156,8 @@ class Kernel:
         for text in (self.doc, *(a.doc for a in self.args)):
             if "*/" in text:
                 raise ValueError(f"{self.func}: '*/' in a doc string")
+        if any(a.in_place and a.role != "input" for a in self.args):
+            raise ValueError(f"{self.func}: only inputs can be updated in place")
         for role in ("input", "output"):
             variadic = [a for a in self.role(role) if a.variadic]
             if len(variadic) > 1:

@@ -1,6 +1,7 @@
 /* TANH int16 kernel (bit-exact with TFLM reference_integer_ops::Tanh, int16 overload): linear
- * interpolation in TFLM's 256-entry sigmoid table (passed in p->table). */
+ * interpolation in TFLM's 256-entry sigmoid table (passed in p->table; mn_sigmoid_int16.h). */
 #include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/tanh.py */
+#include "mn_sigmoid_int16.h"
 
 void mn_tanh_int16(const mn_sigmoid_int16_params_t *p, const int16_t *input, int16_t *output)
 {
@@ -9,19 +10,6 @@ void mn_tanh_int16(const mn_sigmoid_int16_params_t *p, const int16_t *input, int
     int32_t i;
     for (i = 0; i < p->size; ++i) {
         /* |input * multiplier| < 2^30 and round <= 2^30: no int32 overflow. */
-        const int32_t x = ((int32_t)input[i] * p->input_multiplier + round) >> shift;
-        const uint32_t abs_x = (uint32_t)(x < 0 ? -x : x);
-        const uint32_t index = abs_x >> 8;
-        int32_t result;
-        if (index >= 255u) {
-            result = (int32_t)0xFFFF << 8;
-        } else {
-            const uint32_t a = p->table[index];
-            const uint32_t b = p->table[index + 1];
-            result = (int32_t)((a << 8) + (abs_x & 0xFFu) * (b - a));
-        }
-        result = x >= 0 ? result - ((int32_t)1 << 23) + (1 << 7) : -result + ((int32_t)1 << 23) + (1 << 7) - 1;
-        /* Arithmetic shift of a possibly negative value, as TFLM's `result >>= 8`. */
-        output[i] = (int16_t)(result >> 8);
+        output[i] = mn_tanh_q15(((int32_t)input[i] * p->input_multiplier + round) >> shift, p->table);
     }
 }

@@ -12,7 +12,8 @@ from micro.ops import batch_matmul, div, maximum_minimum, mul, rsqrt, squared_di
 from micro.ops import cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh
 from micro.ops import (arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor,
                        slice, split, strided_slice, unpack)
-from micro.ops import resource_variables
+from micro.ops import signal_fft, signal_filter_bank, signal_pcan, signal_spectral_subtraction, signal_window
+from micro.ops import lstm, resource_variables, svdf
 from micro.ops.common import DEFAULT_ARITY, arity_problems
 
 OP_MODULES: tuple[ModuleType, ...] = (
@@ -21,7 +22,8 @@ OP_MODULES: tuple[ModuleType, ...] = (
     cast, hard_swish, leaky_relu, logistic, prelu, quantize, relu, tanh,
     arg_min_max, concatenation, expand_dims, gather, pack, resize_bilinear, resize_nearest_neighbor, slice, split,
     strided_slice, unpack,
-    resource_variables,
+    signal_window, signal_fft, signal_filter_bank, signal_spectral_subtraction, signal_pcan,
+    lstm, svdf, resource_variables,
 )
 REGISTRY: dict[str, ModuleType] = dict(sorted((kind, m) for m in OP_MODULES for kind in m.KINDS))
 

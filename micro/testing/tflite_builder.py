@@ -21,7 +21,9 @@
   schema's 0).
 - The file: schema version 3, identifier "TFL3", buffer 0 the empty sentinel, one buffer per
   constant (data aligned to 16 bytes), op codes with both `deprecated_builtin_code`
-  (min(code, 127)) and `builtin_code`, `CUSTOM:<name>` kinds for custom ops.
+  (min(code, 127)) and `builtin_code`, `CUSTOM:<name>` kinds for custom ops, whose options are bytes
+  (`custom_options=`, written with custom_options_format FLEXBUFFERS; `micro.testing.signal_models` makes
+  them with flatbuffers.flexbuffers).
 
 Converter-like quantized single-op models built on it: `micro.testing.layers`.
 """
@@ -76,6 +78,7 @@ class _Op:
     outputs: list[int]
     options: dict
     version: int
+    custom_options: bytes = b""
 
 
 @dataclass
@@ -165,10 +168,14 @@ class ModelBuilder:
         return self._tensors[index].shape
 
     # ---- ops and graph I/O -----------------------------------------------------------------
-    def op(self, kind: str, inputs, outputs, options: dict | None = None, version: int | None = None) -> int:
-        """Add an operator (builtin name such as "CONV_2D", or "CUSTOM:<code>"); returns its index."""
+    def op(self, kind: str, inputs, outputs, options: dict | None = None, version: int | None = None,
+           custom_options: bytes = b"") -> int:
+        """Add an operator (builtin name such as "CONV_2D", or "CUSTOM:<code>" with its options as bytes in
+        `custom_options`); returns its index."""
         if not kind.startswith("CUSTOM:") and not hasattr(tflite.BuiltinOperator, kind):
             raise ValueError(f"unknown builtin op {kind!r}")
+        if custom_options and not kind.startswith("CUSTOM:"):
+            raise ValueError(f"{kind} is a builtin op: it takes options, not custom_options")
         ins = [-1 if i is None else int(i) for i in inputs]
         outs = [int(o) for o in outputs]
         for i in ins + outs:
@@ -185,7 +192,7 @@ class ModelBuilder:
             if unknown:
                 raise ValueError(f"{kind} ({cls}): unknown option(s) {unknown}; known: {sorted(fields)}")
         v = version if version is not None else _INT8_VERSIONS.get(kind, 1)
-        self._ops.append(_Op(kind, ins, outs, opts, int(v)))
+        self._ops.append(_Op(kind, ins, outs, opts, int(v), bytes(custom_options)))
         return len(self._ops) - 1
 
     def inputs(self, tensors) -> None:
@@ -315,6 +322,7 @@ class ModelBuilder:
             outs_off = int32_vector(op.outputs)
             cls = None if op.kind.startswith("CUSTOM:") else options_class_name(op.kind)
             opt_off = write_options(fb, cls, op.options) if cls else None
+            custom_off = fb.CreateNumpyVector(np.frombuffer(op.custom_options, np.uint8)) if op.custom_options else None
             tflite.OperatorStart(fb)
             tflite.OperatorAddOpcodeIndex(fb, codes.index((op.kind, op.version)))
             tflite.OperatorAddInputs(fb, ins_off)
@@ -322,6 +330,9 @@ class ModelBuilder:
             if opt_off is not None:
                 tflite.OperatorAddBuiltinOptionsType(fb, OPTION_TYPES[cls])
                 tflite.OperatorAddBuiltinOptions(fb, opt_off)
+            if custom_off is not None:
+                tflite.OperatorAddCustomOptions(fb, custom_off)
+                tflite.OperatorAddCustomOptionsFormat(fb, tflite.CustomOptionsFormat.FLEXBUFFERS)
             op_offsets.append(tflite.OperatorEnd(fb))
 
         tensors_vec = table_vector(tensor_offsets)

@@ -36,7 +36,8 @@ class Divergence:
         return f"invoke {self.input_index} of the stream" if self.stream else f"input set {self.input_index}"
 
     def __str__(self) -> str:
-        where = (f"state tensor {self.tensor_index} '{self.tensor_name}'" if self.op_kind == STATE_KIND else
+        where = (f"state {self.tensor_name}" if self.op_kind == STATE_KIND and self.tensor_name.startswith("of op #")
+                 else f"state tensor {self.tensor_index} '{self.tensor_name}'" if self.op_kind == STATE_KIND else
                  f"op #{self.op_index} {self.op_kind} -> tensor {self.tensor_index} '{self.tensor_name}'")
         return f"{where}: {self.bytes_differing} element(s) differ (max |diff| {self.max_abs_diff}) on {self.when}"
 
@@ -144,6 +145,11 @@ def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
         for t, op_index, kind in produced + [(t, after_all, STATE_KIND) for t in state]:
             _compare(report, k, t, op_index, kind, ours[t].ravel(), np.asarray(ref[t]).ravel(),
                      compiled.graph.tensors[t].name)
+        for op_index, value in host.op_states().items():  # a kernel's own state, against TFLM's copy of it
+            mirror = compiled.state.buffers[compiled.state.op_state[op_index]].mirror
+            kind = next(low.op.kind for low in compiled.lowered if low.op.index == op_index)
+            _compare(report, k, mirror, after_all, STATE_KIND, value, np.asarray(ref[mirror]).ravel(),
+                     f"of op #{op_index} {kind} (TFLM's copy: tensor {mirror} '{compiled.graph.tensors[mirror].name}')")
     return report
 
 

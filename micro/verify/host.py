@@ -152,6 +152,18 @@ class HostModel:
         return {t: self._tensor(t, ctypes.string_at(base + state.tensor_offset(t), self.compiled.graph.tensors[t].nbytes))
                 for t in state.tensor_state}
 
+    def op_states(self) -> dict[int, np.ndarray]:
+        """{op index: its kernel's state, as elements of the output that mirrors it} for every kernel state
+        with a mirror (micro.arena.state.StateBuffer.mirror)."""
+        state = self.compiled.state
+        out = {}
+        for op_index, k in state.op_state.items():
+            buf = state.buffers[k]
+            if buf.mirror is not None:
+                dtype = BUFFER_DTYPES[self.compiled.graph.tensors[buf.mirror].dtype]
+                out[op_index] = np.frombuffer(ctypes.string_at(self._state() + buf.offset, buf.size), dtype=dtype).copy()
+        return out
+
     def run(self, inputs: list[np.ndarray], trace: bool = False) -> tuple[list[np.ndarray], dict[int, np.ndarray]]:
         g = self.compiled.graph
         for i, x in enumerate(inputs):

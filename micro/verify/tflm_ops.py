@@ -5,16 +5,20 @@ op is probed: a one-op model of that op is handed to the interpreter, which look
 resolver before preparing it and reports "Didn't find op for builtin opcode '<OP>'" for the ones it
 lacks. A probe model is not a valid use of the op, so Prepare may fail (fine: the op was found) or even
 crash; the probes run in child processes and a crash counts as found (the lookup came first), the
-remaining ops going to a new child.
+remaining ops going to a new child. Custom ops (micro's CUSTOM:<name> kinds) are probed the same way;
+TFLM's message for a missing one ("Failed to get registration from op code CUSTOM") does not name it, so
+the child captures TFLM's stderr around each probe.
 
     python -m micro.verify.tflm_ops          # the ops TFLM has, one a line
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from functools import cache
 
 import tflite
@@ -22,8 +26,10 @@ import tflite
 from micro.testing.tflite_builder import ModelBuilder
 
 NOT_FOUND = re.compile(r"Didn't find op for builtin opcode '(\w+)'")
-PROBED = re.compile(r"^micro-probed (\w+)$", re.M)
-PROBING = re.compile(r"^micro-probing (\w+)$", re.M)
+PROBED = re.compile(r"^micro-probed ([\w:]+)$", re.M)
+PROBING = re.compile(r"^micro-probing ([\w:]+)$", re.M)
+MISSING = re.compile(r"^micro-missing ([\w:]+)$", re.M)
+CUSTOM_NOT_FOUND = "Failed to get registration from op code CUSTOM"
 # Schema entries that are not ops: a marker, and the code of custom ops (resolved by their name).
 SKIP = ("PLACEHOLDER_FOR_GREATER_OP_CODES", "CUSTOM")
 
@@ -49,25 +55,48 @@ def _probe(kinds: list[str]) -> None:
 
     for kind in kinds:
         print(f"micro-probing {kind}", flush=True)
-        try:
-            runtime.Interpreter.from_bytes(_probe_model(kind), arena_size=1 << 16)
-        except Exception:  # noqa: BLE001, S110  (a failing Prepare still means the op was found)
-            pass
+        with tempfile.TemporaryFile() as err:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            os.dup2(err.fileno(), 2)
+            try:
+                runtime.Interpreter.from_bytes(_probe_model(kind), arena_size=1 << 16)
+            except Exception:  # noqa: BLE001, S110  (a failing Prepare still means the op was found)
+                pass
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            err.seek(0)
+            text = err.read().decode("utf-8", "replace")
+        sys.stderr.write(text)
+        sys.stderr.flush()
+        if CUSTOM_NOT_FOUND in text:
+            print(f"micro-missing {kind}", flush=True)
         print(f"micro-probed {kind}", flush=True)
 
 
 @cache
 def tflm_ops() -> frozenset[str] | None:
     """The builtin ops the installed tflite-micro resolves, or None when it is not installed."""
+    return _found(tuple(builtin_ops()))
+
+
+@cache
+def tflm_custom_ops(kinds: tuple[str, ...]) -> frozenset[str] | None:
+    """Which of these CUSTOM:<name> kinds the installed tflite-micro resolves, or None when it is not installed."""
+    return _found(kinds)
+
+
+def _found(kinds: tuple[str, ...]) -> frozenset[str] | None:
     try:
         import tflite_micro.python.tflite_micro.runtime  # noqa: F401
     except ImportError:
         return None
-    remaining, found = builtin_ops(), set()
+    remaining, found = list(kinds), set()
     while remaining:
         proc = subprocess.run([sys.executable, "-m", "micro.verify.tflm_ops", "--probe", *remaining],
                               capture_output=True, text=True, check=False)
-        missing = set(NOT_FOUND.findall(proc.stdout + proc.stderr))
+        missing = set(NOT_FOUND.findall(proc.stdout + proc.stderr)) | set(MISSING.findall(proc.stdout))
         done = PROBED.findall(proc.stdout)
         started = PROBING.findall(proc.stdout)
         if proc.returncode != 0 and len(started) > len(done):

@@ -44,7 +44,8 @@ def test_every_generated_file_has_the_banner():
 
 
 @pytest.mark.parametrize("path", shared_models(["mlperf_tiny_kws_ref_model", "mlzoo_micronet_vww2_50x50_int8",
-                                                 "tflm_simple_add_int8"]), ids=lambda p: p.stem)
+                                                 "tflm_simple_add_int8", "tflm_audio_preprocessor_int8"]),
+                         ids=lambda p: p.stem)
 @pytest.mark.parametrize("cc", ["gcc", "arm-none-eabi-gcc"])
 def test_generated_c_compiles_strict(tmp_path, path, cc):
     need_tool(cc)

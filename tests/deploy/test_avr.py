@@ -29,7 +29,7 @@ AVR_CFLAGS = ["-mmcu=atmega328p", "-std=c99", "-Wall", "-Wextra", "-Werror", "-p
 # hello_world (FULLY_CONNECTED), and single-op models small enough for 2 KB of RAM with their weights
 AVR_MODELS = [MODELS / "tflm_hello_world_int8.tflite", OPS / "softmax__n10.tflite",
               OPS / "fully_connected__pc_u1_in2d_1x16_b1_bias_relu.tflite", OPS / "pad__3d_1x4x6_all.tflite",
-              OPS / "transpose__perm201_in2x3x5.tflite"]
+              OPS / "transpose__perm201_in2x3x5.tflite", OPS / "conv_2d__k2x2_s2_valid_d1_none_c3to5_in9x9.tflite"]
 
 
 def _kernels():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from micro.dtypes import C_TYPES, FLOAT_DTYPES
 from micro.ops import OP_MODULES, supported_kinds
-from micro.ops_table import markdown, op_rows
-from micro.verify.tflm_ops import builtin_ops, tflm_ops
+from micro.ops_table import custom_kinds, markdown, op_rows
+from micro.verify.tflm_ops import builtin_ops, tflm_custom_ops, tflm_ops
 
 from support.paths import ROOT, need_tool
 
@@ -43,12 +43,17 @@ def test_tflm_ops_match_the_shipped_library():
 
 
 def test_micro_supports_only_ops_tflm_has():
-    assert set(supported_kinds()) <= tflm_ops()
+    assert set(supported_kinds()) <= tflm_ops() | tflm_custom_ops(custom_kinds())
+    assert {"CUSTOM:SignalRfft", "CUSTOM:SignalPCAN"} <= set(custom_kinds())
+
+
+def test_custom_op_probe_tells_missing_from_present():
+    assert tflm_custom_ops(("CUSTOM:SignalWindow", "CUSTOM:MicroTestNoSuchOp")) == {"CUSTOM:SignalWindow"}
 
 
 def test_micro_ops_prints_every_builtin_op():
     res = subprocess.run([sys.executable, "-m", "micro", "ops"], capture_output=True, text=True, check=True)
     listed = {line.split()[0] for line in res.stdout.splitlines()[2:] if line.strip() and "TFLite" not in line}
-    assert listed == set(builtin_ops())
+    assert listed == set(builtin_ops()) | set(custom_kinds())
     assert re.search(r"^CONV_2D\s+int8, int16\s+yes$", res.stdout, re.M), res.stdout
     assert re.search(r"^LSH_PROJECTION\s+-\s+-$", res.stdout, re.M), res.stdout

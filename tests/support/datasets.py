@@ -5,8 +5,10 @@ from __future__ import annotations
 import wave
 
 import numpy as np
+from PIL import Image
 from tflite_micro.python.tflite_micro import runtime
 
+from micro.frontend import load_model
 from support.paths import DATA, MODELS
 
 MICRO_SPEECH_LABELS = ["silence", "unknown", "yes", "no"]
@@ -58,6 +60,37 @@ def micro_speech_features(wav_name: str) -> np.ndarray:
     return np.stack(frames[:49]).astype(np.int8).reshape(1, 1960)
 
 
+PREPROCESSOR_WINDOW = 480  # the audio preprocessor's input: 30 ms at 16 kHz
+PREPROCESSOR_STRIDE = 320  # one feature frame every 20 ms (micro_speech)
+
+
+def audio_frames(wav_name: str) -> list[list[np.ndarray]]:
+    """The audio preprocessor's input sets for one shared wav: every 30 ms window, 20 ms apart, int16[1, 480]."""
+    audio = wav_int16(DATA / "tflm_micro_speech" / wav_name)
+    return [[audio[s:s + PREPROCESSOR_WINDOW].reshape(1, PREPROCESSOR_WINDOW)]
+            for s in range(0, len(audio) - PREPROCESSOR_WINDOW + 1, PREPROCESSOR_STRIDE)]
+
+
+def audio_wavs() -> list[str]:
+    return sorted(p.name for p in (DATA / "tflm_micro_speech").glob("*.wav"))
+
+
+def mnist_lstm_samples() -> list[tuple[int, np.ndarray]]:
+    """(digit, int8 input [1, 28, 28]) for TFLM's mnist_lstm samples (sample<digit>.png), prepared as its
+    evaluate.py does: pixels / 255 in float32, then quantized as `(x / scale + zero_point).astype(int8)`
+    (truncation, not rounding) with the model input's scale and zero point."""
+    g = load_model(MODELS / "tflm_mnist_lstm_int8.tflite").main
+    quant = g.t(g.inputs[0]).quant
+    scale, zero_point = np.float32(quant.scale[0]), quant.zp
+    out = []
+    for digit in range(10):
+        data = np.asarray(Image.open(DATA / "tflm_mnist_lstm" / f"sample{digit}.png"), dtype=np.float32)
+        if data.max() > 1:
+            data = data / np.float32(255.0)
+        out.append((digit, (data.reshape(1, 28, 28) / scale + zero_point).astype(np.int8)))
+    return out
+
+
 MWW_WAVS = ("yes_1000ms.wav", "no_1000ms.wav", "noise_1000ms.wav", "silence_1000ms.wav")
 MWW_STEP = 160          # microWakeWord's feature step: 10 ms at 16 kHz (30 ms windows, as micro_speech)
 MWW_FRAMES_PER_INVOKE = 3
@@ -93,8 +126,12 @@ def real_inputs(name: str) -> list[list[np.ndarray]]:
         return list(person_detect_inputs().values())
     if name == "mlperf_tiny_sww_ref_model":
         return sww_inputs()
+    if name == "tflm_mnist_lstm_int8":
+        return [[x] for _, x in mnist_lstm_samples()]
     if name == "tflm_micro_speech_quantized":
         return [[micro_speech_features(w)] for w in ("yes_1000ms.wav", "no_1000ms.wav")]
     if name == "mww_alexa_stream_int8":
         return mww_feature_stream(8)
+    if name == "tflm_audio_preprocessor_int8":
+        return audio_frames("yes_30ms.wav") + audio_frames("no_30ms.wav")
     return []
