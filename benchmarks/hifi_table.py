@@ -28,7 +28,7 @@ from micro.verify.xtensa import verify_on_xtensa              # noqa: E402
 
 MODELS = Path(os.environ.get("MICRO_SHARED", ROOT.parent / "shared")) / "models"
 DEFAULT_MODELS = ["tflm_hello_world_int8", "mlperf_tiny_kws_ref_model", "tflm_micro_speech_quantized",
-                  "mlzoo_ds_cnn_s_int8"]
+                  "mlzoo_ds_cnn_s_int8", "tflm_keyword_scrambled"]
 
 
 def row(name: str) -> dict:

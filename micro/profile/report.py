@@ -135,8 +135,9 @@ class Profile:
                 continue
             r.value = r.cycles_estimate = est.cycles
         total = int(sum(r.value for r in rows))
+        macs = sum(r.macs for r in rows if r.cycles_estimate is not None)   # of the estimated ops only
         totals = dict(hifi4_cycles_estimate=total, estimated_ops=sum(r.cycles_estimate is not None for r in rows),
-                      macs_per_cycle_estimate=round(compiled.macs / total, 4) if total else None)
+                      macs_per_cycle_estimate=round(macs / total, 4) if total else None)
         notes = [HIFI4_NOTE.format(l=LOAD_SLOTS, v=VECTOR_SLOTS)]
         if missing:
             notes.append(f"no estimate (portable C, no HiFi 4 variant): {', '.join(missing)}")

@@ -53,11 +53,25 @@ class XtensaQemuModel:
         traced = {t: self._tensor(t, raw) for t, raw in got.traced.items()} if trace else {}
         return outputs, traced
 
+    def _state_region(self) -> bytes:
+        """The state region the firmware sent after the last invoke run here (the whole region, record 'Z')."""
+        return self.result.sets[self._next - 1].state if self._next else b""
+
     def state_tensors(self) -> dict[int, np.ndarray]:
-        state = self.compiled.state
-        raw = self.result.sets[self._next - 1].state if self._next else b""
+        state, raw = self.compiled.state, self._state_region()
         return {t: self._tensor(t, raw[state.tensor_offset(t):state.tensor_offset(t) + self.compiled.graph.tensors[t].nbytes])
                 for t in state.tensor_state} if state.buffers else {}
+
+    def op_states(self) -> dict[int, np.ndarray]:
+        """{op index: its kernel's state as elements of its mirror tensor}, as HostModel.op_states."""
+        state, raw, g = self.compiled.state, self._state_region(), self.compiled.graph
+        out = {}
+        for op_index, k in state.op_state.items():
+            buf = state.buffers[k]
+            if buf.mirror is not None:
+                dtype = BUFFER_DTYPES[g.tensors[buf.mirror].dtype]
+                out[op_index] = np.frombuffer(raw[buf.offset:buf.offset + buf.size], dtype=dtype).copy()
+        return out
 
 
 def verify_on_xtensa(compiled: Compiled, model_bytes: bytes, input_sets: list[list[np.ndarray]], board: Board,

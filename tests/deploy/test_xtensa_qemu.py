@@ -10,8 +10,9 @@ from micro.cli import main
 from micro.compiler import compile_model
 from micro.deploy.boards import get_board
 from micro.deploy.xtensa_qemu import is_xtensa_qemu, parse_records, xtensa_unavailable, XtensaError
-from micro.frontend import load_model
+from micro.frontend import load_model, read_model
 from micro.verify.compare import random_inputs
+from micro.testing.signal_models import spectral_subtraction_model
 from micro.verify.xtensa import verify_on_xtensa
 
 from support import datasets
@@ -45,7 +46,8 @@ def test_model_bit_exact_on_the_lx106(name, kernel_set):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["tflm_micro_speech_quantized", "mlzoo_ds_cnn_s_int8", "tflm_person_detect"])
+@pytest.mark.parametrize("name", ["tflm_micro_speech_quantized", "mlzoo_ds_cnn_s_int8", "tflm_person_detect",
+                                  "tflm_keyword_scrambled"])
 def test_more_models_with_hifi4_kernels_on_the_lx106(name):
     report, _ = _verify(name, "hifi4")
     assert report.ok, report.summary()
@@ -55,6 +57,20 @@ def test_more_models_with_hifi4_kernels_on_the_lx106(name):
 def test_streaming_state_on_the_lx106():
     report, _ = _verify("mww_alexa_stream_int8", "hifi4", random_sets=0, stream=True)
     assert report.ok, report.summary()
+
+
+def test_kernel_state_against_tflms_copy_on_the_lx106():
+    """A kernel that keeps its own state (spectral subtraction's noise estimate, mirrored by TFLM in an output):
+    the state region the firmware sends after each invoke, compared as on the host (XtensaQemuModel.op_states)."""
+    buf = spectral_subtraction_model(6, smoothing=409, one_minus_smoothing=15975, alternate_smoothing=983,
+                                     alternate_one_minus_smoothing=15401, min_signal_remaining=819, smoothing_bits=10,
+                                     spectral_subtraction_bits=14, clamping=False)
+    compiled = compile_model(read_model(buf, "ss"))
+    rng = np.random.default_rng(3)
+    sets = [[rng.integers(0, 2**24, 6, dtype=np.uint32)] for _ in range(4)]
+    report, _ = verify_on_xtensa(compiled, buf, sets, BOARD, stream=True)
+    assert report.ok and report.inputs_run == 4, report.summary()
+    assert report.tensors_compared == 4 * 3       # two outputs and the kernel state, every invoke
 
 
 def test_board_record():
