@@ -14,6 +14,7 @@ from micro.kernels.sets import DEFAULT_KERNEL_SET, check_kernel_set
 from micro.lowered import Lowered
 from micro.ops import check_op, module_for
 from micro.passes import run_passes
+from micro.patch import RamBudgetError, patch_summary, schedule
 from micro.passes.resource_variables import CONTROL_FLOW, RESOURCE_KINDS, resolve_resource_variables
 
 @dataclass
@@ -23,6 +24,7 @@ class Compiled:
     lowered: list[Lowered]
     plan: ArenaPlan
     state: StatePlan = field(default_factory=StatePlan)   # what persists between invokes (outside the arena)
+    ram_budget: int | None = None                         # what the schedule was asked to fit (arena + state)
     kernel_set: str = DEFAULT_KERNEL_SET                  # which C files implement the kernels (micro.kernels.sets)
 
     @property
@@ -69,17 +71,45 @@ def lower_graph(g: Graph) -> list[Lowered]:
     return [Lowered(op, module_for(op).lower(op, g)) for op in g.ops]
 
 
-def compile_model(model: Model, plan_options: dict | None = None, kernel_set: str = DEFAULT_KERNEL_SET) -> Compiled:
-    """kernel_set: the C files the program's kernels compile from (micro.kernels.sets); it changes no call."""
-    check_kernel_set(kernel_set)
+def prepare(model: Model) -> tuple[Graph, list[Lowered]]:
+    """The main graph after the passes, and each of its ops lowered (in model order, nothing patched)."""
     g, problems = main_graph(model)
     if problems:
         raise UnsupportedModelError(model.name, problems)
     g = run_passes(g)
-    lowered = lower_graph(g)
-    plan, lowered = plan_arena(g, lowered, **(plan_options or {}))
+    return g, lower_graph(g)
+
+
+def finish(model: Model, g: Graph, lowered: list[Lowered], plan_options: dict | None = None,
+           ram_budget: int | None = None, kernel_set: str = DEFAULT_KERNEL_SET) -> Compiled:
+    """Plan the arena of `lowered` (scheduled) and check it."""
+    plan, ordered = plan_arena(g, lowered, **(plan_options or {}))
     if plan.arena_bytes > MAX_TENSOR_BYTES:
         raise UnsupportedModelError(model.name, [
             f"the arena needs {plan.arena_bytes} bytes; the generated C addresses at most {MAX_TENSOR_BYTES} "
             "bytes (int32 offsets)"])
-    return Compiled(model, g, lowered, plan, plan_state(g, lowered), kernel_set)
+    return Compiled(model, g, ordered, plan, plan_state(g, ordered), ram_budget, kernel_set)
+
+
+def compile_model(model: Model, plan_options: dict | None = None, ram_budget: int | None = None,
+                  patches: bool = True, kernel_set: str = DEFAULT_KERNEL_SET) -> Compiled:
+    """ram_budget: bytes the arena and state must fit together; the schedule (micro.patch) with the fewest
+    recomputed MACs that fits is chosen, else RamBudgetError gives the smallest peak micro reaches. Without
+    it, patches are chosen while they pay (micro.patch.schedule.Scheduler.default). patches=False: every
+    tensor whole. kernel_set: the C files the program's kernels compile from (micro.kernels.sets); it changes
+    no call."""
+    check_kernel_set(kernel_set)
+    g, lowered = prepare(model)
+    state_bytes = plan_state(g, lowered).state_bytes
+    target = None if ram_budget is None else ram_budget - state_bytes
+    slack = 0
+    for _ in range(3):  # the placement may need a few bytes above the bound the search aims at
+        chosen, _, met = schedule(g, lowered, None if target is None else target - slack, patches)
+        compiled = finish(model, g, chosen, plan_options, ram_budget, kernel_set)
+        arena = compiled.plan.arena_bytes
+        if ram_budget is None or not met or arena <= target:
+            break
+        slack += arena - target
+    if ram_budget is not None and arena + state_bytes > ram_budget:
+        raise RamBudgetError(model.name, ram_budget, arena + state_bytes, arena, state_bytes, patch_summary(chosen))
+    return compiled

@@ -5,7 +5,7 @@ from __future__ import annotations
 from micro.compiler import compile_model, support_problems
 from micro.errors import UnsupportedModelError
 from micro.ir import Model
-from micro.lowered import KernelCall
+from micro.lowered import CODE_CALLS
 from micro.ops import module_for
 
 
@@ -20,7 +20,7 @@ RESOLVED = {"VAR_HANDLE": "state buffer", "CALL_ONCE": "first invoke"}
 
 
 def _kernel(compiled, low) -> str:
-    if isinstance(low.call, KernelCall):
+    if isinstance(low.call, CODE_CALLS):
         return low.call.func
     return "state view" if any(a.src in compiled.state.tensor_state for a in low.aliases) else "view"
 

@@ -107,10 +107,83 @@ class Views:
     fallback: KernelCall
 
 
+@dataclass(frozen=True)
+class Ref:
+    """Where a patch step reads or writes its activation: `offset` bytes into tensor `tensor`'s storage, or
+    into the patch's scratch when `tensor` is None."""
+
+    tensor: int | None
+    offset: int
+
+
+@dataclass
+class PatchStep:
+    """One kernel call of a patch: a band of rows of model op `op` (tile `tile`). `call` carries the band's
+    geometry; its inputs[0]/outputs[0] name the model's tensors (their types), `src`/`dst` where the band
+    really is. `scratch` is the offset of the call's own scratch inside the patch scratch."""
+
+    op: Op
+    tile: int
+    call: KernelCall
+    src: Ref
+    dst: Ref
+    scratch: int = 0
+    rows: tuple[int, int] = (0, 0)   # the op's output rows [start, stop) this call computes
+
+
+@dataclass
+class PatchCall:
+    """A chain of window ops run band by band (micro.patch): every tile computes its rows through the whole
+    chain (the halo rows recomputed) and writes them into `outputs[0]`; the chain's intermediate tensors
+    never exist whole, only their bands in `scratch_bytes` (placed by the arena planner like any scratch).
+    `overlap_gap` {0: D}: the output may start D bytes before the input (no tile writes input bytes a later
+    tile reads)."""
+
+    steps: list[PatchStep]
+    inputs: list[int]
+    outputs: list[int]
+    tiles: int
+    rows: list[tuple[int, int]]          # output rows [start, stop) of each tile
+    internal: tuple[int, ...] = ()       # the chain's tensors that exist only as bands
+    scratch_bytes: int = 0
+    macs: int = 0
+    base_macs: int = 0                   # the same ops run whole
+    op_macs: dict = field(default_factory=dict)  # {op index: its MACs run whole}
+    overlap_gap: dict = field(default_factory=dict)
+    overlap_gap_reverse: dict = field(default_factory=dict)
+    overlap_ok: tuple[int, ...] = ()
+    state_bytes: int = 0
+
+    @property
+    def func(self) -> str:
+        return f"patch ({self.tiles} tiles)"
+
+    @property
+    def kernels(self) -> list[Kernel]:
+        out: list[Kernel] = []
+        for s in self.steps:
+            if s.call.kernel not in out:
+                out.append(s.call.kernel)
+        return out
+
+    @property
+    def ops(self) -> list[Op]:
+        seen: dict[int, Op] = {}
+        for s in self.steps:
+            seen.setdefault(s.op.index, s.op)
+        return list(seen.values())
+
+    def overlap_gaps(self) -> dict[int, int]:
+        return dict(self.overlap_gap)
+
+
+CODE_CALLS = (KernelCall, PatchCall)  # what runs code (the rest are views)
+
+
 @dataclass
 class Lowered:
     op: Op
-    call: KernelCall | Alias | Views
+    call: KernelCall | Alias | Views | PatchCall
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -124,4 +197,4 @@ class Lowered:
 
     @property
     def macs(self) -> int:
-        return self.call.macs if isinstance(self.call, KernelCall) else 0
+        return self.call.macs if isinstance(self.call, CODE_CALLS) else 0

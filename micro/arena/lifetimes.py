@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from micro.arena.state import is_state, state_roots
 from micro.arena.views import layout
 from micro.ir import Graph
-from micro.lowered import KernelCall, Lowered
+from micro.lowered import CODE_CALLS, Lowered
 
 
 @dataclass
@@ -102,7 +102,7 @@ def buffers_for(g: Graph, lowered: list[Lowered]) -> tuple[list[Buffer], dict[in
         buffers.append(Buffer(f"t{owner}:{g.tensors[owner].name}", size, first, last, members,
                               {t: off for t, off in within.items() if off}))
     for step, low in enumerate(lowered):
-        if isinstance(low.call, KernelCall) and low.call.scratch_bytes > 0:
+        if isinstance(low.call, CODE_CALLS) and low.call.scratch_bytes > 0:
             buffers.append(Buffer(f"scratch:op{low.op.index}", low.call.scratch_bytes, step, step,
                                   scratch_of=low.op.index))
     return buffers, tensor_buffer
@@ -114,7 +114,7 @@ def overlaps_for(g: Graph, lowered: list[Lowered], buffers: list[Buffer],
     out: list[Overlap] = []
     for step, low in enumerate(lowered):
         call = low.call
-        if not isinstance(call, KernelCall) or len(call.outputs) != 1:
+        if not isinstance(call, CODE_CALLS) or len(call.outputs) != 1:
             continue
         o = call.outputs[0]
         if o not in tensor_buffer or buffers[tensor_buffer[o]].within.get(o):
@@ -148,26 +148,30 @@ def pair_footprint(inp: int, out: int, gap: int | None, gap_after: int | None = 
 
 
 def lower_bound(buffers: list[Buffer], overlaps: list[Overlap] = ()) -> int:
-    """Peak of simultaneously live bytes (crediting declared overlaps): no placement can use less.
+    """Peak of simultaneously live bytes (crediting declared overlaps): no placement can use less."""
+    return max(live_by_step(buffers, overlaps).values(), default=0)
+
+
+def live_by_step(buffers: list[Buffer], overlaps: list[Overlap] = ()) -> dict[int, int]:
+    """{step: bytes that must be live then} at every step where a buffer starts (the only steps where the
+    live set grows), crediting declared overlaps.
 
     At one step all declared overlaps belong to the op running then, so they share one output:
     that output and its overlapping inputs form a group that occupies at least the largest of the
     output, the inputs side by side (they never overlap each other), and each pair's own footprint.
     Every other live buffer is disjoint from the group and from each other.
     """
-    if not buffers:
-        return 0
-    best = 0
+    out: dict[int, int] = {}
     for s in sorted({b.first for b in buffers}):
         live = {i for i, b in enumerate(buffers) if b.first <= s <= b.last}
         pairs = [ov for ov in overlaps if ov.inp in live and ov.out in live]
         total = sum(buffers[i].size for i in live)
-        for out in {ov.out for ov in pairs}:
-            group = [ov for ov in pairs if ov.out == out]
-            o = buffers[out].size
+        for out_buf in {ov.out for ov in pairs}:
+            group = [ov for ov in pairs if ov.out == out_buf]
+            o = buffers[out_buf].size
             ins = sum(buffers[ov.inp].size for ov in group)
             footprint = max([o, ins] + [pair_footprint(buffers[ov.inp].size, o, ov.gap, ov.gap_after)
                                         for ov in group])
             total -= o + ins - footprint
-        best = max(best, total)
-    return best
+        out[s] = total
+    return out

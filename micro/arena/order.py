@@ -12,7 +12,7 @@ import sys
 from micro.arena.lifetimes import view_places
 from micro.arena.state import is_state, state_roots
 from micro.ir import Graph
-from micro.lowered import KernelCall, Lowered
+from micro.lowered import CODE_CALLS, Lowered
 
 
 def _op_buffers(g: Graph, lowered: list[Lowered]):
@@ -32,7 +32,7 @@ def _op_buffers(g: Graph, lowered: list[Lowered]):
             size[r] = max(size.get(r, 0), end)
     reads = [{buf(t) for t in low.op.inputs} - {None} for low in lowered]
     writes = [{buf(t) for t in low.op.outputs} - {None} for low in lowered]
-    scratch = [low.call.scratch_bytes if isinstance(low.call, KernelCall) else 0 for low in lowered]
+    scratch = [low.call.scratch_bytes if isinstance(low.call, CODE_CALLS) else 0 for low in lowered]
     return buf, size, reads, writes, scratch
 
 

@@ -75,7 +75,8 @@ def plan_table(plan: ArenaPlan, tflm: dict | None = None, state: StatePlan | Non
     return "\n".join(lines)
 
 
-def plan_png(plan: ArenaPlan, path: str, title: str = "") -> None:
+def plan_png(plan: ArenaPlan, path: str, title: str = "", patch_ops=frozenset(), subtitle: str = "") -> None:
+    """patch_ops: op indices of patches (micro.patch), whose scratch (the bands) is drawn green."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,11 +87,13 @@ def plan_png(plan: ArenaPlan, path: str, title: str = "") -> None:
     steps = max((b.last for b in plan.buffers), default=0) + 2
     for b in plan.buffers:
         scratch = b.scratch_of is not None
+        color = "#2a9d8f" if b.scratch_of in patch_ops else "#f4a261" if scratch else "#4c78a8"
         ax.add_patch(Rectangle((b.first, b.offset), b.last - b.first + 1, b.size,
-                               facecolor="#f4a261" if scratch else "#4c78a8", edgecolor="black",
+                               facecolor=color, edgecolor="black",
                                linewidth=0.5, alpha=0.85))
         if b.size >= plan.arena_bytes * 0.08 and b.last - b.first >= 0:
-            ax.text(b.first + 0.1, b.offset + b.size / 2, b.name.split(":")[0], fontsize=7,
+            label = "patch bands" if b.scratch_of in patch_ops else b.name.split(":")[0]
+            ax.text(b.first + 0.1, b.offset + b.size / 2, label, fontsize=7,
                     va="center", color="white")
     ax.axhline(plan.arena_bytes, color="red", linestyle="--", linewidth=1)
     ax.axhline(plan.lower_bound_bytes, color="green", linestyle=":", linewidth=1)
@@ -101,7 +104,7 @@ def plan_png(plan: ArenaPlan, path: str, title: str = "") -> None:
     ax.set_ylim(0, max(plan.arena_bytes, 1) * 1.08)
     ax.set_xlabel("op step (-1: inputs written before invoke)")
     ax.set_ylabel("arena offset (bytes)")
-    ax.set_title(title or "arena plan")
+    ax.set_title((title or "arena plan") + (f"\n{subtitle}" if subtitle else ""), fontsize=9 if subtitle else None)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

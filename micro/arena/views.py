@@ -23,7 +23,7 @@ accepted: their output is new and derived, so they cannot break a group.
 from __future__ import annotations
 
 from micro.ir import Graph
-from micro.lowered import Alias, KernelCall, Lowered, Views
+from micro.lowered import CODE_CALLS, Alias, Lowered, Views
 
 
 def _union(relations) -> tuple[dict[int, int], dict[int, int]] | None:
@@ -74,7 +74,7 @@ def layout(relations) -> dict[int, tuple[int, int]] | None:
 
 def derived_tensors(lowered: list[Lowered]) -> set[int]:
     """Outputs of ops lowered to views: their bytes are other tensors' bytes, nothing writes them."""
-    return {t for low in lowered if not isinstance(low.call, KernelCall) for t in low.op.outputs}
+    return {t for low in lowered if not isinstance(low.call, CODE_CALLS) for t in low.op.outputs}
 
 
 def group_problems(g: Graph, places: dict[int, tuple[int, int]], derived: set[int],

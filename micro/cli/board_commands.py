@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from micro.cli.model_commands import compile_for, ram_budget_of, schedule_arguments
 from micro.cli.run_commands import board_arg
-from micro.compiler import compile_model
 from micro.deploy.arduino.export import export_arduino
 from micro.deploy.boards import BOARDS
 from micro.deploy.build import build_model
@@ -20,6 +20,7 @@ from micro.deploy.xtensa_qemu import QEMU_XTENSA, is_xtensa_qemu
 from micro.errors import MicroError
 from micro.kernels.sets import HOST_BOARDS
 from micro.frontend import load_model
+from micro.patch import RamBudgetError
 from micro.verify.compare import random_inputs
 from micro.verify.inputs import load_input_sets
 
@@ -64,7 +65,7 @@ def cmd_firmware(args) -> int:
     """Build the firmware for a model and a board; print where it is and its flash/RAM."""
     board = board_arg(args)
     model = load_model(args.model)
-    compiled = compile_model(model)
+    compiled = compile_for(args, model, fallback=True)
     vectors = None
     variant = "harness"
     if args.selftest:
@@ -90,8 +91,17 @@ def cmd_firmware(args) -> int:
 def cmd_build(args) -> int:
     """`micro build`: a PlatformIO project for the board, budget-checked, built; flash and RAM from the ELF."""
     out = args.output or f"build/{args.board}"
-    build_model(args.model, args.board, out, framework=args.framework, labels=args.labels,
-                ignore_budget=args.ignore_budget, library_name=args.name)
+    budget = None if args.ignore_budget and not args.ram_budget else ram_budget_of(args)
+    options = dict(framework=args.framework, labels=args.labels, ignore_budget=args.ignore_budget,
+                   library_name=args.name, patches=not args.no_patches)
+    try:
+        build_model(args.model, args.board, out, ram_budget=budget, **options)
+    except RamBudgetError:
+        if args.ram_budget:
+            raise
+        # The board's RAM is only the default target: when no schedule reaches it, build with the default
+        # schedule and let the board's budget check say what is over (and --ignore-budget build anyway).
+        build_model(args.model, args.board, out, ram_budget=None, **options)
     where = "" if out == f"build/{args.board}" else f" -d {out}"
     print(f"next: micro flash --board {args.board}{where} --port PORT")
     return 0
@@ -127,6 +137,7 @@ def register(sub) -> None:
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--run", action="store_true", help="run the self-test in QEMU (exit code 0 = PASS)")
     f.add_argument("--builder", choices=("platformio", "gcc"), help="default: platformio when available")
+    schedule_arguments(f, board=False)
     f.set_defaults(fn=cmd_firmware)
 
     bd = sub.add_parser("build", help="a PlatformIO project for a board (model as a library), checked against "
@@ -141,6 +152,7 @@ def register(sub) -> None:
                     "model's own metadata")
     bd.add_argument("--name", help="name of the model's library under lib/ (default: from the model)")
     bd.add_argument("--ignore-budget", action="store_true", help="build even if the model does not fit")
+    schedule_arguments(bd, board=False)
     bd.set_defaults(fn=cmd_build)
 
     fl = sub.add_parser("flash", help="upload a `micro build` project to the board (arduino), or print how to "

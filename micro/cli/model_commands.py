@@ -14,16 +14,19 @@ from micro.cli.kernel_options import add_kernels_argument, kernel_set_for
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
 from micro.deploy.boards import get_board
-from micro.deploy.budget import estimate_budget
+from micro.deploy.budget import board_ram_budget, estimate_budget
 from micro.deploy.project import check_framework
 from micro.errors import MicroError, terminal_text
 from micro.frontend import load_model_file
 from micro.frontend.metadata import read_metadata, resolve_metadata
+from micro.kernels.sets import DEFAULT_KERNEL_SET, HOST_BOARDS, KERNEL_SETS
 from micro.inspect_model import describe, format_table
-from micro.kernels.sets import DEFAULT_KERNEL_SET, KERNEL_SETS
-from micro.lowered import KernelCall
+from micro.lowered import CODE_CALLS, PatchCall
+from micro.patch import RamBudgetError
+from micro.patch.report import schedule_dict, schedule_lines
 from micro.ops_table import op_rows, text_table
 from micro.verify.oracle import oracle_available, tflm_arena_bytes
+from micro.verify.ram import can_measure, measure_firmware_ram
 
 
 def measure_tflm_arena(args, model_bytes: bytes, model) -> dict | None:
@@ -38,11 +41,49 @@ def measure_tflm_arena(args, model_bytes: bytes, model) -> dict | None:
         return None
 
 
+def parse_bytes(text: str) -> int:
+    """A byte count: 262144, 0x40000, 256K / 256KB / 256KiB, 1M."""
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    scale = {"K": 1024, "M": 1024 * 1024}.get(t[-1:], 1)
+    try:
+        n = int(t[:-1] if scale > 1 else t, 0) * scale
+    except ValueError:
+        raise MicroError(f"--ram-budget {text!r}: expected a byte count such as 262144, 256K or 0x40000") from None
+    if n <= 0:
+        raise MicroError(f"--ram-budget {text!r}: must be more than 0 bytes")
+    return n
+
+
+def ram_budget_of(args) -> int | None:
+    """--ram-budget, else with --board the board's RAM less what its firmware needs besides the model."""
+    if getattr(args, "ram_budget", None):
+        return parse_bytes(args.ram_budget)
+    if getattr(args, "board", None) and args.board not in HOST_BOARDS:
+        board = get_board(args.board)
+        return board_ram_budget(board, check_framework(board, getattr(args, "framework", None)))
+    return None
+
+
+def compile_for(args, model, fallback: bool = False, **options):
+    """The schedule the arguments ask for: --ram-budget, else with --board the board's RAM (the cheapest schedule
+    that fits), else the default trade; --no-patches keeps every tensor whole. fallback: when only the board's RAM
+    set the budget and no schedule fits it, the default schedule (the board's budget check says what is over).
+    The kernel set: --kernels, else a host board's (micro.cli.kernel_options.kernel_set_for)."""
+    patches = not getattr(args, "no_patches", False)
+    options.setdefault("kernel_set", kernel_set_for(args))
+    try:
+        return compile_model(model, ram_budget=ram_budget_of(args), patches=patches, **options)
+    except RamBudgetError:
+        if not fallback or getattr(args, "ram_budget", None):
+            raise
+        return compile_model(model, patches=patches, **options)
+
+
 def cmd_compile(args) -> int:
 
     t0 = time.perf_counter()
     model, model_bytes = load_model_file(args.model)
-    compiled = compile_model(model, kernel_set=kernel_set_for(args))
+    compiled = compile_for(args, model)
     metadata = resolve_metadata(model_bytes, compiled, getattr(args, "labels", None))
     generated = emit_c(compiled, Path(args.model).name, metadata)
     written = write_c(generated, args.output)
@@ -51,6 +92,8 @@ def cmd_compile(args) -> int:
     print(f"compiled {args.model} -> {args.output}/ ({len(written)} files) in {dt:.2f} s")
     print(f"  ops: {len(compiled.lowered)}, MACs: {compiled.macs:,}, weights: {compiled.weight_bytes:,} bytes")
     print(f"  arena: {plan.arena_bytes} bytes (lower bound {plan.lower_bound_bytes})")
+    for line in schedule_lines(compiled):
+        print(f"  {line}")
     if compiled.kernel_set != DEFAULT_KERNEL_SET:
         variants = [f for f in generated.kernel_files if f.endswith(f"_{compiled.kernel_set}.c")]
         print(f"  kernels: {compiled.kernel_set} ({KERNEL_SETS[compiled.kernel_set]}): "
@@ -72,11 +115,15 @@ def cmd_inspect(args) -> int:
     model, model_bytes = load_model_file(args.model)
     info = describe(model, model_bytes, with_oracle=not args.no_oracle)
     meta = read_metadata(model_bytes)
-    budget = None
+    budget = ram = None
     if args.board:
         board = get_board(args.board)
-        budget = estimate_budget(compile_model(model), board, check_framework(board, args.framework))
+        compiled = compile_for(args, model, fallback=True)
+        budget = estimate_budget(compiled, board, check_framework(board, args.framework))
         info["board"] = dict(name=board.name, budget=budget.as_dict())
+        if can_measure(board) and not args.no_run:
+            ram = measure_firmware_ram(compiled, board)
+            info["board"]["firmware_ram"] = ram.as_dict()
     if args.json:
         info["model_metadata"] = meta.as_dict()
         print(json.dumps(info, indent=2))
@@ -85,6 +132,8 @@ def cmd_inspect(args) -> int:
         print(terminal_text("\n".join(meta.summary_lines())))
         if budget is not None:
             print("\n".join(_code_lines(budget)))
+        if ram is not None:
+            print(ram.line())
     return 0
 
 
@@ -103,16 +152,22 @@ def _code_lines(budget) -> list[str]:
 def cmd_plan(args) -> int:
     """The plan as a table (or JSON); a picture only where --png asks for one."""
     model, model_bytes = load_model_file(args.model)
-    compiled = compile_model(model, plan_options=dict(restarts=args.restarts, views=not args.no_views))
+    compiled = compile_for(args, model, plan_options=dict(restarts=args.restarts, views=not args.no_views))
     tflm = measure_tflm_arena(args, model_bytes, model)
     if args.json:
-        print(json.dumps(plan_dict(compiled.plan, compiled.graph, tflm, compiled.state), indent=2))
+        d = plan_dict(compiled.plan, compiled.graph, tflm, compiled.state)
+        d["schedule"] = schedule_dict(compiled)
+        print(json.dumps(d, indent=2))
     else:
         print(plan_table(compiled.plan, tflm, compiled.state))
         print(views_line(compiled))
+        print("\n".join(schedule_lines(compiled)))
     if args.png:
+        patches = {low.op.index for low in compiled.lowered if isinstance(low.call, PatchCall)}
+        lines = schedule_lines(compiled)
         try:
-            plan_png(compiled.plan, args.png, f"{compiled.name}: arena {compiled.plan.arena_bytes} bytes")
+            plan_png(compiled.plan, args.png, f"{compiled.name}: arena {compiled.plan.arena_bytes} bytes",
+                     patch_ops=patches, subtitle=lines[0] if patches else "")
         except OSError as exc:
             raise MicroError(f"cannot write the picture to {args.png}: {exc.strerror or exc}") from None
         if not args.json:
@@ -123,7 +178,7 @@ def cmd_plan(args) -> int:
 def views_line(compiled) -> str:
     """How many ops run no code (views), and the data-movement ops that copy, with why."""
     prefix = "copied, not a view: "
-    views = [low for low in compiled.lowered if not isinstance(low.call, KernelCall)]
+    views = [low for low in compiled.lowered if not isinstance(low.call, CODE_CALLS)]
     copies = [(low.op, n[len(prefix):]) for low in compiled.lowered for n in low.notes if n.startswith(prefix)]
     line = f"views: {len(views)} op(s) run no code"
     if copies:
@@ -138,12 +193,25 @@ def cmd_ops(args) -> int:
     return 0
 
 
+def schedule_arguments(p, board: bool = True) -> None:
+    p.add_argument("--ram-budget", metavar="BYTES", help="fit arena + state in BYTES (262144, 256K): the schedule "
+                   "(ops run in row bands, micro.patch) with the fewest recomputed MACs that fits, else an error "
+                   "with the smallest peak micro reaches (default with --board: the board's RAM less what its "
+                   "firmware needs besides the model; else patches while they pay)")
+    p.add_argument("--no-patches", action="store_true", help="every tensor whole (no patch-based execution)")
+    if board:
+        p.add_argument("--board", help="the board whose RAM is the default --ram-budget (see `micro boards`)")
+        p.add_argument("--framework", help="with --board: the framework whose needs are set aside "
+                       "(default: the board's first)")
+
+
 def register(sub) -> None:
     c = sub.add_parser("compile", help="generate C (model, weights, kernels) from a .tflite model")
     c.add_argument("model")
     c.add_argument("-o", "--output", default="out", help="output directory (default: out)")
     c.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare arena sizes")
     c.add_argument("--labels", metavar="FILE", help="labels.txt for output 0 (header: <name>_labels[])")
+    schedule_arguments(c)
     add_kernels_argument(c)
     c.set_defaults(fn=cmd_compile)
 
@@ -154,6 +222,9 @@ def register(sub) -> None:
     i.add_argument("--board", help="also the code size (kernels + model code, compiled for the board's CPU) and the "
                    "memory budget on this board (see `micro boards`)")
     i.add_argument("--framework", help="with --board: the framework of the budget (default: the board's first)")
+    schedule_arguments(i, board=False)
+    i.add_argument("--no-run", action="store_true", help="with --board: do not run the firmware in emulation to "
+                   "measure its whole RAM (stack high-water, .data/.bss)")
     i.set_defaults(fn=cmd_inspect)
 
     pl = sub.add_parser("plan", help="the arena plan: buffers, lifetimes, offsets, lower bound, picture")
@@ -165,6 +236,7 @@ def register(sub) -> None:
                     help=f"random placements the search tries above the lower bound (default {DEFAULT_RESTARTS}; "
                          "a work budget, so the plan is the same on every machine)")
     pl.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare")
+    schedule_arguments(pl)
     pl.add_argument("--no-views", action="store_true",
                     help="copy every SPLIT/CONCATENATION/... part instead of placing it as a view (to compare)")
     pl.set_defaults(fn=cmd_plan)

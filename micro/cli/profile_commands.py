@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from micro.compiler import compile_model
 from micro.deploy.boards import get_board
+from micro.cli.model_commands import compile_for
 from micro.errors import MicroError
 from micro.frontend import load_model
 from micro.kernels.sets import DEFAULT_KERNEL_SET, KERNEL_SETS
@@ -27,9 +27,7 @@ DEFAULT_BOARD = "mps2_an386"
 
 def cmd_profile(args) -> int:
     model = load_model(args.model)
-    kernel_set = args.kernels or DEFAULT_KERNEL_SET
-    compiled = compile_model(model, kernel_set=kernel_set)
-    if kernel_set == "hifi4":
+    if (args.kernels or DEFAULT_KERNEL_SET) == "hifi4":
         if args.board:
             raise MicroError(f"--kernels hifi4 profiles with an analytical HiFi 4 cycle ESTIMATE and runs nothing; "
                              f"--board {args.board} would time micro's emulation of the intrinsics instead: drop --board "
@@ -38,8 +36,9 @@ def cmd_profile(args) -> int:
         if args.baseline:
             raise MicroError("--baseline compares measured figures; the HiFi 4 cycles of --kernels hifi4 are an "
                              "ESTIMATE with no baseline")
-        return _print(args, Profile.from_hifi4_estimate(compiled))
-    board_name = args.board or DEFAULT_BOARD
+        return _print(args, Profile.from_hifi4_estimate(compile_for(args, model)))   # --ram-budget, else default
+    args.board = board_name = args.board or DEFAULT_BOARD
+    compiled = compile_for(args, model, fallback=True)  # the schedule `micro build --board` flashes
     sets = load_input_sets([args.input] if args.input else [], compiled.graph)
     if len(sets) > 1:
         raise MicroError(f"--input {args.input} holds {len(sets)} input sets; `micro profile` runs one")
@@ -91,5 +90,8 @@ def register(sub) -> None:
     p.add_argument("--input", metavar="FILE", help=".npy/.npz input set (default: random, --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--runs", type=int, help="host: invokes to time (default: as many as fit in 0.2 s, 11 to 2001)")
+    p.add_argument("--ram-budget", metavar="BYTES",
+                   help="profile the cheapest schedule that fits BYTES (default: the board's RAM; host: the default)")
+    p.add_argument("--no-patches", action="store_true", help="every tensor whole (no patch-based execution)")
     p.add_argument("--builder", choices=("platformio", "gcc"), help="firmware build (default: platformio when available)")
     p.set_defaults(fn=cmd_profile)

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 
-from micro.cli.kernel_options import add_kernels_argument, kernel_set_for
+from micro.cli.kernel_options import add_kernels_argument
 from micro.codegen import emit_c
-from micro.compiler import compile_model
+from micro.cli.model_commands import compile_for, schedule_arguments
 from micro.deploy.boards import get_board
 from micro.deploy.xtensa_qemu import is_xtensa_qemu
 from micro.kernels.sets import HOST_BOARDS
@@ -23,7 +23,7 @@ from micro.verify.xtensa import XtensaQemuModel, verify_on_xtensa
 
 def cmd_verify(args) -> int:
     model, model_bytes = load_model_file(args.model)
-    compiled = compile_model(model, kernel_set=kernel_set_for(args))
+    compiled = compile_for(args, model, fallback=True)
     sets = load_input_sets(args.input or [], compiled.graph, clip=args.clip)
     rng = np.random.default_rng(args.seed)
     sets += [random_inputs(compiled.graph, rng) for _ in range(args.random + args.stream)]
@@ -73,7 +73,7 @@ def cmd_run(args) -> int:
     """Run input sets on a board (or the host build) and print the outputs and the cost of each invoke. The sets
     run one after the other from a fresh state: a streaming model carries its state from one to the next."""
     model = load_model(args.model)
-    compiled = compile_model(model, kernel_set=kernel_set_for(args))
+    compiled = compile_for(args, model, fallback=True)
     g = compiled.graph
     sets = load_input_sets(args.input or [], g, clip=args.clip)
     rng = np.random.default_rng(args.seed)
@@ -173,6 +173,7 @@ def register(sub) -> None:
                         "that differ named. Without it, a model with state is reset before every input set")
     v.add_argument("-v", "--verbose", action="store_true", help="list every differing tensor")
     board_options(v)
+    schedule_arguments(v, board=False)
     v.add_argument("--json", action="store_true", help="board runs: machine-readable report")
     v.add_argument("--trace", action="store_true",
                    help="board runs: debug firmware that sends every intermediate tensor back for comparison")
@@ -186,4 +187,5 @@ def register(sub) -> None:
     r.add_argument("-o", "--output", help="save the outputs (.npy for one, else .npz)")
     r.add_argument("--json", action="store_true", help="machine-readable output")
     board_options(r)
+    schedule_arguments(r, board=False)
     r.set_defaults(fn=cmd_run)

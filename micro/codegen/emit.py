@@ -21,11 +21,11 @@ from micro.codegen.names import Names
 from micro.codegen.params import params_c
 from micro.codegen.templates import render
 from micro.compiler import Compiled
-from micro.dtypes import c_type_of_array
+from micro.dtypes import DTYPE_BYTES, c_type_of_array
 from micro.errors import MicroError
 from micro.ir import Graph
 from micro.kernels.abi import Kernel
-from micro.lowered import KernelCall, Lowered
+from micro.lowered import CODE_CALLS, KernelCall, Lowered, PatchCall, Ref
 
 
 @dataclass
@@ -115,7 +115,7 @@ def _state_views(compiled: Compiled, names: Names) -> list[dict]:
 def _scratch(compiled: Compiled, names: Names) -> list[dict]:
     out = []
     for low in compiled.lowered:
-        if isinstance(low.call, KernelCall) and low.call.scratch_bytes:
+        if isinstance(low.call, CODE_CALLS) and low.call.scratch_bytes:
             off = compiled.plan.scratch_offset(low.op.index)
             out.append(dict(macro=names.scratch(low.op), offset=off,
                             comment=f"scratch of {names.op(low.op)}, bytes [{off}, {off + low.call.scratch_bytes})"))
@@ -156,45 +156,97 @@ def _pointer_array(compiled: Compiled, names: Names, opn: str, arg, group: list)
                 pointers=[_ref(compiled, names, t) for t in group])
 
 
+def _arguments(compiled: Compiled, names: Names, call: KernelCall, prefix: str, pointer_arrays: list,
+               refs: dict | None = None) -> list[str]:
+    """The C arguments of one kernel call; refs {("input" | "output", position): C pointer} replaces tensors."""
+    args = [f"&{prefix}_params"] if call.kernel.params else []
+    for role in ("input", "output"):
+        for pos, (arg, group) in enumerate(call.arguments(role)):
+            if refs and (role, pos) in refs:
+                args.append(refs[(role, pos)])
+            elif arg.variadic:
+                pointer_arrays.append(_pointer_array(compiled, names, prefix, arg, group))
+                args.append(f"{prefix}_{arg.name}")
+            else:
+                args.append(_ref(compiled, names, group[0]))
+    return args
+
+
+def _patch_pointer(compiled: Compiled, names: Names, ctype: str, ref: Ref, scratch: str) -> str:
+    g = compiled.graph
+    if ref.tensor is None:
+        return f"({ctype} *)((uint8_t *){scratch} + {ref.offset})"
+    return f"({names.buffer(ref.tensor)} + {ref.offset // DTYPE_BYTES[g.tensors[ref.tensor].dtype]})"
+
+
+def _patch(compiled: Compiled, names: Names, low: Lowered, base: dict) -> dict:
+    """A patch: every tile's band calls, one params struct each (arrays shared between the tiles of an op)."""
+    g, patch = compiled.graph, low.call
+    scratch = names.scratch(low.op)
+    pool: dict = {}
+    statements = []
+    for step in patch.steps:
+        call, prefix = step.call, names.step_params(low.op, step)[:-len("_params")]
+        in_arg, out_arg = call.kernel.inputs[0], call.kernel.outputs[0]
+        refs = {("input", 0): _patch_pointer(compiled, names, in_arg.ctype, step.src, scratch),
+                ("output", 0): _patch_pointer(compiled, names, out_arg.ctype, step.dst, scratch)}
+        pointer_arrays: list = []
+        args = _arguments(compiled, names, call, prefix, pointer_arrays, refs)
+        if call.scratch_bytes:
+            args.append(f"(void *)((uint8_t *){scratch} + {step.scratch})")
+        elif call.kernel.has_scratch:
+            args.append("0")
+        arrays, init = params_c(call.kernel.params, call.params, prefix, pool)
+        base["blocks"].append(dict(comment=f"{names.op(low.op)} tile {step.tile}: op #{step.op.index} {step.op.kind}, "
+                                           f"output rows [{step.rows[0]}, {step.rows[1]})", pointer_arrays=pointer_arrays, arrays=arrays,
+                                   params=dict(type=call.kernel.params.name, symbol=f"{prefix}_params", init=init)))
+        statements.append(f"{call.func}({', '.join(args)}); /* tile {step.tile}, op #{step.op.index} */")
+    ops = ", ".join(f"#{op.index} {op.kind}" for op in patch.ops)
+    rows = g.tensors[patch.outputs[0]].shape[1]
+    base.update(statements=statements,
+                comment=f"{names.op(low.op)}: ops {ops} in {patch.tiles} bands of the {rows} output rows "
+                        f"(micro.patch; {patch.macs - patch.base_macs:,} MACs recomputed): "
+                        f"{_shapes(g, patch.inputs)} -> {_shapes(g, patch.outputs)}")
+    return base
+
+
 def _call(compiled: Compiled, names: Names, low: Lowered) -> dict:
     g, op, call = compiled.graph, low.op, low.call
     opn = names.op(op)
     head = f"op #{op.index} {op.kind} ({opn})"
     traced = [dict(index=t, ref=names.buffer(t), nbytes=g.tensors[t].nbytes) for t in op.outputs]
-    base = dict(op_index=op.index, traced=traced, arrays=[], params=None, pointer_arrays=[])
+    base = dict(op_index=op.index, traced=traced, blocks=[], statements=[])
+    if isinstance(call, PatchCall):
+        return _patch(compiled, names, low, base)
     if not isinstance(call, KernelCall):
-        base.update(statement="", comment=f"{head}: {_view_lines(g, names, low)}, no code")
+        base.update(comment=f"{head}: {_view_lines(g, names, low)}, no code")
         return base
-    args = [f"&{names.params(op)}"] if call.kernel.params else []
-    for role in ("input", "output"):
-        for arg, group in call.arguments(role):
-            if arg.variadic:
-                base["pointer_arrays"].append(_pointer_array(compiled, names, opn, arg, group))
-                args.append(f"{opn}_{arg.name}")
-            else:
-                args.append(_ref(compiled, names, group[0]))
+    pointer_arrays: list = []
+    args = _arguments(compiled, names, call, opn, pointer_arrays)
     if call.state_bytes:
         args.append(names.op_state(op))
     if call.scratch_bytes:
         args.append(names.scratch(op))
     elif call.kernel.has_scratch:  # an optional scratch the op does not need
         args.append("0")
-    if call.kernel.params:
-        arrays, init = params_c(call.kernel.params, call.params, opn)
-        base.update(arrays=arrays, params=dict(type=call.kernel.params.name, symbol=names.params(op), init=init))
     written = op.outputs or call.outputs  # ASSIGN_VARIABLE writes a variable, not an output of its own
     out_name = c_comment(g.tensors[written[0]].name) if written else ""
     notes = "".join(f" ({c_comment(n)})" for n in low.notes)
-    base.update(statement=f"{call.func}({', '.join(args)});",
-                comment=f"{head} '{out_name}': {_shapes(g, call.inputs)} -> {_shapes(g, call.outputs)}{notes}")
+    comment = f"{head} '{out_name}': {_shapes(g, call.inputs)} -> {_shapes(g, call.outputs)}{notes}"
+    if call.kernel.params:
+        arrays, init = params_c(call.kernel.params, call.params, opn)
+        base["blocks"].append(dict(comment=comment, pointer_arrays=pointer_arrays, arrays=arrays,
+                                   params=dict(type=call.kernel.params.name, symbol=names.params(op), init=init)))
+    base.update(statements=[f"{call.func}({', '.join(args)});"], comment=comment)
     return base
 
 
 def used_kernels(compiled: Compiled) -> list[Kernel]:
     out: list[Kernel] = []
     for low in compiled.lowered:
-        if isinstance(low.call, KernelCall) and low.call.kernel not in out:
-            out.append(low.call.kernel)
+        kernels = [low.call.kernel] if isinstance(low.call, KernelCall) else \
+            low.call.kernels if isinstance(low.call, PatchCall) else []
+        out += [k for k in kernels if k not in out]
     return out
 
 

@@ -7,7 +7,8 @@ the model by the op index and tensor index they carry.
 - arena buffer `T7_CONV3`: tensor 7, produced by conv3 (`T0_INPUT0` for model input 0);
 - state buffer `S12_STATE`: tensor 12, kept from one invoke to the next (micro.arena.state); `STATE_SVDF4`:
   op #4's own state;
-- params `conv3_params` and its arrays `conv3_<field path>`; the pointer array of a variadic kernel
+- params `conv3_params` and its arrays `conv3_<field path>`; a patch (micro.patch) of ops #3.. is `patch3`, the
+  params of its tile 1 of op #4 `patch3_t1_dwconv4_params`; the pointer array of a variadic kernel
   argument `concat5_<argument>` (micro.kernels.abi.Arg.count).
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 
 from micro.ir import Graph, Op
-from micro.lowered import KernelCall, Lowered
+from micro.lowered import KernelCall, Lowered, PatchCall
 
 SHORT_KINDS = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "dwconv", "FULLY_CONNECTED": "fc",
                "AVERAGE_POOL_2D": "avgpool", "MAX_POOL_2D": "maxpool", "UNIDIRECTIONAL_SEQUENCE_LSTM": "lstm"}
@@ -44,17 +45,23 @@ class Names:
             self.buffers[t_idx] = f"S{t_idx}_STATE"
         for k, t_idx in enumerate(g.inputs):
             self.buffers[t_idx] = f"T{t_idx}_INPUT{k}"
+        def name_weights(opn: str, call: KernelCall) -> None:
+            for arg, group in call.arguments("input"):
+                for k, t_idx in enumerate(group):
+                    t = g.t(t_idx)
+                    if t is not None and t.is_const and t_idx not in self.weights:
+                        self.weights[t_idx] = unique(f"{model}_{opn}_{arg.name}{k if arg.variadic else ''}", t_idx)
+                        taken.add(self.weights[t_idx])
+
         for low in lowered:
             opn = self.ops[low.op.index]
             if isinstance(low.call, KernelCall):
-                for arg, group in low.call.arguments("input"):
-                    for k, t_idx in enumerate(group):
-                        t = g.t(t_idx)
-                        if t is not None and t.is_const and t_idx not in self.weights:
-                            self.weights[t_idx] = unique(f"{model}_{opn}_{arg.name}{k if arg.variadic else ''}",
-                                                         t_idx)
-                            taken.add(self.weights[t_idx])
-            outs = low.call.outputs if isinstance(low.call, KernelCall) else low.op.outputs
+                name_weights(opn, low.call)
+            if isinstance(low.call, PatchCall):  # weights named by the model op that reads them
+                for step in low.call.steps:
+                    name_weights(op_name(step.op), step.call)
+                opn = op_name(low.call.steps[-1].op)  # the output is the last op's
+            outs = low.call.outputs if isinstance(low.call, (KernelCall, PatchCall)) else low.op.outputs
             for k, t_idx in enumerate(outs):
                 if t_idx not in self.buffers:
                     self.buffers[t_idx] = f"T{t_idx}_{opn.upper()}" + (f"_OUT{k}" if len(outs) > 1 else "")
@@ -69,6 +76,10 @@ class Names:
 
     def params(self, op: Op) -> str:
         return f"{self.ops[op.index]}_params"
+
+    def step_params(self, patch: Op, step) -> str:
+        """Params of one band call of a patch: `patch3_t1_conv4_params` (tile 1 of op #4)."""
+        return f"{self.ops[patch.index]}_t{step.tile}_{op_name(step.op)}_params"
 
     def scratch(self, op: Op) -> str:
         return f"SCRATCH_{self.ops[op.index].upper()}"

@@ -20,9 +20,10 @@ def c_int(v: int) -> str:
     return str(v)
 
 
-def params_c(struct: Struct, values: dict, prefix: str) -> tuple[list[dict], str]:
+def params_c(struct: Struct, values: dict, prefix: str, pool: dict | None = None) -> tuple[list[dict], str]:
     """(arrays, initializer): arrays as dicts (symbol, ctype, length, body) named `<prefix>_<field path>`,
-    and the brace-enclosed initializer of the struct."""
+    and the brace-enclosed initializer of the struct. pool {(ctype, body): symbol}: arrays already emitted
+    that an equal array reuses instead (the tiles of a patch share their op's weights)."""
     arrays: list[dict] = []
 
     def init(s: Struct, vals: dict, path: list[str], depth: int) -> str:
@@ -37,8 +38,14 @@ def params_c(struct: Struct, values: dict, prefix: str) -> tuple[list[dict], str
                     value = "0"
                 else:
                     value = "_".join([prefix, *path, f.name])
-                    arrays.append(dict(symbol=value, ctype=c_type_of_array(v), length=max(1, v.size),
-                                       body=initializer(v)))
+                    array = dict(symbol=value, ctype=c_type_of_array(v), length=max(1, v.size), body=initializer(v))
+                    key = (array["ctype"], array["body"])
+                    if pool is not None and key in pool:
+                        value = pool[key]
+                    else:
+                        arrays.append(array)
+                        if pool is not None:
+                            pool[key] = value
             else:
                 value = c_int(v)
             lines.append(f"{pad}.{f.name} = {value},")

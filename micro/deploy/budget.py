@@ -174,6 +174,14 @@ def estimate_budget(compiled, board: Board | str, framework: str, generated: Gen
         code_breakdown=measured)
 
 
+def board_ram_budget(board: Board | str, framework: str) -> int:
+    """RAM left for the model (arena + state) on `board`: its RAM less the stack and what the framework takes
+    (`micro compile/plan/build --board` fit the model's schedule into this; boards that copy const data to RAM
+    also need the weights, counted by estimate_budget)."""
+    board = get_board(board)
+    return board.ram_bytes - board.stack_reserve(framework) - board.framework_reserve(framework)[1]
+
+
 def check_budget(budget: Budget) -> None:
     if not budget.fits:
         raise BudgetError(budget)

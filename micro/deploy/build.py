@@ -66,13 +66,15 @@ def build(project: Project, timeout: float = 1800) -> BuildResult:
 def build_model(model_path: str | os.PathLike, board: str | Board, out_dir: str | os.PathLike,
                 framework: str | None = None, labels: str | os.PathLike | None = None,
                 ignore_budget: bool = False, library_name: str | None = None,
-                log=print) -> BuildResult:
-    """The whole of `micro build`: compile, budget, project, build, ELF sizes (printed through `log`)."""
+                log=print, ram_budget: int | None = None, patches: bool = True) -> BuildResult:
+    """The whole of `micro build`: compile, budget, project, build, ELF sizes (printed through `log`).
+    ram_budget: the bytes the model's arena + state must fit (micro.patch chooses the schedule); patches=False:
+    every tensor whole."""
     board = get_board(board)
     framework = check_framework(board, framework)
     path = Path(model_path)
     model_bytes = path.read_bytes()
-    compiled = compile_model(load_model(path))
+    compiled = compile_model(load_model(path), ram_budget=ram_budget, patches=patches)
     metadata = resolve_metadata(model_bytes, compiled, labels)
     for w in metadata.warnings:
         log(f"warning: {w}")

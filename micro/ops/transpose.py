@@ -22,20 +22,21 @@ ARITY = {"TRANSPOSE": (2, 2, 1)}  # (min inputs, max inputs, outputs): TFLM's Pr
 MAX_RANK = 5  # transpose_common.cc: "Transpose op only supports 1D-5D input arrays."
 
 
-def _perm(op: Op, g: Graph) -> list[int] | None:
+def transpose_perm(op: Op, g: Graph) -> list[int] | None:
     p = g.t(op.inputs[1])
     if p is None or p.data is None:
         return None
     return [int(v) for v in np.asarray(p.data).ravel()]
 
 
-def transpose_layout(in_shape, perm, rank=MAX_RANK) -> tuple[list[int], list[int]]:
+def transpose_layout(in_shape, perm, rank=MAX_RANK, strides=None) -> tuple[list[int], list[int]]:
     """(dims, in_strides) padded in front to `rank`, after dropping size-1 output dims
-    and merging output dims that are adjacent, in order, in the input too."""
+    and merging output dims that are adjacent, in order, in the input too. strides: the input's element
+    strides when it is part of a larger tensor (a band of rows, micro.patch), else dense."""
     n = len(in_shape)
     in_strides, acc = [0] * n, 1
     for i in reversed(range(n)):
-        in_strides[i] = acc
+        in_strides[i] = acc if strides is None else int(strides[i])
         acc *= int(in_shape[i])
     merged: list[list[int]] = []  # [extent, input stride]
     for k in range(n):
@@ -61,7 +62,7 @@ def check(op: Op, g: Graph) -> list[str]:
     pt = g.t(op.inputs[1])
     if pt.dtype != "int32":
         problems.append(f"perm tensor {pt.index} '{pt.name}' is {pt.dtype}, supported: int32")
-    perm = _perm(op, g)
+    perm = transpose_perm(op, g)
     if perm is None:
         problems.append("non-constant perm tensor is not supported (TFLM needs it constant)")
         return problems
@@ -76,7 +77,7 @@ def check(op: Op, g: Graph) -> list[str]:
 
 def lower(op: Op, g: Graph) -> KernelCall | Alias:
     x = g.t(op.inputs[0])
-    dims, strides = transpose_layout(x.shape, _perm(op, g))
+    dims, strides = transpose_layout(x.shape, transpose_perm(op, g))
     if strides[-1] == 1 and all(d == 1 for d in dims[:-1]):
         return Alias(src=op.inputs[0], dst=op.outputs[0])
     params = dict(size=x.size, elem_bytes=DTYPE_BYTES[x.dtype], dims=int_array(dims), in_strides=int_array(strides))

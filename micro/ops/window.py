@@ -22,14 +22,19 @@ def strides_and_dilations(op: Op) -> tuple[int, int, int, int]:
             int(opt(op, "dilation_h_factor", 1) or 1), int(opt(op, "dilation_w_factor", 1) or 1))
 
 
+FOLDED_PAD = "micro_folded_pad"  # option set by micro.passes.fold_pad: (top, bottom, left, right) of a folded PAD
+
+
 def leading_pads(op: Op, g: Graph, k_h: int, k_w: int) -> tuple[int, int]:
     """TFLM ComputePaddingHeightWidth: the padding follows from the *computed* output size; the kernels
-    then iterate over the output tensor's own dims."""
+    then iterate over the output tensor's own dims. A PAD folded into the op (micro.passes.fold_pad) adds
+    its leading rows and columns: the op's own padding is computed on the padded size, as before the fold."""
     x = g.t(op.inputs[0])
+    top, bottom, left, right = opt(op, FOLDED_PAD, (0, 0, 0, 0))
     s_h, s_w, d_h, d_w = strides_and_dilations(op)
-    _, pad_h = compute_padding(opt(op, "padding", "VALID"), x.shape[1], k_h, s_h, d_h)
-    _, pad_w = compute_padding(opt(op, "padding", "VALID"), x.shape[2], k_w, s_w, d_w)
-    return pad_h, pad_w
+    _, pad_h = compute_padding(opt(op, "padding", "VALID"), x.shape[1] + top + bottom, k_h, s_h, d_h)
+    _, pad_w = compute_padding(opt(op, "padding", "VALID"), x.shape[2] + left + right, k_w, s_w, d_w)
+    return pad_h + top, pad_w + left
 
 
 def window_geometry(op: Op, g: Graph, k_h: int, k_w: int) -> dict:

@@ -30,7 +30,7 @@ from micro.deploy.elf import SHF_EXECINSTR, elf_sections
 from micro.deploy.firmware import Firmware, build_firmware, selftest_vectors
 from micro.deploy.qemu import Qemu, QemuError, describe_exit, run_selftest
 from micro.errors import MicroError
-from micro.lowered import KernelCall
+from micro.lowered import CODE_CALLS
 from micro.profile.cortex_m4 import Code, SegmentCost, Tally, call_cost, disassemble, segment_cost
 
 CALIBRATION_MARKS = 2   # the invoke's two marks in a row on entry (MN_PROFILE_START in the generated C)
@@ -129,7 +129,7 @@ def profile_on_emulator(compiled: Compiled, board: Board, inputs: list[np.ndarra
     fw = build_firmware(compiled, board, "profile", vectors, builder=builder)
     output = parse_plugin_output(_run_profile_firmware(fw, board, timeout))
     segments = output.segments
-    calls = [low for low in compiled.lowered if isinstance(low.call, KernelCall)]
+    calls = [low for low in compiled.lowered if isinstance(low.call, CODE_CALLS)]
     # marks: 2 calibration, one before each kernel call, one after the last (-1); segment k ends at mark k
     expected = CALIBRATION_MARKS + len(calls) + 1
     if len(segments) != expected:

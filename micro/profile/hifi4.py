@@ -14,13 +14,14 @@ packs them into bundles under these assumptions, each a model, not a measurement
 Ops whose kernel has no HiFi 4 variant (they run portable C on a HiFi core) get no estimate: None.
 
     estimate_call(call) -> Hifi4Estimate | None
+    estimate_code(call) -> (cycles | None, partial)   a kernel call, or a patch: the sum of its band calls
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from micro.lowered import KernelCall
+from micro.lowered import KernelCall, PatchCall
 
 LOAD_SLOTS = 2
 VECTOR_SLOTS = 2
@@ -112,3 +113,11 @@ def estimate_call(call: KernelCall) -> Hifi4Estimate | None:
     if estimator is None or KERNEL_SET not in dict(call.kernel.variants):
         return None
     return estimator(call.params)
+
+
+def estimate_code(call: KernelCall | PatchCall) -> tuple[int | None, bool]:
+    """The cycles (ESTIMATE) of a kernel call, or of a patch (micro.patch: the sum of its band calls), None when
+    none of its calls has an estimate; and whether some of them have none (not counted)."""
+    calls = [s.call for s in call.steps] if isinstance(call, PatchCall) else [call]
+    known = [e.cycles for e in map(estimate_call, calls) if e is not None]
+    return (sum(known) if known else None), len(known) < len(calls)

@@ -22,7 +22,7 @@ import numpy as np
 from micro.codegen import emit_c
 from micro.compiler import Compiled
 from micro.errors import MicroError
-from micro.lowered import KernelCall
+from micro.lowered import CODE_CALLS
 from micro.verify.host import HostModel
 
 DRIVER = Path(__file__).resolve().parent / "mn_profile_host.c"
@@ -56,7 +56,7 @@ def _timed_runs(host: HostModel, runs: int, marks: int) -> tuple[np.ndarray, np.
 def profile_on_host(compiled: Compiled, inputs: list[np.ndarray], runs: int | None = None,
                     min_seconds: float = 0.2) -> HostProfile:
     """runs: how many invokes (default: as many as fit in min_seconds, at least 11, at most 2001)."""
-    calls = [low for low in compiled.lowered if isinstance(low.call, KernelCall)]
+    calls = [low for low in compiled.lowered if isinstance(low.call, CODE_CALLS)]
     marks = 2 + len(calls) + 1   # two in a row on entry, one before each op, one after the last
     generated = emit_c(compiled)
     generated = dataclasses.replace(generated, files={**generated.files, DRIVER.name: DRIVER.read_text()})

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from micro.compiler import Compiled
 from micro.errors import MicroError
-from micro.lowered import KernelCall
+from micro.lowered import CODE_CALLS
 from micro.profile.cortex_m4 import DIVIDE_CYCLES, PIPELINE_REFILL, TIMING_MODEL_CPU
 from micro.profile.emulator import EmulatorProfile
-from micro.profile.hifi4 import KERNEL_SET as HIFI4_KERNEL_SET, LOAD_SLOTS, VECTOR_SLOTS, estimate_call
+from micro.profile.hifi4 import KERNEL_SET as HIFI4_KERNEL_SET, LOAD_SLOTS, VECTOR_SLOTS, estimate_code
 from micro.profile.host import HostProfile
 
 DEFAULT_BASELINE_KERNELS = "tflm_cmsis_nn"
@@ -80,7 +80,7 @@ class Profile:
             return ", ".join(f"{g.tensors[t].dtype}[{','.join(map(str, g.tensors[t].shape))}]" for t in ts
                              if t is not None and not g.tensors[t].is_const)
 
-        return [Row(low.op.index, low.op.kind, low.call.func if isinstance(low.call, KernelCall) else "view",
+        return [Row(low.op.index, low.op.kind, low.call.func if isinstance(low.call, CODE_CALLS) else "view",
                     f"{shapes(low.op.inputs)} -> {shapes(low.op.outputs)}", low.macs, 0)
                 for low in compiled.lowered]
 
@@ -126,14 +126,17 @@ class Profile:
                              f"compiled with the {compiled.kernel_set} kernels (compile_model(..., kernel_set="
                              f"'{HIFI4_KERNEL_SET}'))")
         rows = cls._base_rows(compiled)
-        missing = []
+        missing, partial = [], []
         for r, low in zip(rows, compiled.lowered):
-            est = estimate_call(low.call) if isinstance(low.call, KernelCall) else None
-            if est is None:
-                if isinstance(low.call, KernelCall):
-                    missing.append(f"#{r.index} {r.op}")
+            if not isinstance(low.call, CODE_CALLS):
                 continue
-            r.value = r.cycles_estimate = est.cycles
+            cycles, some_missing = estimate_code(low.call)
+            if cycles is None:
+                missing.append(f"#{r.index} {r.op}")
+                continue
+            r.value = r.cycles_estimate = cycles
+            if some_missing:
+                partial.append(f"#{r.index} {r.op}")
         total = int(sum(r.value for r in rows))
         macs = sum(r.macs for r in rows if r.cycles_estimate is not None)   # of the estimated ops only
         totals = dict(hifi4_cycles_estimate=total, estimated_ops=sum(r.cycles_estimate is not None for r in rows),
@@ -141,6 +144,9 @@ class Profile:
         notes = [HIFI4_NOTE.format(l=LOAD_SLOTS, v=VECTOR_SLOTS)]
         if missing:
             notes.append(f"no estimate (portable C, no HiFi 4 variant): {', '.join(missing)}")
+        if partial:
+            notes.append(f"patches estimated in part (their band calls of ops without a HiFi 4 variant not counted): "
+                         f"{', '.join(partial)}")
         p = cls(compiled.name, "hifi4 (analytical)", HIFI4_METRIC, compiled.macs, rows, totals, notes)
         p._shares()
         return p

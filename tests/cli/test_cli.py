@@ -1,5 +1,6 @@
 """The command line as a user runs it."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -7,6 +8,8 @@ import sys
 import numpy as np
 
 from micro.cli import main
+from micro.cli.model_commands import compile_for
+from micro.compiler import compile_model
 from micro.frontend import load_model
 from micro.testing.tflite_builder import ModelBuilder
 from micro.verify.inputs import load_input_sets
@@ -89,6 +92,42 @@ def test_plan_table_json_and_picture(tmp_path, capsys):
 
 
 HELLO = str(shared_model("tflm_hello_world_int8"))
+PERSON = str(shared_model("tflm_person_detect"))
+
+
+def test_plan_with_a_ram_budget_shows_the_schedule_or_the_smallest_peak(tmp_path, capsys):
+    """As the README runs it: a budget the whole-tensor plan misses is met with patches, shown in the table,
+    the JSON and the picture; a budget below what micro reaches fails with that number; --no-patches and
+    --board (its RAM the default budget) keep every tensor whole where it fits."""
+    png = tmp_path / "plan.png"
+    assert main(["plan", PERSON, "--ram-budget", "20K", "--no-oracle", "--png", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "schedule: RAM budget 20,480 B (arena + state): " in out and "tiles of <=" in out, out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["plan", PERSON, "--ram-budget", "20480", "--no-oracle", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    sched = plan["schedule"]
+    assert plan["arena_bytes"] <= 20480 and sched["ram_budget"] == 20480 and sched["patches"]
+    assert sched["extra_macs"] == sum(p["extra_macs"] for p in sched["patches"]) > 0
+    _fails_cleanly(["plan", PERSON, "--ram-budget", "8K", "--no-oracle"], capsys,
+                   "does not fit a RAM budget of 8,192 bytes", "the smallest peak micro reaches is")
+    for argv in (["--no-patches"], ["--board", "nano33ble"]):
+        assert main(["plan", PERSON, "--no-oracle", "--json", *argv]) == 0
+        assert json.loads(capsys.readouterr().out)["schedule"]["patches"] == []
+
+
+def test_board_commands_take_the_boards_ram_as_the_default_budget(capsys):
+    """inspect/verify/run/firmware/build compile the schedule `micro build --board` builds: the cheapest that fits
+    the board's RAM; where none fits (microbit), the default schedule and the budget check says what is over
+    (compile and plan, without fallback, say the smallest peak instead)."""
+    model = load_model(PERSON)
+    args = dict(ram_budget=None, no_patches=False, framework=None)
+    nano = compile_for(argparse.Namespace(board="nano33ble", **args), model, fallback=True)
+    microbit = compile_for(argparse.Namespace(board="microbit", **args), model, fallback=True)
+    assert nano.plan.arena_bytes == compile_model(model, patches=False).plan.arena_bytes
+    assert microbit.plan.arena_bytes == compile_model(model).plan.arena_bytes < nano.plan.arena_bytes
+    assert main(["verify", PERSON, "--random", "1", "--ram-budget", "16K"]) == 0
+    assert "BIT-EXACT" in capsys.readouterr().out
 
 
 def test_plan_writes_no_file_unless_asked(tmp_path, monkeypatch, capsys):

@@ -153,7 +153,9 @@ def test_budget_of_kws_fits_and_counts_every_part():
 
 
 def test_mobilenet_v2_does_not_fit_and_says_why():
-    compiled = compile_model(load_model(MOBILENET))
+    # Every tensor whole: the arena alone is over the board's RAM (the default patches bring it under 256 KB;
+    # its 3.5 MB of weights stay over the flash either way).
+    compiled = compile_model(load_model(MOBILENET), patches=False)
     budget = estimate_budget(compiled, "nano33ble", "baremetal")
     assert not budget.fits
     with pytest.raises(BudgetError) as e:
