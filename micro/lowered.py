@@ -36,7 +36,9 @@ class KernelCall:
     places in the arena. state_bytes / state_initial: the op's own state, kept between invokes outside
     the arena (micro.arena.state): `state_initial` (bytes) is its value after init and reset, zeros
     when None. state_mirror: the output position that holds a copy of the whole state after the call
-    (TFLM's kernel exposes its state there), so verification compares the state itself with TFLM."""
+    (TFLM's kernel exposes its state there), so verification compares the state itself with TFLM.
+    tflm_writes: {output position: (start, end)}: TFLM's kernel writes only that range of the output's last
+    axis and leaves the rest as the arena held it, so verification compares only that range."""
 
     kernel: Kernel
     params: dict
@@ -46,6 +48,7 @@ class KernelCall:
     state_bytes: int = 0
     state_initial: bytes | None = None
     state_mirror: int | None = None
+    tflm_writes: dict = field(default_factory=dict)
     macs: int = 0
     overlap_ok: tuple[int, ...] = ()
     overlap_gap: dict = field(default_factory=dict)

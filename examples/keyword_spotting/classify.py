@@ -5,6 +5,8 @@
 Compiles the model with micro, computes MFCC features for each 16 kHz wav, runs the compiled model on the
 chosen board (the host build, or firmware on an emulated Cortex-M4 in QEMU, fed over its UART), prints the
 label (and the instructions of the invoke on a board), and checks the scores against TFLM byte for byte.
+The features are computed in numpy on the host, approximately; for keyword spotting from raw audio on the
+device (TFLM's micro_speech pipeline, features computed in firmware) see kws.py and README.md here.
 """
 
 from __future__ import annotations

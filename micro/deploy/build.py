@@ -50,7 +50,8 @@ def build(project: Project, timeout: float = 1800) -> BuildResult:
         except PlatformIOError as e:
             raise BuildError(str(e)) from None
     else:
-        pio_registry.arduino_preflight(project.dir, project.board, model_file)
+        pio_registry.arduino_preflight(project.dir, project.board, model_file,
+                                       offline_build=project.commands.get("build_baremetal"))
         res = pio_registry.run_pio(project.dir, ["run", "-d", str(project.dir), "-e", ENV_NAME], timeout)
         if res.returncode != 0:
             tail = "\n".join((res.stdout + res.stderr).strip().splitlines()[-40:])

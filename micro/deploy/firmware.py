@@ -2,7 +2,8 @@
 
 Public API (used by micro.verify.board, micro.cli and the Robot keyword library):
 
-    build_firmware(compiled, board, variant="harness", vectors=None, builder=None, out_dir=None) -> Firmware
+    build_firmware(compiled, board, variant="harness", vectors=None, builder=None, out_dir=None,
+                   generated=None, defines=None, compiler=None, app_sources=None) -> Firmware
         the sources of micro.deploy.firmware_sources, built (cached by content under
         ~/.cache/micro/firmware/) with PlatformIO (micro.deploy.pio_build, offline) or directly with
         arm-none-eabi-gcc (builder="gcc"; the default is "platformio" when it can run here, else "gcc";
@@ -162,17 +163,20 @@ def _symbols(elf: Path) -> dict[str, int]:
 def build_firmware(compiled: Compiled, board: Board | str, variant: str = "harness",
                    vectors: list[SelfTestVector] | None = None, builder: str | None = None,
                    out_dir: str | os.PathLike | None = None, generated: GeneratedFiles | None = None,
-                   defines: dict[str, str | None] | None = None, compiler: CompilerOptions | None = None) -> Firmware:
+                   defines: dict[str, str | None] | None = None, compiler: CompilerOptions | None = None,
+                   app_sources: dict[str, str] | None = None) -> Firmware:
     """Build (or reuse from the cache) the firmware ELF for `compiled` on `board`. `defines` adds -D flags
     (e.g. MN_HARNESS_TEST_FAULT / MN_HARNESS_TEST_HANG: the invoke faults / never returns, for tests);
-    `compiler` replaces the board's [compiler] options (benchmarks/compiler_options.py)."""
+    `compiler` replaces the board's [compiler] options (benchmarks/compiler_options.py); `app_sources` and
+    `generated` make an application's firmware (micro.deploy.firmware_sources.firmware_project)."""
     missing = toolchain_missing()
     if missing:
         raise FirmwareError(missing)
     board = get_board(board)
     # PlatformIO needs the board's [platformio_manifest]; boards without one (QEMU-only) build with gcc
     builder = (builder or default_builder()) if board.platformio_manifest else "gcc"
-    project = firmware_project(compiled, board, variant, vectors, generated, defines=defines, compiler=compiler)
+    project = firmware_project(compiled, board, variant, vectors, generated, defines=defines, compiler=compiler,
+                               app_sources=app_sources)
     if out_dir is not None:
         final = Path(out_dir).resolve()
         elf = final / "firmware.elf"

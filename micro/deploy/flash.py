@@ -5,7 +5,9 @@ registry platform, micro.deploy.pio_registry). Bare metal: micro does not upload
 Public API (used by micro.cli)::
 
     flash(project_dir, port, board=None) -> FlashResult      .uploaded, .instructions, .output
-    baremetal_flash_instructions(project_dir, board, port, model_file) -> str
+    baremetal_flash_instructions(project_dir, board, port, check) -> str
+    check_command(manifest, board, port) -> str     how to check the flashed board: the manifest's "check"
+        command (an application's, e.g. examples/keyword_spotting), else `micro verify` of its model
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ class FlashResult:
     output: str = ""
 
 
-def baremetal_flash_instructions(project_dir: Path, board: Board, port: str | None, model_file: str) -> str:
+def check_command(manifest: dict, board: Board, port: str) -> str:
+    check = manifest.get("commands", {}).get("check")
+    if check:
+        return check.replace("{port}", port)
+    return f"micro verify {manifest.get('model_file') or 'MODEL.tflite'} --board {board.name} --port {port} --random 10"
+
+
+def baremetal_flash_instructions(project_dir: Path, board: Board, port: str | None, check: str) -> str:
     binary = project_dir / ".pio" / "build" / ENV_NAME / "firmware.bin"
     p = port or "/dev/ttyACM0"
     base = f"0x{board.flash_origin:X}"
@@ -48,7 +57,7 @@ def baremetal_flash_instructions(project_dir: Path, board: Board, port: str | No
         "",
         "The bare-metal harness talks on UARTE0, not on USB: connect a 3.3 V USB-serial adapter to D1/TX (P1.03),",
         "D0/RX (P1.10) and GND, then check the board bit-exact against TFLM:",
-        f"  micro verify {model_file or 'MODEL.tflite'} --board {board.name} --port /dev/ttyUSB0 --random 10",
+        f"  {check}",
     ])
 
 
@@ -63,18 +72,19 @@ def flash(project_dir: str | os.PathLike, port: str | None, board: str | None = 
         raise BuildError(f"{pdir} was built for {b.name}, not {board}")
     framework = manifest["framework"]
     if framework == "baremetal":
-        text = baremetal_flash_instructions(pdir, b, port, manifest.get("model_file", ""))
+        text = baremetal_flash_instructions(pdir, b, port, check_command(manifest, b, "/dev/ttyUSB0"))
         if not (pdir / manifest["bin"]).is_file():
-            text = f"(not built yet: run `micro build` first; {manifest['bin']} is missing)\n" + text
+            build = manifest.get("commands", {}).get("build_baremetal", "micro build")
+            text = f"(not built yet: run `{build}` first; {manifest['bin']} is missing)\n" + text
         return FlashResult(pdir, framework, False, text)
     if not port:
         raise BuildError("--port is needed: the board's USB serial port, e.g. /dev/ttyACM0")
-    pio_registry.arduino_preflight(pdir, b, manifest.get("model_file", ""))
+    pio_registry.arduino_preflight(pdir, b, manifest.get("model_file", ""),
+                                   offline_build=manifest.get("commands", {}).get("build_baremetal"))
     res = pio_registry.run_pio(pdir, ["run", "-d", str(pdir), "-e", ENV_NAME, "-t", "upload", "--upload-port", port],
                                timeout)
     out = (res.stdout + res.stderr).strip()
     if res.returncode != 0:
         raise BuildError(f"upload failed (exit {res.returncode}):\n" + "\n".join(out.splitlines()[-30:]))
-    text = (f"uploaded to {port}. Check it bit-exact against TFLM:\n"
-            f"  micro verify {manifest.get('model_file') or 'MODEL.tflite'} --board {b.name} --port {port} --random 10")
+    text = f"uploaded to {port}. Then check it:\n  {check_command(manifest, b, port)}"
     return FlashResult(pdir, framework, True, text, out)

@@ -7,7 +7,8 @@ Public API (used by micro.deploy.build and micro.deploy.flash)::
 
     registry_unreachable(timeout=3.0) -> str | None       None when the registry answers a TCP connect
     arduino_platform_missing(board, core_dir=None) -> list[str]
-    arduino_preflight(project_dir, board, model_file)      raises BuildError when the build cannot start
+    arduino_preflight(project_dir, board, model_file, offline_build=None)   raises BuildError when the build
+        cannot start (offline_build: the command that builds it offline instead; default `micro build` of it)
     run_pio(project_dir, args, timeout) -> CompletedProcess   `pio ARGS` with the user's own core dir
 """
 
@@ -71,7 +72,8 @@ def arduino_platform_missing(board: Board, core_dir: Path | None = None) -> list
     return missing
 
 
-def arduino_preflight(project_dir: Path, board: Board, model_file: str = "MODEL.tflite") -> None:
+def arduino_preflight(project_dir: Path, board: Board, model_file: str = "MODEL.tflite",
+                      offline_build: str | None = None) -> None:
     """Raise BuildError when the framework build cannot start here: PlatformIO missing, or the platform not
     installed and the registry out of reach."""
     reason = python_side_unavailable()
@@ -82,12 +84,14 @@ def arduino_preflight(project_dir: Path, board: Board, model_file: str = "MODEL.
         return
     why = registry_unreachable()
     if why:
+        offline_build = (offline_build or
+                         f"micro build --board {board.name} --framework baremetal {model_file or 'MODEL.tflite'}")
         raise BuildError(
             f"framework arduino needs PlatformIO's {board.platformio_platform} platform and the Arduino "
             f"mbed core, which are not installed ({', '.join(missing)}), and the PlatformIO registry cannot be "
             f"reached: {why}.\n"
             f"Build offline with micro's own platform instead:\n"
-            f"  micro build --board {board.name} --framework baremetal {model_file or 'MODEL.tflite'}\n"
+            f"  {offline_build}\n"
             "(bare metal: the serial harness speaks on UARTE0, pins D1/TX and D0/RX, not on the USB port), or "
             f"connect to the internet once: the project is in {project_dir}, and `pio run -d {project_dir}` "
             "installs the platform on its first build.")

@@ -7,6 +7,13 @@ Public API (used by micro.deploy.build and micro.deploy.flash)::
         raises BudgetError (micro.deploy.budget) first when the model does not fit (unless ignore_budget)
     read_manifest(project_dir) -> dict;  write_manifest(project, source_name, memory=None)
     check_framework(board, framework) -> str      the framework to use (the board's default for None)
+    write_baremetal_project(out, firmware, lib_name)      a FirmwareProject (micro.deploy.firmware_sources) as
+                                  a PlatformIO project on micro's offline platform
+    write_arduino_project(out, board, main_cpp, libs, generator, defines=None)   src/main.cpp and lib/ on the
+                                  board's registry platform with the Arduino core
+    Applications of several models (examples/keyword_spotting) write their projects with these two and a
+    Project of their own (budget None; commands: what `micro flash` tells the user to run instead of the
+    defaults for a model, see micro.deploy.flash).
 
 Project layout (`-o DIR`)::
 
@@ -26,7 +33,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from micro.codegen import GeneratedFiles, emit_c
@@ -36,7 +43,7 @@ from micro.deploy.boards import Board, get_board
 from micro.deploy.budget import Budget, check_budget, estimate_budget
 from micro.deploy.elf import FirmwareMemory
 from micro.deploy.errors import BuildError
-from micro.deploy.firmware_sources import firmware_project, platformio_layout
+from micro.deploy.firmware_sources import FirmwareProject, firmware_project, platformio_layout
 from micro.deploy.kernels import KernelReport, kernel_report
 from micro.deploy.pio_core import user_core_dir
 from micro.deploy.pio_project import ENV_NAME, generate_project
@@ -52,10 +59,13 @@ class Project:
     framework: str
     model: str
     library: str                 # folder under lib/
-    budget: Budget
+    budget: Budget | None        # None: an application of several models (no one model's budget)
     kernels: KernelReport
     metadata: object = None
     model_sha256: str = ""
+    # Commands `micro flash` prints instead of its defaults for one model (micro.deploy.flash): "check" (the
+    # board after flashing; "{port}" is the port), "build_baremetal" (the offline build, when the registry is out).
+    commands: dict[str, str] = field(default_factory=dict)
 
     @property
     def elf(self) -> Path:
@@ -75,33 +85,40 @@ def check_framework(board: Board, framework: str | None) -> str:
     return framework
 
 
-def _baremetal_project(out: Path, compiled, board: Board, generated: GeneratedFiles, lib_name: str) -> None:
-    """The harness firmware of micro.deploy.firmware_sources, with the model and its kernels as a library (each
+def write_baremetal_project(out: Path, firmware: FirmwareProject, lib_name: str) -> None:
+    """The harness firmware of micro.deploy.firmware_sources, with the models and their kernels as a library (each
     part compiled with the board's [compiler] options for it)."""
-    fw = firmware_project(compiled, board, "harness", generated=generated)
-    src, libs, flags = platformio_layout(fw, lib_name)
-    generate_project(out, board, src, defines=fw.defines, linker_script=fw.linker_script, build_flags=flags, opt="",
-                     src_flags=fw.compiler.harness, link_flags=fw.compiler.link, libs=libs, env_name=ENV_NAME,
+    src, libs, flags = platformio_layout(firmware, lib_name)
+    generate_project(out, firmware.board, src, defines=firmware.defines, linker_script=firmware.linker_script,
+                     build_flags=flags, opt="", src_flags=firmware.compiler.harness,
+                     link_flags=firmware.compiler.link, libs=libs, env_name=ENV_NAME,
                      extra_options={"lib_archive": "no", "monitor_speed": "115200"})
 
 
-def _arduino_project(out: Path, compiled, board: Board, generated: GeneratedFiles, metadata,
-                     library_name: str | None, source_name: str) -> str:
-    """PlatformIO's registry platform with the Arduino core: the library `micro export arduino` makes, and its
-    SerialVerify sketch as src/main.cpp. Returns the library's name."""
-    info = library_info(compiled, metadata, name=library_name)
-    library = arduino_library(compiled, board, metadata, info, generated=generated, source_name=source_name)
-    generate_project(out, board, {"main.cpp": library.main_cpp}, libs={info.name: library.files},
-                     defines={"MN_BOARD_NAME": f'"{board.name}"'},
+def write_arduino_project(out: Path, board: Board, main_cpp: str, libs: dict[str, dict[str, str]], generator: str,
+                          defines: dict[str, str | None] | None = None) -> None:
+    """PlatformIO's registry platform with the Arduino core: `main_cpp` (a sketch with its own
+    #include <Arduino.h>) as src/main.cpp, `libs` under lib/. generator: the command that wrote it (its comment)."""
+    generate_project(out, board, {"main.cpp": main_cpp}, libs=libs, defines=defines or {},
                      platform=board.platformio_platform, framework="arduino", env_name=ENV_NAME, opt="",
                      core_dir=user_core_dir(), extra_options={"monitor_speed": "115200", "lib_archive": "no"})
     ini = out / "platformio.ini"
     body = [ln for ln in ini.read_text().splitlines() if not ln.startswith(";")]
     ini.write_text("\n".join([
-        f"; Generated by `micro build --framework arduino` for {board.name}: PlatformIO's {board.platformio_platform}",
+        f"; Generated by `{generator}` for {board.name}: PlatformIO's {board.platformio_platform}",
         "; platform with the Arduino core. Build with `pio run -d <this folder>` (the first build installs the",
         "; platform from PlatformIO's registry); `micro flash --board BOARD --port PORT -d <this folder>` uploads.",
         *body]) + "\n")
+
+
+def _arduino_project(out: Path, compiled, board: Board, generated: GeneratedFiles, metadata,
+                     library_name: str | None, source_name: str) -> str:
+    """The library `micro export arduino` makes, and its SerialVerify sketch as src/main.cpp. Returns the
+    library's name."""
+    info = library_info(compiled, metadata, name=library_name)
+    library = arduino_library(compiled, board, metadata, info, generated=generated, source_name=source_name)
+    write_arduino_project(out, board, library.main_cpp, {info.name: library.files}, "micro build --framework arduino",
+                          defines={"MN_BOARD_NAME": f'"{board.name}"'})
     return info.name
 
 
@@ -120,7 +137,7 @@ def generate(compiled, model_bytes: bytes, board: Board | str, framework: str | 
     out.mkdir(parents=True, exist_ok=True)
     if framework == "baremetal":
         lib_name = library_name or compiled.name
-        _baremetal_project(out, compiled, board, generated, lib_name)
+        write_baremetal_project(out, firmware_project(compiled, board, "harness", generated=generated), lib_name)
     else:
         lib_name = _arduino_project(out, compiled, board, generated, metadata, library_name, source_name)
     project = Project(out, board, framework, compiled.name, lib_name, budget,
@@ -133,8 +150,11 @@ def write_manifest(project: Project, source_name: str, memory: FirmwareMemory | 
     data = dict(board=project.board.name, framework=project.framework, model=project.model,
                 model_file=source_name, sha256=project.model_sha256, library=project.library,
                 env=ENV_NAME, elf=str(project.elf.relative_to(project.dir)),
-                bin=str(project.bin.relative_to(project.dir)), budget=project.budget.as_dict(),
+                bin=str(project.bin.relative_to(project.dir)),
+                budget=project.budget.as_dict() if project.budget else None,
                 kernels=project.kernels.as_dict(), memory=memory.as_dict() if memory else None)
+    if project.commands:
+        data["commands"] = dict(project.commands)
     (project.dir / MANIFEST).write_text(json.dumps(data, indent=2) + "\n")
 
 

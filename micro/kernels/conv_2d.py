@@ -73,10 +73,10 @@ input channel) with its weights repacked and its requantization folded at compil
     Field("tap_offsets", "int32_t", """[taps] input byte offset of tap k from its window's first byte
 (fy * dil_h * in_w * in_c + fx * dil_w * in_c + c): windows inside the image gather their taps by it when
 their rows are not whole groups of 4 taps""", array=True),
-    Field("weights", "int32_t", """int8 [out_c][taps4] as little-endian words (word aligned): each output
-channel's K weights in the filter's [k_h][k_w][in_c] order, zero padded to taps4; then 12 zero bytes""",
-          array=True),
-    Field("rq", "int32_t", """[out_c][4] {m, c_lo, c_hi, r - 1} per output channel, r = -shift in [1, 23]:
+    Field("channels", "int32_t", """[out_c] records of 1 + taps4 / 2 + 4 words, one output channel's all
+in the order the kernel uses them: its bias (0 without one); its K weights in the filter's [k_h][k_w][in_c]
+order, zero padded to taps4, widened to int16 and interleaved per group of 4 taps as the words [w0 w2]
+[w1 w3] (meeting the im2col rows' words); its requantization {m, c_lo, c_hi, r - 1}, r = -shift in [1, 23]:
 TFLM's MultiplyByQuantizedMultiplier(acc, m, -r) + output zero point in one rounding,
 (int32)((acc * m + c + [acc < 0] * -2^31) >> 32) >> (r - 1) with c = 2^30 + 2^(30 + r) + zp * 2^(31 + r)
 as a 64-bit {c_lo, c_hi}""", array=True),
@@ -86,10 +86,10 @@ CONV_2D_PACKED_INT8 = Kernel(
     func="mn_conv_2d_packed_int8", source="mn_conv_2d_packed_int8.c", params=CONV_2D_PACKED_PARAMS,
     variants=(("hifi4", "mn_conv_2d_packed_int8_hifi4.c"),),
     args=(Arg("input", "input", "int8_t", "[batches][in_h][in_w][in_c]"),
-          Arg("bias", "input", "int32_t", "[out_c], or NULL", optional=True),
           Arg("output", "output", "int8_t", "[batches][out_h][out_w][out_c]")),
     doc=f"""CONV_2D (TFLM reference_integer_ops::ConvPerChannel, groups = 1) on compile-time packed weights: four
-output pixels' im2col rows (int16, input offset added) against one output channel at a time. Chosen by
+output pixels' im2col rows (int16, input offset added) against one output channel at a time (its bias,
+weights and requantization one record). Chosen by
 the lowering when every shift is in [-23, -1], K <= 576 and no sum can leave int32.
 {OVERLAP_CONTRACT}
 In both overlap modes the kernel writes a block of 4 consecutive output pixels after all of the block's

@@ -52,11 +52,11 @@ time (micro.ops.conv_packed).""", (
     Field("input_offset", "int32_t", "-input zero point"),
     Field("act_min", "int32_t", "lower clamp (fused activation)"),
     Field("act_max", "int32_t", "upper clamp (fused activation)"),
-    Field("weights", "int32_t", """int8 [out_c / 4][k_h * k_w][4] as little-endian words (word aligned): the
-filter regrouped so that a group of 4 channels has its taps consecutive, 4 weights a word""", array=True),
-    Field("rq", "int32_t", "[out_c][4] {m, c_lo, c_hi, r - 1}: as mn_conv_2d_packed_params_t.rq", array=True),
-    Field("folded_bias", "int32_t", "[out_c] bias + input_offset * the channel's weight sum (3x3 windows)",
-          array=True),
+    Field("groups", "int32_t", """[out_c / 4] records of 4 + 2 * k_h * k_w + 16 words, one group of 4 channels
+c0..c3 all in the order the kernel uses them: its 4 folded biases (bias + input_offset * the channel's
+weight sum, for 3x3 windows); its taps' weights widened to int16, per tap the words [w_c0 w_c2] [w_c1 w_c3]
+(the halfword pairs SXTB16 makes of 4 input bytes); its 4 channels' requantization {m, c_lo, c_hi, r - 1}
+(as mn_conv_2d_packed_params_t.channels)""", array=True),
 ))
 
 DEPTHWISE_CONV_2D_PACKED_INT8 = Kernel(
@@ -67,8 +67,8 @@ DEPTHWISE_CONV_2D_PACKED_INT8 = Kernel(
           Arg("bias", "input", "int32_t", "[out_c], or NULL", optional=True),
           Arg("output", "output", "int8_t", "[batches][out_h][out_w][out_c]")),
     doc=f"""DEPTHWISE_CONV_2D (TFLM reference_integer_ops::DepthwiseConvPerChannel) with depth_mult 1 and
-out_c % 4 == 0, on compile-time regrouped weights: per output pixel and group of 4 channels, each tap one
-input word (4 channels) against one weight word; 3x3 windows unrolled. Chosen by the lowering when every shift is
+out_c % 4 == 0, on compile-time regrouped int16 weights: per output pixel and group of 4 channels, each tap
+one input word (4 channels) against two weight words; 3x3 windows unrolled. Chosen by the lowering when every shift is
 in [-23, -1] and no sum can leave int32.
 {OVERLAP_CONTRACT}
 The kernel always writes pixel by pixel (every channel of a pixel after that pixel's reads), ascending,

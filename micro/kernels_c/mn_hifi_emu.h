@@ -223,6 +223,31 @@ static inline ae_int16x4 mn_emu_movt16x4(ae_int16x4 d, ae_int16x4 s, xtbool4 b)
 }
 #define AE_MOVT16X4(d, s, b) ((d) = mn_emu_movt16x4((d), (s), (b)))
 
+/* Lane selects of the pair (a, b) as its 8 lanes a3 a2 a1 a0 b3 b2 b1 b0 numbered 7..0: the name's digits are
+ * the result's lanes 3..0. AE_SEL16_7362(a, b) = {a3, b3, a2, b2} (the upper halves interleaved);
+ * AE_SEL16_5432(a, b) = {a1, a0, b3, b2} (the pair shifted by two lanes). */
+static inline ae_int16x4 AE_SEL16_7362(ae_int16x4 a, ae_int16x4 b)
+{
+    ae_int16x4 d;
+    MN_HIFI_TICK(MN_HIFI_ALU);
+    d.l[3] = a.l[3];
+    d.l[2] = b.l[3];
+    d.l[1] = a.l[2];
+    d.l[0] = b.l[2];
+    return d;
+}
+
+static inline ae_int16x4 AE_SEL16_5432(ae_int16x4 a, ae_int16x4 b)
+{
+    ae_int16x4 d;
+    MN_HIFI_TICK(MN_HIFI_ALU);
+    d.l[3] = a.l[1];
+    d.l[2] = a.l[0];
+    d.l[1] = b.l[3];
+    d.l[0] = b.l[2];
+    return d;
+}
+
 static inline int32_t AE_MOVAD16_3(ae_int16x4 a) { MN_HIFI_TICK(MN_HIFI_ALU); return a.l[3]; }
 static inline int32_t AE_MOVAD16_2(ae_int16x4 a) { MN_HIFI_TICK(MN_HIFI_ALU); return a.l[2]; }
 static inline int32_t AE_MOVAD16_1(ae_int16x4 a) { MN_HIFI_TICK(MN_HIFI_ALU); return a.l[1]; }

@@ -1,6 +1,6 @@
 """Lowering to the packed convolution kernel (micro.kernels.conv_2d.CONV_2D_PACKED_INT8), TFLM's Prepare
-plus what can be done once at compile time: the weights repacked for the kernel's two-channel SMLAD loop,
-and each channel's requantization in a single rounding. Used by CONV_2D (groups = 1) and by
+plus what can be done once at compile time: the weights widened to int16 and interleaved for the kernel's
+SMLAD loop, and each channel's requantization in a single rounding. Used by CONV_2D (groups = 1) and by
 DEPTHWISE_CONV_2D with one input channel (then a convolution whose output channel oc has the filter
 column oc: TFLM's depthwise loop gives each output channel exactly those taps and products).
 
@@ -44,14 +44,24 @@ def single_rounding_requant(mult: np.ndarray, shift: np.ndarray, zero_point: int
 
 
 def pack_weights(w: np.ndarray) -> tuple[np.ndarray, int]:
-    """[out_c][K] int8 -> the kernel's layout [out_c][K4] (rows zero padded to K4, a multiple of 4) and 12
-    zero bytes, as little-endian int32 words (word aligned for the kernel's word loads), and K4."""
+    """[out_c][K] int8 -> [out_c][K4 // 2] int32: each row zero padded to K4 (a multiple of 4), widened to int16,
+    each group of 4 taps in the order 0 2 1 3 (the words [w0 w2] [w1 w3] that meet the im2col rows' words, so
+    the kernel's SMLAD loop widens nothing at run time), as little-endian int32 words; and K4."""
     out_c, k = w.shape
     k4 = (k + 3) // 4 * 4
-    padded = np.zeros((out_c, k4), dtype=np.int8)
+    padded = np.zeros((out_c, k4), dtype="<i2")
     padded[:, :k] = w
-    tail = np.zeros(12, dtype=np.int8)  # the portable dot products read up to 12 bytes past the last row
-    return int_array(np.concatenate([padded.reshape(-1), tail]).view("<i4")), k4
+    interleaved = np.ascontiguousarray(padded.reshape(out_c, k4 // 4, 4)[:, :, [0, 2, 1, 3]])
+    return interleaved.reshape(out_c, -1).view("<i4"), k4
+
+
+def channel_records(w: np.ndarray, bias: np.ndarray, folded: np.ndarray) -> tuple[np.ndarray, int]:
+    """The kernel's per output channel records [bias][K4 // 2 weight words][4 requantization words]
+    (mn_conv_2d_packed_params_t.channels: one pointer walks a channel's constants in the order it uses them),
+    flattened, and K4."""
+    words, k4 = pack_weights(w)
+    records = np.concatenate([bias.astype(np.int32).reshape(-1, 1), words, folded.astype(np.int32)], axis=1)
+    return int_array(records.reshape(-1)), k4
 
 
 def _sums_fit(weights: np.ndarray, g: Graph, bias: int | None) -> bool:
@@ -70,14 +80,16 @@ def packed_depthwise_call(op: Op, g: Graph, weights: np.ndarray, bias: int | Non
     folded = single_rounding_requant(rq["mult"], rq["shift"], rq["output_offset"])
     if folded is None or out_c % 4 or not _sums_fit(weights.T, g, bias):
         return None
-    # per group of 4 channels, its taps' 4 weights each, consecutive
-    grouped = weights.reshape(taps, out_c // 4, 4).transpose(1, 0, 2)
+    # per group of 4 channels c0..c3, its taps consecutive, each tap's weights widened to int16 in the order
+    # c0 c2 c1 c3 (the words [w_c0 w_c2] [w_c1 w_c3] meet SXTB16's even and odd input halves)
+    grouped = weights.reshape(taps, out_c // 4, 4).transpose(1, 0, 2)[:, :, [0, 2, 1, 3]]
+    words = np.ascontiguousarray(grouped, dtype="<i2").reshape(out_c // 4, -1).view("<i4")
     b = g.t(bias).data.astype(np.int64) if bias is not None else np.zeros(out_c, dtype=np.int64)
     folded_bias = b + rq["input_offset"] * weights.astype(np.int64).sum(axis=0)
+    records = np.concatenate([folded_bias.astype(np.int32).reshape(-1, 4), words,
+                              folded.astype(np.int32).reshape(-1, 16)], axis=1)
     params = dict(win=win, input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"],
-                  weights=int_array(np.ascontiguousarray(grouped, dtype=np.int8).reshape(-1).view("<i4")),
-                  rq=int_array(folded),
-                  folded_bias=int_array(folded_bias))
+                  groups=int_array(records))
     y = g.t(op.outputs[0])
     return KernelCall(DEPTHWISE_CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], bias], outputs=[op.outputs[0]],
                       macs=y.size * taps, **overlap)
@@ -95,13 +107,14 @@ def packed_conv_call(op: Op, g: Graph, weights: np.ndarray, bias: int | None, wi
         return None
     if not _sums_fit(weights, g, bias):
         return None
-    packed, k4 = pack_weights(weights)
+    b = g.t(bias).data if bias is not None else np.zeros(out_c, dtype=np.int32)
+    channels, k4 = channel_records(weights, b, folded)
     fy, fx, c = np.meshgrid(np.arange(win["k_h"]), np.arange(win["k_w"]), np.arange(win["in_c"]), indexing="ij")
     tap_offsets = (fy * win["dil_h"] * win["in_w"] + fx * win["dil_w"]) * win["in_c"] + c
     col_stride = -(-k4 // 16) * 16
     params = dict(win=win, taps=k, taps4=k4, col_stride=col_stride, tap_offsets=int_array(tap_offsets),
-                  input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"], weights=packed,
-                  rq=int_array(folded))
+                  input_offset=rq["input_offset"], act_min=rq["act_min"], act_max=rq["act_max"],
+                  channels=channels)
     y = g.t(op.outputs[0])
-    return KernelCall(CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0], bias], outputs=[op.outputs[0]],
+    return KernelCall(CONV_2D_PACKED_INT8, params, inputs=[op.inputs[0]], outputs=[op.outputs[0]],
                       macs=y.size * k, **overlap)

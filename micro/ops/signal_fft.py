@@ -126,4 +126,5 @@ def _lower_energy(op: Op, g: Graph) -> KernelCall:
     y = op.outputs[0]
     start, end = opts["start_index"], opts["end_index"]
     return KernelCall(SIGNAL_ENERGY, dict(size=g.tensors[y].size, start_index=start, end_index=end),
-                      inputs=[op.inputs[0]], outputs=[y], macs=max(end - start, 0) * 2, overlap_ok=(0,))
+                      inputs=[op.inputs[0]], outputs=[y], macs=max(end - start, 0) * 2, overlap_ok=(0,),
+                      tflm_writes={0: (start, end)})

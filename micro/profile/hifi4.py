@@ -69,22 +69,37 @@ def _conv(p: dict) -> Hifi4Estimate:
     w = p["win"]
     blocks = w["batches"] * _ceil(w["out_h"] * w["out_w"], CONV_PIXELS)
     groups = p["taps4"] // 4
-    # a group: 2 weight loads + 4 im2col loads, 8 quad MACs (2 channels x 4 pixels)
-    iterations = blocks * _ceil(w["out_c"], 2) * groups
+    pairs = blocks * _ceil(w["out_c"], 2)
+    # a group: 2 weight loads + 4 im2col loads, 8 quad MACs (2 channels x 4 pixels); a channel pair per block:
+    # its two weight streams' priming loads
+    iterations = pairs * groups
     outputs = blocks * CONV_PIXELS * w["out_c"]        # a short last block requantizes its repeated pixel too
-    return Hifi4Estimate(iterations * _bundles(6, 8), blocks * CONV_PIXELS * p["taps"] * SCALAR_CYCLES,
-                         outputs * REQUANT_SINGLE_CYCLES, loads=6 * iterations, multiplies=8 * iterations + outputs)
+    return Hifi4Estimate(iterations * _bundles(6, 8) + pairs * _bundles(2, 0),
+                         blocks * CONV_PIXELS * p["taps"] * SCALAR_CYCLES, outputs * REQUANT_SINGLE_CYCLES,
+                         loads=6 * iterations + 2 * pairs, multiplies=8 * iterations + outputs)
+
+
+def _inside(n_out: int, k: int, stride: int, dil: int, pad: int, size: int) -> int:
+    """The output positions along one axis whose window lies wholly inside the input."""
+    return sum(o * stride - pad >= 0 and o * stride - pad + (k - 1) * dil < size for o in range(n_out))
 
 
 def _depthwise(p: dict) -> Hifi4Estimate:
     w = p["win"]
-    taps = (_in_image_taps(w["out_h"], w["k_h"], w["stride_h"], w["dil_h"], w["pad_h"], w["in_h"])
-            * _in_image_taps(w["out_w"], w["k_w"], w["stride_w"], w["dil_w"], w["pad_w"], w["in_w"]))
-    # a group of 4 channels at one tap: 2 byte-quad loads; 2 shifts, the offset add, 1 lanewise MAC
-    iterations = w["batches"] * taps * _ceil(w["out_c"], 4)
-    outputs = w["batches"] * w["out_h"] * w["out_w"] * w["out_c"]
-    return Hifi4Estimate(iterations * _bundles(2, 4), 0, outputs * REQUANT_SINGLE_CYCLES, loads=2 * iterations,
-                         multiplies=iterations + outputs)
+    y = (w["out_h"], w["k_h"], w["stride_h"], w["dil_h"], w["pad_h"], w["in_h"])
+    x = (w["out_w"], w["k_w"], w["stride_w"], w["dil_w"], w["pad_w"], w["in_w"])
+    groups = w["batches"] * _ceil(w["out_c"], 4)
+    window = w["k_h"] * w["k_w"]
+    pixels = w["out_h"] * w["out_w"]
+    in_image = _in_image_taps(*y) * _in_image_taps(*x)      # taps TFLM does not skip
+    interior = _inside(*y) * _inside(*x) * window           # taps of windows inside the image
+    # per group and pixel: the weight stream's priming load; per tap: its weights (1 load, 2 lane selects);
+    # per in-image tap also its 4 input bytes (1 load), the shift (and at the edge the offset add), 1 lanewise MAC
+    bundles = groups * (interior * _bundles(2, 4) + (in_image - interior) * _bundles(2, 5)
+                        + (pixels * window - in_image) * _bundles(1, 2) + pixels * _bundles(1, 0))
+    outputs = w["batches"] * pixels * w["out_c"]
+    return Hifi4Estimate(bundles, 0, outputs * REQUANT_SINGLE_CYCLES,
+                         loads=groups * (pixels * (1 + window) + in_image), multiplies=groups * in_image + outputs)
 
 
 def _fully_connected(p: dict) -> Hifi4Estimate:

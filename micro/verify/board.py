@@ -49,7 +49,7 @@ from micro.dtypes import BUFFER_DTYPES
 from micro.deploy.protocol import Device, DeviceInfo, LinkClosed, ProtocolError, open_port
 from micro.deploy.qemu import Qemu, QemuError, describe_exit
 from micro.errors import MicroError
-from micro.verify.compare import Divergence, VerifyReport, produced_tensors, verify_compiled
+from micro.verify.compare import Divergence, VerifyReport, produced_tensors, tflm_defined, verify_compiled
 from micro.verify.host import HostModel
 from micro.verify.oracle import Oracle
 
@@ -274,9 +274,11 @@ class BoardVerifyReport(VerifyReport):
 
 
 def _compare(report: BoardVerifyReport, k: int, got: np.ndarray, ref: np.ndarray, t_idx: int, op_index: int,
-             kind: str, name: str, against: str) -> None:
+             kind: str, name: str, against: str, defined: np.ndarray | None = None) -> None:
     a = got.ravel()
     b = np.asarray(ref).ravel().astype(a.dtype, copy=False)
+    if defined is not None and a.shape == b.shape == defined.shape:  # only what TFLM writes (tflm_defined)
+        a, b = a[defined], b[defined]
     diff = a != b if a.shape == b.shape else np.ones(max(a.size, 1), dtype=bool)
     n = int(np.count_nonzero(diff))
     report.bytes_compared += a.nbytes
@@ -302,6 +304,7 @@ def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
     g = compiled.graph
     stateful = compiled.state.state_bytes > 0
     producer = {t: (op_index, kind) for t, op_index, kind in produced_tensors(compiled)}
+    defined = tflm_defined(compiled)
     if port is None and (board.emulator or "").startswith("simavr:"):   # AVR: the Arduino toolchain + simavr
         session = AvrSession(compiled, board, model_bytes, input_sets, stream=stream)
     else:
@@ -330,7 +333,8 @@ def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
                     if got is None:
                         raise ProtocolError(f"debug trace: tensor {t_idx} of op #{op_index} did not arrive intact")
                     report.tensors_compared += 1
-                    _compare(report, k, got, ref[t_idx], t_idx, op_index, kind, g.tensors[t_idx].name, "TFLM")
+                    _compare(report, k, got, ref[t_idx], t_idx, op_index, kind, g.tensors[t_idx].name, "TFLM",
+                             defined.get(t_idx))
             if run.instructions is not None:
                 report.instructions.append(run.instructions)
             if run.cycles is not None:
@@ -340,7 +344,7 @@ def verify_on_board(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
                 op_index, kind = producer.get(t_idx, (-1, "input"))
                 name = g.tensors[t_idx].name
                 report.tensors_compared += 1
-                _compare(report, k, run.outputs[o], ref[t_idx], t_idx, op_index, kind, name, "TFLM")
+                _compare(report, k, run.outputs[o], ref[t_idx], t_idx, op_index, kind, name, "TFLM", defined.get(t_idx))
                 _compare(report, k, run.outputs[o], host_out[o], t_idx, op_index, kind, name, "the host build")
         report.link = str(session.device.stats) if isinstance(session, BoardSession) else session.summary
     report.seconds = time.monotonic() - t0

@@ -96,6 +96,30 @@ def produced_tensors(compiled: Compiled) -> list[tuple[int, int, str]]:
     return [(t, low.op.index, low.op.kind) for low in compiled.lowered for t in low.op.outputs]
 
 
+# Ops whose output element i depends on input element i alone: what TFLM leaves undefined in the input stays
+# undefined in the output (e.g. the audio preprocessor's CAST of SignalEnergy's bins)
+ELEMENTWISE_UNARY = frozenset({"CAST", "QUANTIZE", "DEQUANTIZE", "RELU", "RELU6", "RELU_N1_TO_1", "LEAKY_RELU",
+                               "LOGISTIC", "TANH", "HARD_SWISH", "ABS", "NEG", "RSQRT", "SQRT"})
+
+
+def tflm_defined(compiled: Compiled) -> dict[int, np.ndarray]:
+    """{tensor: flat mask of the elements TFLM defines} for outputs TFLM's kernel writes only in part
+    (KernelCall.tflm_writes: e.g. SignalEnergy's bins outside [start, end) keep whatever TFLM's arena held),
+    carried through element-wise unary ops. Any other op that reads an undefined element is compared whole, so a
+    model whose result depends on them shows as a mismatch."""
+    g = compiled.graph
+    masks: dict[int, np.ndarray] = {}
+    for low in compiled.lowered:
+        for pos, (start, end) in getattr(low.call, "tflm_writes", {}).items():
+            mask = np.zeros(g.tensors[low.call.outputs[pos]].shape, dtype=bool)
+            mask[..., start:end] = True
+            masks[low.call.outputs[pos]] = mask.ravel()
+        src = low.op.inputs[0] if low.op.inputs else None
+        if low.op.kind in ELEMENTWISE_UNARY and src in masks and g.tensors[low.op.outputs[0]].size == masks[src].size:
+            masks[low.op.outputs[0]] = masks[src]
+    return masks
+
+
 def oracle_state_tensors(compiled: Compiled) -> dict[int, int]:
     """{state tensor: the TFLM tensor holding its value after an invoke}: a variable tensor is its own; a
     resource variable lives outside TFLM's tensors, so its value after an invoke is the value of its last
@@ -128,6 +152,7 @@ def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
     produced = produced_tensors(compiled)
     state = oracle_state_tensors(compiled)
     after_all = max((low.op.index for low in compiled.lowered), default=0) + 1
+    defined = tflm_defined(compiled)
     report = VerifyReport(compiled.name, board=getattr(host, "board", "host"), stream=stream)
     previous: list[np.ndarray] = []
     for k, inputs in enumerate(input_sets):
@@ -143,8 +168,10 @@ def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[lis
         ref.update({t: ref[src] for t, src in state.items()})
         report.inputs_run += 1
         for t, op_index, kind in produced + [(t, after_all, STATE_KIND) for t in state]:
-            _compare(report, k, t, op_index, kind, ours[t].ravel(), np.asarray(ref[t]).ravel(),
-                     compiled.graph.tensors[t].name)
+            a, b = ours[t].ravel(), np.asarray(ref[t]).ravel()
+            if t in defined and a.shape == b.shape == defined[t].shape:
+                a, b = a[defined[t]], b[defined[t]]
+            _compare(report, k, t, op_index, kind, a, b, compiled.graph.tensors[t].name)
         for op_index, value in host.op_states().items():  # a kernel's own state, against TFLM's copy of it
             mirror = compiled.state.buffers[compiled.state.op_state[op_index]].mirror
             kind = next(low.op.kind for low in compiled.lowered if low.op.index == op_index)

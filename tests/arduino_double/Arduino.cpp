@@ -28,6 +28,21 @@ static unsigned long long now_us(void)
 }
 
 extern "C" {
+void (*arduino_double_before_loop)(void) = 0;
+int arduino_double_stop = 0;
+
+void pinMode(int pin, int mode)
+{
+    (void)pin;
+    (void)mode;
+}
+
+void digitalWrite(int pin, int value)
+{
+    fprintf(stderr, "digitalWrite(%d, %d)\n", pin, value);
+}
+
+
 
 unsigned long millis(void) { return (unsigned long)(now_us() / 1000ull); }
 unsigned long micros(void) { return (unsigned long)now_us(); }
@@ -182,8 +197,10 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     setup();
     for (long i = 0; loops <= 0 || i < loops; i++) {
+        if (arduino_double_before_loop)
+            arduino_double_before_loop();
         loop();
-        if (closed_line && loops <= 0)
+        if ((closed_line && loops <= 0) || arduino_double_stop)
             break;
     }
     Serial.flush();

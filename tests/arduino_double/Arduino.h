@@ -8,6 +8,7 @@
  *   Serial      bytes on the file descriptor in ARDUINO_DOUBLE_SERIAL_FD (a pty master the test passes in),
  *               else stdin/stdout
  *   millis()    real time since start plus every delay() (delay() does not sleep: loops run at full speed)
+ *   digitalWrite one line per call on stderr; PDM (PDM.h/PDM.cpp): the microphone, samples from a file
  *   main()      setup(), then loop() ARDUINO_DOUBLE_LOOPS times (0 or unset: until the serial line closes or
  *               the sketch exits); ARDUINO_DOUBLE_TIMEOUT seconds (default 300) ends a stuck run (SIGALRM)
  */
@@ -23,9 +24,26 @@
 #define ARDUINO 10819
 #endif
 
+/* Digital pins: pinMode/digitalWrite are recorded (Arduino.cpp: one line "digitalWrite(<pin>, <value>)" on stderr
+ * per call). Pin numbers of the arduino:mbed_nano variant (Nano 33 BLE): the RGB LED is active low. */
+#define LOW 0
+#define HIGH 1
+#define INPUT 0
+#define OUTPUT 1
+#define LED_BUILTIN 13
+#define LEDR 22
+#define LEDG 23
+#define LEDB 24
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+void pinMode(int pin, int mode);
+void digitalWrite(int pin, int value);
+/* The double's own: called before every loop() (set by a device double such as PDM.cpp: its "interrupt"),
+ * and a request to end the run after the current loop() (e.g. the PDM recording is over). */
+extern void (*arduino_double_before_loop)(void);
+extern int arduino_double_stop;
 unsigned long millis(void);
 unsigned long micros(void);
 void delay(unsigned long ms);

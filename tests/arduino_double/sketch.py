@@ -49,7 +49,7 @@ def _units(sketch_dir: Path, libraries: list[Path], work: Path, with_double: boo
             elif p.suffix == ".cpp":
                 units.append(("cxx", p))
     if with_double:
-        units.append(("cxx", DOUBLE / "Arduino.cpp"))
+        units += [("cxx", DOUBLE / "Arduino.cpp"), ("cxx", DOUBLE / "PDM.cpp")]
     units.append(("cxx", _sketch_cpp(sketch_dir, work)))
     return units
 

@@ -136,6 +136,33 @@ def test_moves_and_16_bit_lanes(emu):
     assert list(out) == [0] * 4
 
 
+def sel16(a: list[int], b: list[int], digits: str) -> list[int]:
+    """The 8 lanes a3..a0 b3..b0 numbered 7..0 (b's lane i is lane i, a's lane i is lane 4 + i); the digits
+    name the result's lanes 3..0."""
+    lanes = b + a
+    return [lanes[int(d)] for d in reversed(digits)]
+
+
+def test_sel16(emu):
+    out = arr(I16, [0] * 4)
+    emu.t_sel16_7362(arr(I16, [0, 1, 2, 3]), arr(I16, [10, 11, 12, 13]), out)
+    assert list(out) == [12, 2, 13, 3]        # lanes 3..0 = a3 b3 a2 b2
+    emu.t_sel16_5432(arr(I16, [0, 1, 2, 3]), arr(I16, [10, 11, 12, 13]), out)
+    assert list(out) == [12, 13, 0, 1]        # lanes 3..0 = a1 a0 b3 b2
+    for _ in range(N):
+        a, b = v16(), v16()
+        emu.t_sel16_7362(arr(I16, a), arr(I16, b), out)
+        assert list(out) == sel16(a, b, "7362")
+        emu.t_sel16_5432(arr(I16, a), arr(I16, b), out)
+        assert list(out) == sel16(a, b, "5432")
+    # the depthwise kernel's composition: {c0, c2, c1, c3} in memory order -> {c0, c1, c2, c3}
+    w = [3, 1, 2, 0]            # lanes 0..3 = memory elements 3, 1, 2, 0 = channels c3 c1 c2 c0
+    t = arr(I16, [0] * 4)
+    emu.t_sel16_5432(arr(I16, w), arr(I16, w), t)
+    emu.t_sel16_7362(arr(I16, w), t, out)
+    assert list(out) == [3, 2, 1, 0]          # memory order c0 c1 c2 c3
+
+
 # ---- 32-bit pairs and 64-bit values -----------------------------------------------------------------------
 
 def test_pairs_and_64_bit_values(emu):

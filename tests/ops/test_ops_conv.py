@@ -77,9 +77,13 @@ def test_per_tensor_broadcast_and_no_bias(lib):
                      (2, 5, 7, 6), (0.0391, 11), opts)
     g = read_model(buf, "m").main
     call = conv_2d.lower(g.ops[0], g)
-    assert call.inputs[-1] is None  # the bias
-    mult = (call.params["rq"]["mult"] if call.kernel is CONV_2D_INT8
-            else call.params["rq"].reshape(-1, 4)[:, 0])  # the packed kernel's {m, c_lo, c_hi, r - 1}
+    if call.kernel is CONV_2D_INT8:
+        assert call.inputs[-1] is None  # the bias
+        mult = call.params["rq"]["mult"]
+    else:  # the packed kernel's records [bias][taps4 / 2 weight words][m, c_lo, c_hi, r - 1]
+        records = call.params["channels"].reshape(6, -1)
+        assert call.inputs == [g.ops[0].inputs[0]] and not records[:, 0].any()  # no bias: 0
+        mult = records[:, 1 + call.params["taps4"] // 2]
     assert mult.size == 6 and len(set(mult.tolist())) == 1
     compare_conv_op(lib, buf, [r.integers(-128, 128, size=(2, 9, 7, 4)).astype(np.int8)])
 

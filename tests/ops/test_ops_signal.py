@@ -20,7 +20,7 @@ from micro.testing.extract import op_model
 from micro.testing.signal_models import (energy_model, fft_auto_scale_model, filter_bank_log_model, filter_bank_model,
                                          filter_bank_square_root_model, pcan_model, rfft_model, signal_model,
                                          spectral_subtraction_model, window_model)
-from micro.verify.compare import verify_bytes
+from micro.verify.compare import tflm_defined, verify_bytes
 
 from support.corpus import shared_model
 from support.kernel_bindings import build_kernel_library
@@ -235,3 +235,17 @@ def test_custom_op_without_options_is_refused_by_name():
     y = b.tensor("y", (8,), "int16")
     b.op("CUSTOM:SignalWindow", [x, b.const("w", np.ones(8, np.int16))], [y])
     assert "op #0 CUSTOM:SignalWindow" in _problems(b.finish()) and "has no custom options" in _problems(b.finish())
+
+
+def test_energy_bins_tflm_leaves_unwritten_are_not_compared():
+    """TFLM's SignalEnergy writes bins [start, end) only; the rest hold whatever its arena held before, so
+    verification compares the written bins alone (micro writes 0 there)."""
+    compiled = compile_model(read_model(energy_model(20, 3, 17), "energy"))
+    (mask,) = tflm_defined(compiled).values()
+    assert mask.tolist() == [3 <= i < 17 for i in range(20)]
+
+
+def test_undefined_energy_bins_are_followed_through_the_preprocessors_cast():
+    compiled = compile_model(load_model(shared_model("tflm_audio_preprocessor_int8")))
+    names = {compiled.graph.tensors[t].name: int(mask.sum()) for t, mask in tflm_defined(compiled).items()}
+    assert set(names) == {"signal_energy", "Cast"} and len(set(names.values())) == 1, names

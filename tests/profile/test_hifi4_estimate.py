@@ -35,7 +35,9 @@ def test_pointwise_conv_of_kws_by_hand():
     assert call.func == "mn_conv_2d_packed_int8" and call.params["taps"] == 64
     est = estimate_call(call)
     blocks, pairs, groups = 32, 32, 16        # ceil(125 / 4) pixel blocks, 64 / 2 channel pairs, 64 / 4 tap groups
-    assert est.bundles == blocks * pairs * groups * 4    # 6 loads, 8 MACs a group: 4 bundles
+    # 6 loads, 8 MACs a group: 4 bundles; a channel pair's two priming loads: 1 bundle
+    assert est.bundles == blocks * pairs * groups * 4 + blocks * pairs
+    assert est.loads == blocks * pairs * (groups * 6 + 2)
     assert est.scalar == blocks * 4 * 64 * SCALAR_CYCLES
     assert est.requant == blocks * 4 * 64 * REQUANT_SINGLE_CYCLES
     assert est.cycles == est.bundles + est.scalar + est.requant

@@ -20,8 +20,12 @@ def test_a_wrong_constant_is_caught_and_named():
     path = MODELS / "mlperf_tiny_kws_ref_model.tflite"
     compiled = compile_model(load_model(path))
     third = compiled.lowered[2]
-    rq = third.call.params["rq"]  # sabotage one op (a conv/depthwise): its zero point, or the packed kernels'
-    if isinstance(rq, dict):      # folded {m, c_lo, c_hi, r - 1} rows
+    params = third.call.params  # sabotage one op (a conv/depthwise): its zero point, or the packed kernels'
+    if "channels" in params:    # folded {m, c_lo, c_hi, r - 1} (the packed conv's after channel 0's weights)
+        rq = params["channels"][1 + params["taps4"] // 2:]
+    else:
+        rq = params["rq"]
+    if isinstance(rq, dict):
         rq["output_offset"] += 1
     else:
         rq[2] += 1 << rq[3]  # channel 0's zero point + 1, as folded into c_hi
