@@ -11,7 +11,10 @@
  * Lane order (the HiFi convention, from the compat expression of AE_L8X4F_IP): a vector loaded from memory
  * holds element 0 (the lowest address) in its HIGHEST lane. ae_int16x4 lanes are l[3] l[2] l[1] l[0] with
  * l[3] = element 0; ae_int32x2 is {H, L} = {l[1], l[0]} with H = element 0, and as a 64-bit value H is the
- * high word. AE_MOVAD16_3 reads lane 3, AE_MULA16_00 multiplies lanes 0.
+ * high word. AE_MOVAD16_3 reads lane 3, AE_MULA16_00 multiplies lanes 0. The lane selects AE_SEL16_<4 digits>
+ * follow the naming of Cadence's select family as public HiFi code uses it (e.g. AE_SEL16_2301(d, d) swapping
+ * the halves of each 32-bit pair): the 8 lanes of (a, b) numbered 7..0 from a's lane 3, the digits naming the
+ * result's lanes 3..0; the emulation defines them so, and no HiFi core checked it here (docs/hifi.md).
  *
  * Alignment: an aligned load (AE_L8X4F_IP: 4 bytes, AE_L16X4_IP: 8 bytes) ignores the low address bits as
  * the core's load unit does, so a kernel that issues one on a misaligned address reads the wrong data here
