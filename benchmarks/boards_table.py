@@ -1,5 +1,6 @@
 """Instructions per invoke of the same models on every board micro runs here: the QEMU matrix (Cortex-M0, M3,
-M4, M7, M33, M55, and the nano33ble's own build on its mps2-an386 stand-in) and the AVR boards (simavr).
+M4, M7, M33, M55, the nano33ble's own build on its mps2-an386 stand-in, the Xtensa lx106) and the AVR boards
+(simavr).
 
     python benchmarks/boards_table.py [--models NAME ...] [--boards NAME ...] [--json]
 
@@ -22,9 +23,11 @@ from micro.compiler import compile_model                      # noqa: E402
 from micro.deploy.budget import board_budgets  # noqa: E402
 from micro.deploy.boards import BOARDS                        # noqa: E402
 from micro.deploy.budget import BudgetError                   # noqa: E402
+from micro.deploy.xtensa_qemu import is_xtensa_qemu           # noqa: E402
 from micro.frontend import load_model                         # noqa: E402
 from micro.verify.board import verify_on_board                # noqa: E402
 from micro.verify.compare import random_inputs                # noqa: E402
+from micro.verify.xtensa import verify_on_xtensa              # noqa: E402
 
 MODELS = Path(os.environ.get("MICRO_SHARED", ROOT.parent / "shared")) / "models"
 DEFAULT_MODELS = ["tflm_hello_world_int8", "mlperf_tiny_kws_ref_model"]
@@ -35,6 +38,9 @@ def cell(name: str, board: str) -> dict:
     # the board's flash decides the weights' layout, as `micro build --board` (its RAM is checked below)
     c = compile_model(load_model(path), flash_budget=board_budgets(board)["flash_budget"])
     sets = [random_inputs(c.graph, np.random.default_rng(7))]
+    if is_xtensa_qemu(BOARDS[board]):     # no serial protocol: the input sets are built in (micro.verify.xtensa)
+        report, instructions = verify_on_xtensa(c, path.read_bytes(), sets, BOARDS[board])
+        return dict(model=name, board=board, ok=report.ok, unit="instructions", count=instructions, macs=c.macs)
     try:
         r = verify_on_board(c, path.read_bytes(), sets, board, host_all_tensors=False, builder="gcc",
                             invoke_timeout=1200)

@@ -11,6 +11,7 @@ from micro.errors import UnsupportedModelError
 from micro.frontend.validate import MAX_TENSOR_BYTES
 from micro.flash_fit import fit_flash
 from micro.ir import Graph, Model
+from micro.kernels.sets import DEFAULT_KERNEL_SET, check_kernel_set
 from micro.lowered import Lowered
 from micro.ops import check_op, module_for
 from micro.passes import run_passes
@@ -25,6 +26,7 @@ class Compiled:
     plan: ArenaPlan
     state: StatePlan = field(default_factory=StatePlan)   # what persists between invokes (outside the arena)
     ram_budget: int | None = None                         # what the schedule was asked to fit (arena + state)
+    kernel_set: str = DEFAULT_KERNEL_SET                  # which C files implement the kernels (micro.kernels.sets)
 
     @property
     def name(self) -> str:
@@ -80,23 +82,26 @@ def prepare(model: Model) -> tuple[Graph, list[Lowered]]:
 
 
 def finish(model: Model, g: Graph, lowered: list[Lowered], plan_options: dict | None = None,
-           ram_budget: int | None = None) -> Compiled:
+           ram_budget: int | None = None, kernel_set: str = DEFAULT_KERNEL_SET) -> Compiled:
     """Plan the arena of `lowered` (scheduled) and check it."""
     plan, ordered = plan_arena(g, lowered, **(plan_options or {}))
     if plan.arena_bytes > MAX_TENSOR_BYTES:
         raise UnsupportedModelError(model.name, [
             f"the arena needs {plan.arena_bytes} bytes; the generated C addresses at most {MAX_TENSOR_BYTES} "
             "bytes (int32 offsets)"])
-    return Compiled(model, g, ordered, plan, plan_state(g, ordered), ram_budget)
+    return Compiled(model, g, ordered, plan, plan_state(g, ordered), ram_budget, kernel_set)
 
 
 def compile_model(model: Model, plan_options: dict | None = None, ram_budget: int | None = None,
-                  patches: bool = True, flash_budget: int | None = None) -> Compiled:
+                  patches: bool = True, flash_budget: int | None = None,
+                  kernel_set: str = DEFAULT_KERNEL_SET) -> Compiled:
     """ram_budget: bytes the arena and state must fit together; the schedule (micro.patch) with the fewest
     recomputed MACs that fits is chosen, else RamBudgetError gives the smallest peak micro reaches. Without
     it, patches are chosen while they pay (micro.patch.schedule.Scheduler.default). patches=False: every
     tensor whole. flash_budget: bytes the constants (weights, tables, packed records) should fit; the fast
-    kernels' widened weights go back to the model's int8 ones where they do not (micro.flash_fit)."""
+    kernels' widened weights go back to the model's int8 ones where they do not (micro.flash_fit).
+    kernel_set: the C files the program's kernels compile from (micro.kernels.sets); it changes no call."""
+    check_kernel_set(kernel_set)
     g, lowered = prepare(model)
     lowered, _ = fit_flash(g, lowered, flash_budget)
     state_bytes = plan_state(g, lowered).state_bytes
@@ -104,7 +109,7 @@ def compile_model(model: Model, plan_options: dict | None = None, ram_budget: in
     slack = 0
     for _ in range(3):  # the placement may need a few bytes above the bound the search aims at
         chosen, _, met = schedule(g, lowered, None if target is None else target - slack, patches)
-        compiled = finish(model, g, chosen, plan_options, ram_budget)
+        compiled = finish(model, g, chosen, plan_options, ram_budget, kernel_set)
         arena = compiled.plan.arena_bytes
         if ram_budget is None or not met or arena <= target:
             break

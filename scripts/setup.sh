@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="gcc g++ libc6-dev python3 python3-venv python3-pip gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm arduino-builder arduino-core-avr arduino-ctags gcc-avr avr-libc simavr"
+APT_PACKAGES="gcc g++ libc6-dev python3 python3-venv python3-pip gcc-arm-none-eabi gcc-xtensa-lx106 qemu-system-misc libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm arduino-builder arduino-core-avr arduino-ctags gcc-avr avr-libc simavr"
 missing=""
 for pkg in $APT_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

@@ -16,7 +16,9 @@ from micro.deploy.build import build_model
 from micro.deploy.firmware import build_firmware, selftest_vectors
 from micro.deploy.flash import flash
 from micro.deploy.qemu import run_selftest
+from micro.deploy.xtensa_qemu import QEMU_XTENSA, is_xtensa_qemu
 from micro.errors import MicroError
+from micro.kernels.sets import HOST_BOARDS
 from micro.frontend import load_model
 from micro.patch import RamBudgetError
 from micro.verify.compare import random_inputs
@@ -33,7 +35,7 @@ def _runs_here(b) -> str:
     if not emu:
         return "hardware only"
     tool, _, machine = emu.partition(":")
-    exe = {"qemu": "qemu-system-arm", "simavr": "simavr"}.get(tool, tool)
+    exe = {"qemu": "qemu-system-arm", "qemu-xtensa": QEMU_XTENSA, "simavr": "simavr"}.get(tool, tool)
     where = f"emulated: {tool} {machine}" + (f" (its own build on {b.qemu_stand_in}'s board support)" if b.qemu_stand_in else "")
     return where + ("" if shutil.which(exe) else f" ({exe} not installed)")
 
@@ -49,10 +51,13 @@ def cmd_boards(args) -> int:
         return 0
     print(f"{'board':<11} {'cpu':<11} {'flash':>8} {'RAM':>8}  {'kernels':<17} {'runs here':<46} description")
     for b in BOARDS.values():
-        kernels = "Arm DSP paths" if b.dsp else "portable C"
+        kernels = "Arm DSP paths" if b.dsp else "portable / hifi4" if is_xtensa_qemu(b) else "portable C"
         print(f"{b.name:<11} {b.cpu:<11} {_fmt_bytes(b.flash_bytes):>8} {_fmt_bytes(b.ram_bytes):>8}  {kernels:<17} "
               f"{_runs_here(b):<46} {b.description}")
-    print("host: this machine (gcc build, the default of `micro verify`); real hardware: --port")
+    print("host: this machine (gcc build, the default of `micro verify`); "
+          + ", ".join(f"{name}: the host build with the {kernels} kernels" for name, kernels in HOST_BOARDS.items()
+                      if name != "host")
+          + " (docs/hifi.md); real hardware: --port")
     return 0
 
 

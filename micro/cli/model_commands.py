@@ -10,6 +10,7 @@ from pathlib import Path
 
 from micro.arena.report import plan_dict, plan_png, plan_table
 from micro.arena.search import DEFAULT_RESTARTS
+from micro.cli.kernel_options import add_kernels_argument, kernel_set_for
 from micro.codegen import emit_c, write_c
 from micro.compiler import compile_model
 from micro.deploy.boards import get_board
@@ -18,6 +19,7 @@ from micro.deploy.project import check_framework
 from micro.errors import MicroError, terminal_text
 from micro.frontend import load_model_file
 from micro.frontend.metadata import read_metadata, resolve_metadata
+from micro.kernels.sets import DEFAULT_KERNEL_SET, HOST_BOARDS, KERNEL_SETS
 from micro.inspect_model import describe, format_table
 from micro.lowered import CODE_CALLS, PatchCall
 from micro.patch import RamBudgetError
@@ -56,7 +58,7 @@ def ram_budget_of(args) -> int | None:
     """--ram-budget, else with --board the board's RAM less what its firmware needs besides the model."""
     if getattr(args, "ram_budget", None):
         return parse_bytes(args.ram_budget)
-    if getattr(args, "board", None) and args.board != "host":
+    if getattr(args, "board", None) and args.board not in HOST_BOARDS:
         board = get_board(args.board)
         return board_ram_budget(board, check_framework(board, getattr(args, "framework", None)))
     return None
@@ -73,9 +75,11 @@ def flash_budget_of(args) -> int | None:
 def compile_for(args, model, fallback: bool = False, **options):
     """The schedule the arguments ask for: --ram-budget, else with --board the board's RAM (the cheapest schedule
     that fits), else the default trade; --no-patches keeps every tensor whole. fallback: when only the board's RAM
-    set the budget and no schedule fits it, the default schedule (the board's budget check says what is over)."""
+    set the budget and no schedule fits it, the default schedule (the board's budget check says what is over).
+    The kernel set: --kernels, else a host board's (micro.cli.kernel_options.kernel_set_for)."""
     patches = not getattr(args, "no_patches", False)
     options.setdefault("flash_budget", flash_budget_of(args))
+    options.setdefault("kernel_set", kernel_set_for(args))
     try:
         return compile_model(model, ram_budget=ram_budget_of(args), patches=patches, **options)
     except RamBudgetError:
@@ -99,6 +103,10 @@ def cmd_compile(args) -> int:
     print(f"  arena: {plan.arena_bytes} bytes (lower bound {plan.lower_bound_bytes})")
     for line in schedule_lines(compiled):
         print(f"  {line}")
+    if compiled.kernel_set != DEFAULT_KERNEL_SET:
+        variants = [f for f in generated.kernel_files if f.endswith(f"_{compiled.kernel_set}.c")]
+        print(f"  kernels: {compiled.kernel_set} ({KERNEL_SETS[compiled.kernel_set]}): "
+              f"{', '.join(variants) or 'none of this model'}")
     if compiled.state.state_bytes:
         print(f"  state: {compiled.state.state_bytes} bytes kept between invokes, outside the arena "
               f"({compiled.name}_reset() starts a new stream)")
@@ -213,6 +221,7 @@ def register(sub) -> None:
     c.add_argument("--no-oracle", action="store_true", help="do not run TFLM to compare arena sizes")
     c.add_argument("--labels", metavar="FILE", help="labels.txt for output 0 (header: <name>_labels[])")
     schedule_arguments(c)
+    add_kernels_argument(c)
     c.set_defaults(fn=cmd_compile)
 
     i = sub.add_parser("inspect", help="ops, shapes, MACs, weight and arena bytes")

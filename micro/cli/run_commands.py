@@ -6,15 +6,19 @@ import json
 
 import numpy as np
 
+from micro.cli.kernel_options import add_kernels_argument
 from micro.codegen import emit_c
 from micro.cli.model_commands import compile_for, schedule_arguments
 from micro.deploy.boards import get_board
+from micro.deploy.xtensa_qemu import is_xtensa_qemu
+from micro.kernels.sets import HOST_BOARDS
 from micro.errors import MicroError
 from micro.frontend import load_model, load_model_file
 from micro.verify.board import run_on_board, verify_on_board
 from micro.verify.compare import random_inputs, verify_compiled
 from micro.verify.host import HostModel
 from micro.verify.inputs import load_input_sets
+from micro.verify.xtensa import XtensaQemuModel, verify_on_xtensa
 
 
 def cmd_verify(args) -> int:
@@ -25,7 +29,7 @@ def cmd_verify(args) -> int:
     sets += [random_inputs(compiled.graph, rng) for _ in range(args.random + args.stream)]
     if not sets:
         raise MicroError("nothing to run: give --input FILE.npy, --random N or --stream N")
-    if args.board != "host" or args.port:
+    if args.board not in HOST_BOARDS or args.port:
         return _verify_on_board(args, compiled, model_bytes, sets)
     report = verify_compiled(compiled, model_bytes, sets, stream=bool(args.stream))
     print(report.summary())
@@ -36,13 +40,23 @@ def cmd_verify(args) -> int:
 
 
 def board_arg(args):
-    if args.board == "host":
+    if args.board in HOST_BOARDS:
         raise MicroError("--port needs --board NAME (the board the firmware was built for); see `micro boards`")
     return get_board(args.board)
 
 
 def _verify_on_board(args, compiled, model_bytes, sets) -> int:
     board = board_arg(args)
+    if is_xtensa_qemu(board):
+        report, instructions = verify_on_xtensa(compiled, model_bytes, sets, board, stream=bool(args.stream))
+        print(report.summary())
+        if instructions is not None:
+            print(f"  {instructions:,} {board.cpu} instructions for one invoke (exact, QEMU instruction-count plugin; "
+                  f"{compiled.kernel_set} kernels)")
+        if not report.ok and args.verbose:
+            for d in report.divergences[:20]:
+                print(f"  {d}")
+        return 0 if report.ok else 1
     report = verify_on_board(compiled, model_bytes, sets, board, port=args.port,
                              serial=args.serial, builder=args.builder, trace=args.trace, stream=bool(args.stream))
     if getattr(args, "json", False):
@@ -67,11 +81,18 @@ def cmd_run(args) -> int:
     if not sets:
         raise MicroError("nothing to run: give --input FILE.npy and/or --random N")
     results = []
-    if args.board == "host" and not args.port:
+    if args.board in HOST_BOARDS and not args.port:
         host = HostModel(compiled, emit_c(compiled))
         for inputs in sets:
             outs, _ = host.run(inputs)
             results.append(dict(outputs=outs, instructions=None, cycles=None, stack_used=None))
+        memory = None
+    elif not args.port and is_xtensa_qemu(board_arg(args)):
+        runner = XtensaQemuModel(compiled, sets, board_arg(args), stream=True)   # one sequence, as on a board
+        for k, inputs in enumerate(sets):
+            outs, _ = runner.run(inputs)
+            results.append(dict(outputs=outs, instructions=runner.instructions if k == 0 else None, cycles=None,
+                                stack_used=None))
         memory = None
     else:
         runs, session = run_on_board(compiled, sets, board_arg(args), port=args.port, serial=args.serial,
@@ -141,7 +162,9 @@ def board_options(p) -> None:
 def register(sub) -> None:
     v = sub.add_parser("verify", help="run generated code and TFLM on the same inputs; compare every tensor")
     v.add_argument("model")
-    v.add_argument("--board", default="host", help="where to run the generated code (default: host)")
+    v.add_argument("--board", default="host", help="where to run the generated code (default: host; hifi4_emu: the "
+                   "host build with the hifi4 kernels; see `micro boards`)")
+    add_kernels_argument(v)
     input_options(v)
     v.add_argument("--stream", type=int, default=0, metavar="N",
                    help="N consecutive random invokes on the same state (streaming models; --input sets, e.g. "
@@ -159,6 +182,7 @@ def register(sub) -> None:
     r = sub.add_parser("run", help="run a model on a board (or the host build); print outputs and cost")
     r.add_argument("model")
     r.add_argument("--board", default="host", help="board to run on (default: host); see `micro boards`")
+    add_kernels_argument(r)
     input_options(r)
     r.add_argument("-o", "--output", help="save the outputs (.npy for one, else .npz)")
     r.add_argument("--json", action="store_true", help="machine-readable output")

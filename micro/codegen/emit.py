@@ -277,7 +277,7 @@ def emit_c(compiled: Compiled, source_name: str | None = None, metadata=None) ->
         f"{name}_weights.c": render("weights.c.j2", ctx),
         HEADER_NAME: kernel_header(kernels),
     }
-    return GeneratedFiles(files, kernel_sources(kernels))
+    return GeneratedFiles(files, kernel_sources(kernels, compiled.kernel_set))
 
 
 def write_c(generated: GeneratedFiles, out_dir: str | Path) -> list[Path]:

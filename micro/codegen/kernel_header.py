@@ -9,6 +9,7 @@ from pathlib import Path
 from micro import __version__
 from micro.codegen.templates import render
 from micro.kernels.abi import Kernel, Struct
+from micro.kernels.sets import DEFAULT_KERNEL_SET, check_kernel_set
 
 KERNELS_DIR = Path(__file__).resolve().parent.parent / "kernels_c"
 HEADER_NAME = "mn_kernels.h"
@@ -49,9 +50,10 @@ def kernel_header(kernels: list[Kernel]) -> str:
                  for k in kernels]))
 
 
-def kernel_sources(kernels: list[Kernel]) -> list[str]:
-    """The files in micro/kernels_c the kernels need: their sources and the mn_*.h helpers those include
-    (found by reading the #include lines), in a stable order. The generated mn_kernels.h is not one."""
+def kernel_sources(kernels: list[Kernel], kernel_set: str = DEFAULT_KERNEL_SET) -> list[str]:
+    """The files in micro/kernels_c the kernels need in `kernel_set` (micro.kernels.sets): each kernel's
+    source in that set and the mn_*.h helpers those include (found by reading the #include lines), in a
+    stable order. The generated mn_kernels.h is not one."""
     out: list[str] = []
 
     def add(fname: str) -> None:
@@ -63,5 +65,5 @@ def kernel_sources(kernels: list[Kernel]) -> list[str]:
         out.append(fname)
 
     for k in kernels:
-        add(k.source)
+        add(k.source_for(check_kernel_set(kernel_set)))
     return out

@@ -136,13 +136,18 @@ class Arg:
 
 @dataclass(frozen=True)
 class Kernel:
-    """A C function of micro/kernels_c/<source>: `void func(const params *p, args...)`."""
+    """A C function of micro/kernels_c/<source>: `void func(const params *p, args...)`.
+
+    variants: (kernel set, file) pairs: another implementation of the same function and ABI in
+    micro/kernels_c/<file>, compiled instead of `source` when a program is built with that kernel set
+    (micro.kernels.sets, e.g. "hifi4"); every other kernel set compiles `source`."""
 
     func: str
     source: str
     params: Struct | None
     args: tuple[Arg, ...]
     doc: str
+    variants: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
         roles = [a.role for a in self.args]
@@ -162,6 +167,10 @@ class Kernel:
                 if not counts or counts[0].array or isinstance(counts[0].ctype, Struct):
                     raise ValueError(f"{self.func}: variadic '{a.name}' needs the scalar params field "
                                      f"'{a.count}' for its count")
+
+    def source_for(self, kernel_set: str) -> str:
+        """The C file that implements this kernel in `kernel_set`."""
+        return dict(self.variants).get(kernel_set, self.source)
 
     def role(self, role: str) -> tuple[Arg, ...]:
         return tuple(a for a in self.args if a.role == role)

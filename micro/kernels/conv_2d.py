@@ -84,6 +84,7 @@ as a 64-bit {c_lo, c_hi}""", array=True),
 
 CONV_2D_PACKED_INT8 = Kernel(
     func="mn_conv_2d_packed_int8", source="mn_conv_2d_packed_int8.c", params=CONV_2D_PACKED_PARAMS,
+    variants=(("hifi4", "mn_conv_2d_packed_int8_hifi4.c"),),
     args=(Arg("input", "input", "int8_t", "[batches][in_h][in_w][in_c]"),
           Arg("output", "output", "int8_t", "[batches][out_h][out_w][out_c]")),
     doc=f"""CONV_2D (TFLM reference_integer_ops::ConvPerChannel, groups = 1) on compile-time packed weights: four

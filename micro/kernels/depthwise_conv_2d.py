@@ -61,6 +61,7 @@ weight sum, for 3x3 windows); its taps' weights widened to int16, per tap the wo
 
 DEPTHWISE_CONV_2D_PACKED_INT8 = Kernel(
     func="mn_depthwise_conv_2d_packed_int8", source="mn_depthwise_conv_2d_packed_int8.c",
+    variants=(("hifi4", "mn_depthwise_conv_2d_packed_int8_hifi4.c"),),
     params=DEPTHWISE_CONV_2D_PACKED_PARAMS,
     args=(Arg("input", "input", "int8_t", "[batches][in_h][in_w][in_c]"),
           Arg("bias", "input", "int32_t", "[out_c], or NULL", optional=True),

@@ -25,6 +25,7 @@ FULLY_CONNECTED_PARAMS = Struct("mn_fully_connected_params_t", "FULLY_CONNECTED 
 
 FULLY_CONNECTED_INT8 = Kernel(
     func="mn_fully_connected_int8", source="mn_fully_connected_int8.c", params=FULLY_CONNECTED_PARAMS,
+    variants=(("hifi4", "mn_fully_connected_int8_hifi4.c"),),
     args=(Arg("input", "input", "int8_t", "[batches][in_depth]"),
           Arg("filter", "input", "int8_t", "[out_depth][in_depth]"),
           Arg("bias", "input", "int32_t", "[out_depth], or NULL", optional=True),

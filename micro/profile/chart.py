@@ -25,7 +25,7 @@ def profile_png(profile: Profile, path: str | Path) -> Path:
     width = 0.4 if profile.baseline is not None else 0.7
     fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * len(rows) + 2), 4.8))
     ours = [r.value for r in rows]
-    unit = "instructions" if profile.metric == "instructions" else "ns (median)"
+    unit = {"instructions": "instructions", "ns": "ns (median)"}.get(profile.metric, "HiFi 4 cycles (ESTIMATE)")
     offset = width / 2 if profile.baseline is not None else 0.0
     ax.bar(x - offset, ours, width, label=f"micro ({unit})", color="#1f77b4")
     if profile.baseline is not None:
@@ -37,7 +37,7 @@ def profile_png(profile: Profile, path: str | Path) -> Path:
     ax.set_xticks(x)
     ax.set_xticklabels([f"#{r.index} {r.op}" for r in rows], rotation=60, ha="right", fontsize=8)
     ax.set_ylabel(unit)
-    total = profile.totals.get("instructions", profile.totals.get("ns", 0))
+    total = sum(r.value for r in rows)
     title = f"{profile.model} on {profile.board}\n{total:,.0f} {profile.metric} in {len(rows)} ops"
     if profile.baseline is not None and profile.baseline.total:
         title += f" (baseline {profile.baseline.total:,.0f}: ours/baseline {total / profile.baseline.total:.2f})"

@@ -3,8 +3,9 @@ totals, an optional baseline beside it; as a table, as JSON, and the baseline fi
 
 Public API (used by micro.cli.profile_commands and micro.profile.chart)::
 
-    Profile.from_emulator(compiled, EmulatorProfile) / Profile.from_host(compiled, HostProfile)
-        .rows, .metric ("instructions" or "ns"), .totals, .with_baseline(b), .table(), .as_dict()
+    Profile.from_emulator(compiled, EmulatorProfile) / Profile.from_host(compiled, HostProfile) /
+    Profile.from_hifi4_estimate(compiled) (no run: micro.profile.hifi4's analytical HiFi 4 cycle ESTIMATE)
+        .rows, .metric ("instructions", "ns" or "hifi4_cycles_estimate"), .totals, .with_baseline(b), .table(), .as_dict()
     load_baseline(path, model, kernels="tflm_cmsis_nn") -> Baseline
         a JSON-lines file of per-op figures, one line per model and kernel set (the format of
         shared/notes/tflm-m4-per-op.jsonl: model, kernels, total_instructions, per_op [{index, op,
@@ -22,12 +23,16 @@ from micro.errors import MicroError
 from micro.lowered import CODE_CALLS
 from micro.profile.cortex_m4 import DIVIDE_CYCLES, PIPELINE_REFILL, TIMING_MODEL_CPU
 from micro.profile.emulator import EmulatorProfile
+from micro.profile.hifi4 import KERNEL_SET as HIFI4_KERNEL_SET, LOAD_SLOTS, VECTOR_SLOTS, estimate_code
 from micro.profile.host import HostProfile
 
 DEFAULT_BASELINE_KERNELS = "tflm_cmsis_nn"
 ESTIMATE_NOTE = ("cycles are an ESTIMATE: a Cortex-M4 timing model (micro/profile/cortex_m4.py, from the TRM's "
                  "instruction timings: pipeline refill {p}, divide {d}, {w} flash wait state(s)) applied to the exact "
                  "per-instruction counts; QEMU counts instructions, not cycles")
+HIFI4_METRIC = "hifi4_cycles_estimate"
+HIFI4_NOTE = ("HiFi 4 cycles are an analytical ESTIMATE (micro/profile/hifi4.py: {l} loads and {v} vector/MAC operations "
+              "a bundle, zero-overhead loops, no stalls) from the layer geometry; nothing ran on a HiFi core")
 
 
 @dataclass
@@ -37,7 +42,7 @@ class Row:
     kernel: str                     # kernel function, or "view" (no code)
     shapes: str                     # "int8[1,49,10,1] -> int8[1,25,5,64]"
     macs: int
-    value: float                    # instructions (exact) or ns (median), per `metric`
+    value: float                    # instructions (exact), ns (median) or HiFi 4 cycles (ESTIMATE), per `metric`
     share: float = 0.0              # of the ops' total
     cycles_estimate: int | None = None
     classes: dict[str, int] | None = None
@@ -58,7 +63,7 @@ class Baseline:
 class Profile:
     model: str
     board: str
-    metric: str                     # "instructions" (emulated board) or "ns" (host)
+    metric: str                     # "instructions" (emulated board), "ns" (host) or HIFI4_METRIC (analytical)
     macs: int
     rows: list[Row]
     totals: dict
@@ -114,6 +119,38 @@ class Profile:
         p._shares()
         return p
 
+    @classmethod
+    def from_hifi4_estimate(cls, compiled: Compiled) -> "Profile":
+        if compiled.kernel_set != HIFI4_KERNEL_SET:
+            raise MicroError(f"the HiFi 4 cycle ESTIMATE is of the {HIFI4_KERNEL_SET} kernels; {compiled.name} was "
+                             f"compiled with the {compiled.kernel_set} kernels (compile_model(..., kernel_set="
+                             f"'{HIFI4_KERNEL_SET}'))")
+        rows = cls._base_rows(compiled)
+        missing, partial = [], []
+        for r, low in zip(rows, compiled.lowered):
+            if not isinstance(low.call, CODE_CALLS):
+                continue
+            cycles, some_missing = estimate_code(low.call)
+            if cycles is None:
+                missing.append(f"#{r.index} {r.op}")
+                continue
+            r.value = r.cycles_estimate = cycles
+            if some_missing:
+                partial.append(f"#{r.index} {r.op}")
+        total = int(sum(r.value for r in rows))
+        macs = sum(r.macs for r in rows if r.cycles_estimate is not None)   # of the estimated ops only
+        totals = dict(hifi4_cycles_estimate=total, estimated_ops=sum(r.cycles_estimate is not None for r in rows),
+                      macs_per_cycle_estimate=round(macs / total, 4) if total else None)
+        notes = [HIFI4_NOTE.format(l=LOAD_SLOTS, v=VECTOR_SLOTS)]
+        if missing:
+            notes.append(f"no estimate (portable C, no HiFi 4 variant): {', '.join(missing)}")
+        if partial:
+            notes.append(f"patches estimated in part (their band calls of ops without a HiFi 4 variant not counted): "
+                         f"{', '.join(partial)}")
+        p = cls(compiled.name, "hifi4 (analytical)", HIFI4_METRIC, compiled.macs, rows, totals, notes)
+        p._shares()
+        return p
+
     def _shares(self) -> None:
         total = sum(r.value for r in self.rows)
         for r in self.rows:
@@ -137,7 +174,9 @@ class Profile:
         for r in self.rows:
             d = dict(index=r.index, op=r.op, kernel=r.kernel, shapes=r.shapes, macs=r.macs,
                      instructions=int(r.value) if self.metric == "instructions" else None)
-            if self.metric == "instructions":
+            if self.metric == HIFI4_METRIC:
+                d.update(cycles_estimate=r.cycles_estimate, share=round(r.share, 6))
+            elif self.metric == "instructions":
                 d.update(macs_per_instruction=round(r.macs / r.value, 4) if r.value else None, share=round(r.share, 6),
                          cycles_estimate=r.cycles_estimate, instruction_classes=r.classes, flash_reads=r.flash_reads)
             else:
@@ -157,6 +196,8 @@ class Profile:
         return out
 
     def table(self) -> str:
+        if self.metric == HIFI4_METRIC:
+            return self._hifi4_table()
         insns = self.metric == "instructions"
         head = ["#", "op", "kernel", "shapes", "MACs"] + (["instructions", "MAC/insn"] if insns else ["ns"]) + \
             ["share"] + (["cycles (ESTIMATE)"] if insns else [])
@@ -176,14 +217,27 @@ class Profile:
                 cells += [f"{r.baseline:,.0f}" if r.baseline is not None else "-",
                           f"{r.value / r.baseline:.2f}" if r.baseline else "-"]
             lines.append(cells)
-        widths = [max(len(line[c]) for line in lines) for c in range(len(head))]
+        return self._render(lines, self._total_lines())
+
+    def _hifi4_table(self) -> str:
+        lines = [["#", "op", "kernel", "shapes", "MACs", "HiFi 4 cycles (ESTIMATE)", "MAC/cycle", "share"]]
+        for r in self.rows:
+            est = r.cycles_estimate
+            lines.append([str(r.index), r.op, r.kernel, r.shapes, f"{r.macs:,}", f"{est:,}" if est is not None else "-",
+                          f"{r.macs / est:.2f}" if est and r.macs else "-", f"{100 * r.share:.1f}%"])
+        t = self.totals
+        return self._render(lines, [f"total: {t['hifi4_cycles_estimate']:,} HiFi 4 cycles (ESTIMATE) in the "
+                                    f"{t['estimated_ops']} estimated ops ({t['macs_per_cycle_estimate']} MAC/cycle)"])
+
+    def _render(self, lines: list[list[str]], totals: list[str]) -> str:
+        widths = [max(len(line[c]) for line in lines) for c in range(len(lines[0]))]
         text = [f"{self.model} on {self.board}: {len(self.rows)} ops, {self.macs:,} MACs"]
         for k, line in enumerate(lines):
             text.append("  ".join(c.rjust(w) if k and c[:1].isdigit() else c.ljust(w)
                                   for c, w in zip(line, widths)).rstrip())
             if k == 0:
                 text.append("  ".join("-" * w for w in widths))
-        text += self._total_lines()
+        text += totals
         text += [f"note: {n}" for n in self.notes]
         return "\n".join(text)
 

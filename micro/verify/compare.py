@@ -13,6 +13,7 @@ from micro.dtypes import BUFFER_DTYPES
 from micro.frontend import read_model
 from micro.frontend.tflite_reader import c_identifier
 from micro.ir import Graph
+from micro.kernels.sets import DEFAULT_KERNEL_SET
 from micro.verify.host import HostModel
 from micro.verify.oracle import Oracle
 
@@ -137,19 +138,22 @@ def oracle_state_tensors(compiled: Compiled) -> dict[int, int]:
 
 
 def verify_compiled(compiled: Compiled, model_bytes: bytes, input_sets: list[list[np.ndarray]],
-                    cc: str = "gcc", stream: bool = False, feedback: dict[int, int] | None = None) -> VerifyReport:
+                    cc: str = "gcc", stream: bool = False, feedback: dict[int, int] | None = None,
+                    model=None) -> VerifyReport:
     """Run each input set in the host build and in TFLM and compare every tensor an op produces, and
     the state (micro.arena.state) after each invoke. stream=False: both reset their state before each
     set (independent inputs); stream=True: consecutive invokes on the same state, as a streaming model
     runs. feedback {output position: input position}: a recurrent model whose state is its own I/O (e.g.
-    GRU hidden states): from the second set on, those inputs are the previous invoke's outputs."""
-    host = HostModel(compiled, emit_c(compiled), cc)
+    GRU hidden states): from the second set on, those inputs are the previous invoke's outputs.
+    model: what runs the compiled model instead of the host build (anything with HostModel's run(inputs,
+    trace), reset() and state_tensors() and a `board` name, e.g. micro.verify.xtensa.XtensaQemuModel)."""
+    host = model or HostModel(compiled, emit_c(compiled), cc)
     oracle = Oracle(model_bytes, compiled.model)
     produced = produced_tensors(compiled)
     state = oracle_state_tensors(compiled)
     after_all = max((low.op.index for low in compiled.lowered), default=0) + 1
     defined = tflm_defined(compiled)
-    report = VerifyReport(compiled.name, stream=stream)
+    report = VerifyReport(compiled.name, board=getattr(host, "board", "host"), stream=stream)
     previous: list[np.ndarray] = []
     for k, inputs in enumerate(input_sets):
         if k and not stream:
@@ -190,10 +194,12 @@ def _compare(report: VerifyReport, k: int, t: int, op_index: int, kind: str, a: 
 
 
 def verify_bytes(model_bytes: bytes, name: str = "model", inputs: list[list[np.ndarray]] | None = None,
-                 random: int = 3, seed: int = 0, cc: str = "gcc", stream: bool = False) -> VerifyReport:
-    """Compile `model_bytes`, run `inputs` plus `random` random input sets, compare every tensor."""
+                 random: int = 3, seed: int = 0, cc: str = "gcc", stream: bool = False,
+                 kernel_set: str = DEFAULT_KERNEL_SET) -> VerifyReport:
+    """Compile `model_bytes` (with `kernel_set`, micro.kernels.sets), run `inputs` plus `random` random input
+    sets, compare every tensor."""
     model = read_model(model_bytes, c_identifier(name))
-    compiled = compile_model(model)
+    compiled = compile_model(model, kernel_set=kernel_set)
     rng = np.random.default_rng(seed)
     sets = list(inputs or []) + [random_inputs(compiled.graph, rng) for _ in range(random)]
     return verify_compiled(compiled, model_bytes, sets, cc, stream)

@@ -16,6 +16,7 @@ import numpy as np
 from micro.codegen import GeneratedFiles, write_c
 from micro.compiler import Compiled
 from micro.dtypes import BUFFER_DTYPES
+from micro.kernels.sets import HOST_BOARDS
 from micro.errors import MicroError
 
 STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
@@ -112,6 +113,8 @@ class HostModel:
     def __init__(self, compiled: Compiled, generated: GeneratedFiles, cc: str = "gcc", defines: tuple[str, ...] = ()):
         self.compiled = compiled
         self.name = compiled.name
+        # the host board this build stands for (its kernel set: micro.kernels.sets)
+        self.board = {k: b for b, k in HOST_BOARDS.items()}.get(compiled.kernel_set, f"host ({compiled.kernel_set})")
         self.lib_path = build_shared_library(generated, self.name, cc, defines)
         self.lib = ctypes.CDLL(str(self.lib_path))
         # lib[name] builds a new function object each time: keep typed ones.

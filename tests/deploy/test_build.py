@@ -69,7 +69,8 @@ def test_nano33ble_record_limits():
 
 def test_board_files_are_data_with_every_key(tmp_path):
     assert list(BOARDS) == sorted(p.stem for p in BOARDS_DIR.glob("*.toml")) == [
-        "microbit", "mps2_an385", "mps2_an386", "mps2_an500", "mps2_an505", "mps3_an547", "nano", "nano33ble", "uno"]
+        "microbit", "mps2_an385", "mps2_an386", "mps2_an500", "mps2_an505", "mps3_an547", "nano", "nano33ble", "uno",
+        "xtensa_qemu"]
     for b in BOARDS.values():
         assert b.frameworks[0] in b.framework
         assert (TEMPLATES_DIR / b.template_dir).is_dir()

@@ -122,18 +122,19 @@ def fresh_buffers(call: KernelCall) -> list:
 
 
 def build_kernel_library(out_dir: Path, kernels=KERNELS, defines=(), cc: str | None = None,
-                         opt: str = "-O2") -> KernelLibrary:
-    """A shared library of `kernels` built strictly (MN_SANITIZE=1: with ASan/UBSan, run with
+                         opt: str = "-O2", kernel_set: str = "portable", extra_sources=()) -> KernelLibrary:
+    """A shared library of `kernels` (their sources in `kernel_set`, micro.kernels.sets, and any
+    `extra_sources`) built strictly (MN_SANITIZE=1: with ASan/UBSan, run with
     LD_PRELOAD=$(gcc -print-file-name=libasan.so))."""
     cc = cc or shutil.which("gcc") or "gcc"
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     kernels = list(kernels)
     (out_dir / HEADER_NAME).write_text(kernel_header(kernels))
-    sources = [KERNELS_DIR / f for f in kernel_sources(kernels) if f.endswith(".c")]
+    sources = [KERNELS_DIR / f for f in kernel_sources(kernels, kernel_set) if f.endswith(".c")] + list(extra_sources)
     extra = (["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
              if os.environ.get("MN_SANITIZE") else [])
-    so = out_dir / ("libmn_" + "_".join(sorted({k.source[3:-2] for k in kernels}))[:80] + ".so")
+    so = out_dir / ("libmn_" + "_".join(sorted({k.source_for(kernel_set)[3:-2] for k in kernels}))[:80] + ".so")
     cmd = [cc, *STRICT, opt, *extra, *[f"-D{d}" for d in defines], "-fPIC", "-shared", "-I", str(out_dir),
            "-I", str(KERNELS_DIR), *map(str, sources), "-o", str(so)]
     res = subprocess.run(cmd, capture_output=True, text=True)
