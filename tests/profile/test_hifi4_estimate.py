@@ -1,7 +1,7 @@
 """`micro profile --kernels hifi4`: the analytical HiFi 4 cycle ESTIMATE (micro.profile.hifi4), labelled as
-one everywhere; its loads and multiplies equal to those the kernels issue through micro's emulation (counted);
-(KWS, person_detect, hello_world, the SVDF and LSTM models, SVDF layers of odd sizes); the bundle arithmetic on hand-counted layers, the in-image taps of a padded depthwise window,
-the slot limits never beaten, and no estimate for an op without a HiFi 4 variant."""
+one everywhere; its loads and multiplies equal to those the kernels issue through micro's emulation (counted:
+KWS, person_detect, hello_world, the SVDF and LSTM models, SVDF layers of odd sizes); the bundle arithmetic on
+hand-counted layers, the in-image taps of a padded depthwise window, the slot limits never beaten, and no estimate for an op without a HiFi 4 variant."""
 
 from __future__ import annotations
 
