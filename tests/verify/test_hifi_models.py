@@ -7,6 +7,7 @@ SVDF and LSTM models streamed (consecutive invokes on one state, the state compa
 import numpy as np
 import pytest
 
+from micro.cli import main
 from micro.codegen import emit_c
 from micro.compiler import compile_model
 from micro.frontend import load_model
@@ -74,3 +75,11 @@ def test_recurrent_models_stream_bit_exact_with_hifi4_kernels(name, invokes):
                              stream=True)
     assert report.ok, report.summary()
     assert report.inputs_run == invokes and report.board == "hifi4_emu"
+
+
+def test_cli_verify_streams_on_the_hifi4_emu_board(capsys):
+    """`micro verify MODEL --board hifi4_emu` as a user types it (a host board: no flash budget to look up)."""
+    assert main(["verify", str(shared_model("tflm_keyword_scrambled")), "--board", "hifi4_emu", "--random", "1",
+                 "--stream", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "BIT-EXACT tflm_keyword_scrambled on hifi4_emu" in out
