@@ -66,7 +66,7 @@ def ram_budget_of(args) -> int | None:
 
 def flash_budget_of(args) -> int | None:
     """With --board, the flash the board leaves for the model's constants."""
-    if getattr(args, "board", None) and args.board != "host":
+    if getattr(args, "board", None) and args.board not in HOST_BOARDS:
         board = get_board(args.board)
         return board_flash_budget(board, check_framework(board, getattr(args, "framework", None)))
     return None

@@ -1,5 +1,5 @@
-"""UNIDIRECTIONAL_SEQUENCE_LSTM kernel: micro/kernels_c/mn_lstm_int8.c (int8 activations and weights,
-int32 biases, int16 cell state)."""
+"""UNIDIRECTIONAL_SEQUENCE_LSTM kernel: micro/kernels_c/mn_lstm_int8.c, HiFi 4 variant mn_lstm_int8_hifi4.c, one
+body mn_lstm_body.h (int8 activations and weights, int32 biases, int16 cell state)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ LSTM_INT8_PARAMS = Struct("mn_lstm_int8_params_t", "Integer LSTM shapes and requ
 
 LSTM_INT8 = Kernel(
     func="mn_lstm_int8", source="mn_lstm_int8.c", params=LSTM_INT8_PARAMS,
+    variants=(("hifi4", "mn_lstm_int8_hifi4.c"),),
     args=(Arg("input", "input", "int8_t", "[batches][time_steps][input_size] (time_major: [time][batch][input])"),
           *(Arg(f"input_to_{g}_weights", "input", "int8_t", "[units][input_size]") for g in GATES),
           *(Arg(f"recurrent_to_{g}_weights", "input", "int8_t", "[units][units]") for g in GATES),

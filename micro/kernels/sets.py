@@ -19,7 +19,7 @@ DEFAULT_KERNEL_SET = "portable"
 KERNEL_SETS = {
     "portable": "portable C99 (Arm DSP paths where the CPU has the extension)",
     "hifi4": "Cadence HiFi 4 intrinsics (emulated in exact integer C off a HiFi 4 core) for CONV_2D, "
-             "DEPTHWISE_CONV_2D and FULLY_CONNECTED int8; portable C for the rest",
+             "DEPTHWISE_CONV_2D, FULLY_CONNECTED, SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM int8; portable C for the rest",
 }
 # host builds run by `micro verify/run --board NAME`: the board name -> its kernel set
 HOST_BOARDS = {"host": "portable", "hifi4_emu": "hifi4"}

@@ -1,5 +1,5 @@
-"""SVDF kernels: micro/kernels_c/mn_svdf_int8.c (int8 input and output; int16 or int8 time weights and
-activation state)."""
+"""SVDF kernels: micro/kernels_c/mn_svdf_int8.c, HiFi 4 variant mn_svdf_int8_hifi4.c, one body mn_svdf_body.h
+(int8 input and output; int16 or int8 time weights and activation state)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ No scratch: each unit is reduced as its filters are computed (TFLM keeps two int
 def _kernel(t: str) -> Kernel:
     return Kernel(
         func=f"mn_svdf_int8_state_{t}", source="mn_svdf_int8.c", params=SVDF_PARAMS,
+        variants=(("hifi4", "mn_svdf_int8_hifi4.c"),),
         args=(Arg("input", "input", "int8_t", "[batches][input_size]"),
               Arg("weights_feature", "input", "int8_t", "[filters][input_size]"),
               Arg("weights_time", "input", f"{t}_t", "[filters][memory]"),

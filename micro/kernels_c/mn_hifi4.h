@@ -12,6 +12,10 @@
  *   mn_hifi4_dot_s16_s8   acc += 256 * sum x[i] * w[i], int16 x at any even address, int8 w at any address:
  *                         the matmul inner loop of FULLY_CONNECTED and the hook for other gate matmuls (LSTM,
  *                         SVDF): call it per row with a 64-bit accumulator, then mn_hifi4_acc32
+ *   mn_hifi4_dot4_s8      four int8 rows against one int8 vector (the LSTM gates, SVDF's feature filters): the
+ *                         vector widened to int16 once a chunk on the stack, each row through mn_hifi4_dot_s16_s8
+ *   mn_hifi4_dot_s8       one int8 row against an int8 vector the same way (SVDF's last filters, int8 time weights)
+ *   mn_hifi4_dot_s16      int16 x int16 (SVDF's int16 time weights x state): two unaligned 16-bit streams
  *   mn_hifi4_acc32        the accumulator's exact sum as TFLM's wrapping int32 (shifts the 256 out)
  *   mn_hifi4_rq_single    TFLM MultiplyByQuantizedMultiplier + zero point in the single-rounding form folded at
  *                         compile time (rq = {m, c_lo, c_hi, r - 1}, micro/ops/conv_packed.py)
@@ -71,6 +75,77 @@ static inline ae_int64 mn_hifi4_dot_s16_s8(ae_int64 acc, const int16_t *x, const
 static inline int32_t mn_hifi4_acc32(ae_int64 acc)
 {
     return AE_MOVAD32_L(AE_MOVINT32X2_FROMINT64(AE_SRAI64(acc, 8)));
+}
+
+#define MN_HIFI4_CHUNK 128 /* int8 vector elements widened at a time by mn_hifi4_dot4_s8 / mn_hifi4_dot_s8 */
+
+/* out[r] = sum_{i < n} a[i] * w[r][i] as TFLM's wrapping int32, r < rows (at most 4): a chunk of a widened to
+ * int16 once on the stack (8-byte aligned, with the 4 entries of slack the unaligned load may read on a core),
+ * then each row's 64-bit accumulator through mn_hifi4_dot_s16_s8. */
+static inline void mn_hifi4_dotn_s8(const int8_t *a, const int8_t *const *w, int32_t rows, int32_t n, int32_t *out)
+{
+    int64_t xs64[(MN_HIFI4_CHUNK + 4) / 4];
+    int16_t *const xs = (int16_t *)xs64;
+    ae_int64 acc[4];
+    int32_t k0, i, r;
+    for (i = MN_HIFI4_CHUNK; i < MN_HIFI4_CHUNK + 4; ++i) {
+        xs[i] = 0;
+    }
+    for (r = 0; r < rows; ++r) {
+        acc[r] = AE_ZERO64();
+    }
+    for (k0 = 0; k0 < n; k0 += MN_HIFI4_CHUNK) {
+        const int32_t m = n - k0 < MN_HIFI4_CHUNK ? n - k0 : MN_HIFI4_CHUNK;
+        for (i = 0; i < m; ++i) {
+            xs[i] = a[k0 + i];
+        }
+        for (r = 0; r < rows; ++r) {
+            acc[r] = mn_hifi4_dot_s16_s8(acc[r], xs, w[r] + k0, m);
+        }
+    }
+    for (r = 0; r < rows; ++r) {
+        out[r] = mn_hifi4_acc32(acc[r]);
+    }
+}
+
+/* mn_dot4_s8's contract (micro/kernels_c/mn_dot.h): four rows against one vector. */
+static inline void mn_hifi4_dot4_s8(const int8_t *a, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+                                    const int8_t *w3, int32_t n, int32_t *out)
+{
+    const int8_t *const w[4] = {w0, w1, w2, w3};
+    mn_hifi4_dotn_s8(a, w, 4, n, out);
+}
+
+/* mn_dot_s8's contract: sum a[i] * w[i] as TFLM's wrapping int32. */
+static inline int32_t mn_hifi4_dot_s8(const int8_t *a, const int8_t *w, int32_t n)
+{
+    int32_t out;
+    mn_hifi4_dotn_s8(a, &w, 1, n, &out);
+    return out;
+}
+
+/* sum_{i < n} a[i] * b[i], int16 x int16 at any even addresses, as TFLM's wrapping int32: both through the
+ * unaligned 16-bit load (each stream primed once), a quad multiply-accumulate per 4, the tail one lane at a
+ * time. On a core the streams read ahead within the aligned 8-byte word holding their last group. */
+static inline int32_t mn_hifi4_dot_s16(const int16_t *a, const int16_t *b, int32_t n)
+{
+    ae_int64 acc = AE_ZERO64();
+    const int32_t groups = n >> 2;
+    int32_t i;
+    if (groups > 0) {
+        const ae_int16x4 *pa = (const ae_int16x4 *)a, *pb = (const ae_int16x4 *)b;
+        ae_valign aa = AE_LA64_PP(pa), ab = AE_LA64_PP(pb);
+        ae_int16x4 av, bv;
+        for (i = 0; i < groups; ++i) {
+            AE_LA16X4_IP(av, aa, pa);
+            AE_LA16X4_IP(bv, ab, pb);
+            AE_MULAAAAQ16(acc, av, bv);
+        }
+    }
+    for (i = 4 * groups; i < n; ++i) {
+        AE_MULA16_00(acc, AE_MOVDA16(a[i]), AE_MOVDA16(b[i]));
+    }
+    return AE_MOVAD32_L(AE_MOVINT32X2_FROMINT64(acc));
 }
 
 /* The requantized value (zero point added, before the clamp): the high word of the 64-bit

@@ -9,7 +9,9 @@ packs them into bundles under these assumptions, each a model, not a measurement
     - inner loops are zero-overhead (the Xtensa LOOP instruction); no stalls, no cache or memory waits
     - scalar C work costs SCALAR_CYCLES per element (im2col rows, widening int8 to int16)
     - requantizing one output costs REQUANT_SINGLE_CYCLES (single rounding, conv and depthwise) or
-      REQUANT_DOUBLE_CYCLES (TFLM's double rounding, FULLY_CONNECTED), saturation, clamp and store included
+      REQUANT_DOUBLE_CYCLES (TFLM's double rounding, FULLY_CONNECTED, SVDF, LSTM), saturation, clamp and store
+      included; an LSTM unit's step also 5 table activations of ACTIVATION_CYCLES each (portable C)
+    - weight arrays start 4-byte aligned (a row's head before its aligned loads follows from its offset)
 
 Ops whose kernel has no HiFi 4 variant (they run portable C on a HiFi core) get no estimate: None.
 
@@ -31,6 +33,8 @@ REQUANT_DOUBLE_CYCLES = 10
 KERNEL_SET = "hifi4"
 CONV_PIXELS = 4          # mn_conv_2d_packed_int8_hifi4.c: output pixels per block (MN_HC_PIX)
 FC_CHUNK = 256           # mn_fully_connected_int8_hifi4.c: inputs widened at a time (MN_HF_CHUNK)
+DOT_CHUNK = 128          # mn_hifi4.h: int8 vector elements widened at a time (MN_HIFI4_CHUNK)
+ACTIVATION_CYCLES = 8    # one of TFLM's int16 sigmoid / tanh table interpolations (mn_sigmoid_int16.h)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,62 @@ def _fully_connected(p: dict) -> Hifi4Estimate:
                          loads=2 * iterations + primes, multiplies=iterations + rows * n_out * (tail + 1))
 
 
+def _dot_rows(offsets: list[int], n: int) -> Hifi4Estimate:
+    """mn_hifi4_dotn_s8: rows of n int8 weights at these byte offsets from a 4-byte aligned array, against one int8
+    vector widened a chunk at a time. Per row and chunk: a head of single-lane MACs up to the row's first aligned
+    word, then per 4 a weight and a vector load and 1 quad MAC (the vector stream's priming load once), a tail of
+    single-lane MACs."""
+    bundles = loads = macs = 0
+    for k0 in range(0, n, DOT_CHUNK):
+        m = min(DOT_CHUNK, n - k0)
+        for o in offsets:
+            head = min(-(o + k0) % 4, m)
+            groups = (m - head) // 4
+            single = m - 4 * groups         # the head and the tail
+            bundles += groups * _bundles(2, 1) + single
+            loads += (groups > 0) + 2 * groups
+            macs += groups + single
+    return Hifi4Estimate(bundles, n * SCALAR_CYCLES, 0, loads=loads, multiplies=macs)
+
+
+def _sum(parts: list[Hifi4Estimate], times: int = 1, requant: int = 0) -> Hifi4Estimate:
+    return Hifi4Estimate(times * sum(e.bundles for e in parts), times * sum(e.scalar for e in parts),
+                         times * sum(e.requant for e in parts) + requant, loads=times * sum(e.loads for e in parts),
+                         multiplies=times * sum(e.multiplies for e in parts))
+
+
+def _lstm(p: dict) -> Hifi4Estimate:
+    # per step and unit: its 4 gate rows against the input, then against the hidden state (mn_hifi4_dot4_s8);
+    # 8 gate and 3 cell/hidden requantizations and 5 activations in portable C
+    size, n, steps = p["input_size"], p["units"], p["batches"] * p["time_steps"]
+    parts = [_dot_rows([u * size] * 4, size) for u in range(n)] + [_dot_rows([u * n] * 4, n) for u in range(n)]
+    return _sum(parts, steps, steps * n * (11 * REQUANT_DOUBLE_CYCLES + 5 * ACTIVATION_CYCLES))
+
+
+def _svdf(p: dict, time_bytes: int) -> Hifi4Estimate:
+    # per batch: the feature filters in fours (mn_hifi4_dot4_s8, a short last group one filter at a time), each
+    # filter's requantization, memory shift (scalar) and time product: int16 by two unaligned streams (priming
+    # loads, 2 loads and 1 quad MAC per 4, single-lane tail), int8 as one more mn_hifi4_dotn_s8 row
+    size, filters, memory = p["input_size"], p["filters"], p["memory"]
+    parts = []
+    for f in range(0, filters, 4):
+        rows = [k * size for k in range(f, min(f + 4, filters))]
+        parts += [_dot_rows(rows, size)] if len(rows) == 4 else [_dot_rows([o], size) for o in rows]
+    groups, tail = memory // 4, memory % 4
+    for f in range(filters):
+        if time_bytes == 2:
+            parts.append(Hifi4Estimate(groups * _bundles(2, 1) + tail, 0, 0, loads=2 * (groups > 0) + 2 * groups,
+                                       multiplies=groups + tail))
+        else:
+            parts.append(_dot_rows([f * memory], memory))
+        parts.append(Hifi4Estimate(0, (memory - 1) * SCALAR_CYCLES, 0))
+    return _sum(parts, p["batches"], p["batches"] * (filters + p["units"]) * REQUANT_DOUBLE_CYCLES)
+
+
 ESTIMATORS = {
+    "mn_svdf_int8_state_int16": lambda p: _svdf(p, 2),
+    "mn_svdf_int8_state_int8": lambda p: _svdf(p, 1),
+    "mn_lstm_int8": _lstm,
     "mn_conv_2d_packed_int8": _conv,
     "mn_depthwise_conv_2d_packed_int8": _depthwise,
     "mn_fully_connected_int8": _fully_connected,

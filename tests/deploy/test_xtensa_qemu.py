@@ -53,6 +53,17 @@ def test_more_models_with_hifi4_kernels_on_the_lx106(name):
     assert report.ok, report.summary()
 
 
+def test_svdf_streams_with_hifi4_kernels_on_the_lx106():
+    """keyword_scrambled's SVDF layers through mn_svdf_int8_hifi4.c on one state from invoke to invoke."""
+    report, _ = _verify("tflm_keyword_scrambled", "hifi4", random_sets=4, stream=True)
+    assert report.ok and report.inputs_run >= 4, report.summary()
+
+
+def test_lstm_streams_with_hifi4_kernels_on_the_lx106():
+    report, _ = _verify("tflm_mnist_lstm_int8", "hifi4", random_sets=2, stream=True)
+    assert report.ok, report.summary()
+
+
 @pytest.mark.slow
 def test_streaming_state_on_the_lx106():
     report, _ = _verify("mww_alexa_stream_int8", "hifi4", random_sets=0, stream=True)

@@ -1,7 +1,7 @@
 """`micro profile --kernels hifi4`: the analytical HiFi 4 cycle ESTIMATE (micro.profile.hifi4), labelled as
-one everywhere; its loads and multiplies equal to those the kernels issue through micro's emulation (counted);
-the bundle arithmetic on hand-counted layers, the in-image taps of a padded depthwise window,
-the slot limits never beaten, and no estimate for an op without a HiFi 4 variant."""
+one everywhere; its loads and multiplies equal to those the kernels issue through micro's emulation (counted:
+KWS, person_detect, hello_world, the SVDF and LSTM models, SVDF layers of odd sizes); the bundle arithmetic on
+hand-counted layers, the in-image taps of a padded depthwise window, the slot limits never beaten, and no estimate for an op without a HiFi 4 variant."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from micro.cli import main
 from micro.compiler import compile_model
 from micro.dtypes import BUFFER_DTYPES
 from micro.errors import MicroError
-from micro.frontend import load_model
+from micro.frontend import load_model, read_model
 from micro.lowered import KernelCall
 from micro.profile.hifi4 import (LOAD_SLOTS, REQUANT_SINGLE_CYCLES, SCALAR_CYCLES, VECTOR_SLOTS, _in_image_taps,
                                  estimate_call)
 from micro.profile.report import HIFI4_METRIC, Profile
+from micro.testing.layers_recurrent import svdf_model
 
 from support.corpus import MUST_PASS, shared_model, shared_models
 from support.kernel_bindings import build_kernel_library
@@ -95,11 +96,24 @@ void mn_hifi_emu_reset(void) { mn_hifi_emu_counts[0] = mn_hifi_emu_counts[1] = m
 @pytest.mark.parametrize("model,index", [("mlperf_tiny_kws_ref_model", 0), ("mlperf_tiny_kws_ref_model", 1),
                                          ("mlperf_tiny_kws_ref_model", 2), ("mlperf_tiny_kws_ref_model", 11),
                                          ("tflm_person_detect", 1), ("tflm_person_detect", 2),
-                                         ("tflm_hello_world_int8", 0), ("tflm_hello_world_int8", 1)])
+                                         ("tflm_hello_world_int8", 0), ("tflm_hello_world_int8", 1),
+                                         ("tflm_keyword_scrambled", 1), ("tflm_keyword_scrambled_8bit", 1),
+                                         ("tflm_mnist_lstm_int8", 0), ("tflm_xtensa_micro_speech_lstm_int8", 0)])
 def test_the_model_counts_the_loads_and_multiplies_the_emulation_issues(tmp_path, model, index):
     """The kernel run through micro's emulation with MN_HIFI_EMU_COUNT: every load and multiply intrinsic it
     issues, counted, equals the estimate's count (the bundles are built from these)."""
-    compiled = compile_model(load_model(shared_model(model)), kernel_set="hifi4", patches=False)
+    _check_counts(tmp_path, compile_model(load_model(shared_model(model)), kernel_set="hifi4", patches=False), index)
+
+
+@pytest.mark.parametrize("state_dtype", ["int16", "int8"])
+def test_an_svdf_of_odd_sizes_counts_what_the_emulation_issues(tmp_path, state_dtype):
+    """Rows at every alignment (23 inputs), a short last group of filters (6), memory 7 (a tail)."""
+    buf = svdf_model(np.random.default_rng(1), batch=2, input_size=23, units=3, rank=2, memory=7,
+                     state_dtype=state_dtype)
+    _check_counts(tmp_path, compile_model(read_model(buf, "svdf"), kernel_set="hifi4"), 0)
+
+
+def _check_counts(tmp_path, compiled, index):
     low = compiled.lowered[index]
     g = compiled.graph
     counts_c = tmp_path / "counts.c"
@@ -115,7 +129,7 @@ def test_the_model_counts_the_loads_and_multiplies_the_emulation_issues(tmp_path
         elif tensor.data is not None:
             buffers.append(np.ascontiguousarray(tensor.data))
         else:
-            buffers.append(rng.integers(-128, 128, tensor.shape, dtype=np.int8))
+            buffers.append(rng.integers(-128, 128, tensor.shape).astype(BUFFER_DTYPES[tensor.dtype]))
     buffers += [np.zeros(g.tensors[t].shape, BUFFER_DTYPES[g.tensors[t].dtype]) for t in low.call.outputs]
     lib.mn_hifi_emu_reset()
     lib.call(low.call, *buffers)

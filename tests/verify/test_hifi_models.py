@@ -1,11 +1,13 @@
 """Every MUST_PASS shared model, and every other shared model whose ops micro supports and that has a CONV_2D,
 DEPTHWISE_CONV_2D or FULLY_CONNECTED, compiled with the hifi4 kernel set (`micro verify MODEL --board hifi4_emu`: the
 HiFi 4 kernels through micro's intrinsic emulation on the host) bit-exact with TFLM, every tensor, on its real
-inputs and random ones; the models whose HiFi kernels run quickly in the default run, the rest slow-marked."""
+inputs and random ones; the models whose HiFi kernels run quickly in the default run, the rest slow-marked; the
+SVDF and LSTM models streamed (consecutive invokes on one state, the state compared after every invoke)."""
 
 import numpy as np
 import pytest
 
+from micro.cli import main
 from micro.codegen import emit_c
 from micro.compiler import compile_model
 from micro.frontend import load_model
@@ -21,7 +23,8 @@ FAST = {"tflm_hello_world_int8", "mlzoo_rnnoise_int8", "tflm_keyword_scrambled",
 RANDOM_SETS = 4
 
 
-HIFI4_KINDS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}   # the ops whose kernels have HiFi 4 variants
+# the ops whose kernels have HiFi 4 variants
+HIFI4_KINDS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"}
 
 
 def _supported_with_hifi4_ops(path) -> bool:
@@ -56,3 +59,27 @@ def test_hifi4_program_compiles_the_variants_and_changes_no_call():
     assert "mn_conv_2d_packed_int8.c" not in files.kernel_files
     assert files.files == emit_c(portable).files      # the same model code, header and weights
     assert not any("hifi" in f for f in emit_c(portable).kernel_files)
+
+
+@pytest.mark.parametrize("name, invokes", [("tflm_keyword_scrambled", 30), ("tflm_keyword_scrambled_8bit", 30),
+                                           ("tflm_mnist_lstm_int8", 4), ("tflm_xtensa_micro_speech_lstm_int8", 10)])
+def test_recurrent_models_stream_bit_exact_with_hifi4_kernels(name, invokes):
+    """The HiFi 4 SVDF and LSTM kernels (mn_svdf_int8_hifi4.c, mn_lstm_int8_hifi4.c) on one state from invoke to
+    invoke, every tensor and the state compared after each."""
+    path = shared_model(name)
+    compiled = compile_model(load_model(path), kernel_set="hifi4")
+    variants = {f for f in emit_c(compiled).kernel_files if f.endswith("_hifi4.c")}
+    assert variants & {"mn_svdf_int8_hifi4.c", "mn_lstm_int8_hifi4.c"}, variants
+    rng = np.random.default_rng(3)
+    report = verify_compiled(compiled, path.read_bytes(), [random_inputs(compiled.graph, rng) for _ in range(invokes)],
+                             stream=True)
+    assert report.ok, report.summary()
+    assert report.inputs_run == invokes and report.board == "hifi4_emu"
+
+
+def test_cli_verify_streams_on_the_hifi4_emu_board(capsys):
+    """`micro verify MODEL --board hifi4_emu` as a user types it (a host board: no flash budget to look up)."""
+    assert main(["verify", str(shared_model("tflm_keyword_scrambled")), "--board", "hifi4_emu", "--random", "1",
+                 "--stream", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "BIT-EXACT tflm_keyword_scrambled on hifi4_emu" in out
