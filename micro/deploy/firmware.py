@@ -31,10 +31,10 @@ from micro.deploy.boards import Board, CompilerOptions, get_board
 from micro.deploy.budget import check_budget, estimate_budget
 from micro.deploy.elf import FirmwareMemory, firmware_memory
 from micro.deploy.firmware_sources import (FIRMWARE_CFLAGS, FirmwareError, FirmwareProject, SelfTestVector,
-                                           firmware_project, platformio_layout)
+                                           firmware_project)
 from micro.deploy.pio_build import build_project
 from micro.deploy.pio_core import platformio_unavailable
-from micro.deploy.pio_project import generate_project
+from micro.deploy.project import write_baremetal_project
 from micro.verify.host import HostModel, cache_dir
 from micro.verify.oracle import Oracle
 
@@ -141,10 +141,7 @@ def _check_fits(compiled: Compiled, board: Board, generated: GeneratedFiles | No
 
 
 def _build_platformio(project: FirmwareProject, work: Path) -> Path:
-    src, libs, flags = platformio_layout(project, project.name)
-    generate_project(work, project.board, src, defines=project.defines, linker_script=project.linker_script,
-                     build_flags=flags, opt="", libs=libs, src_flags=project.compiler.harness,
-                     link_flags=project.compiler.link, extra_options={"lib_archive": "no"})
+    write_baremetal_project(work, project, project.name)  # the project `micro build --framework baremetal` writes
     return build_project(work)
 
 

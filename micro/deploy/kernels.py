@@ -13,6 +13,8 @@ Public API::
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,9 +53,24 @@ class KernelReport:
                     else sorted(self.dsp + self.portable))
 
 
+# Headers that define intrinsics and saturating arithmetic for every kernel, not a kernel's own loop
+ARITHMETIC_HEADERS = frozenset({"mn_dsp.h", "mn_fixedpoint.h"})
+
+
+def _has_dsp_path(fname: str, seen: set[str]) -> bool:
+    """The file, or a loop header it includes (such as mn_dot.h), branches on DSP_MACRO."""
+    seen.add(fname)
+    path = KERNELS_DIR / fname
+    if fname in ARITHMETIC_HEADERS or not path.is_file():  # mn_kernels.h is generated per program
+        return False
+    text = path.read_text()
+    return DSP_MACRO in text or any(_has_dsp_path(h, seen) for h in re.findall(r'#include "(mn_\w+\.h)"', text)
+                                    if h not in seen)
+
+
 def kernel_report(kernel_files: list[str], board: Board) -> KernelReport:
     report = KernelReport(board.name, board.cpu, board.dsp)
-    for fname, path in kernel_sources(kernel_files).items():
+    for fname in kernel_sources(kernel_files):
         if fname.endswith(".c"):
-            (report.dsp if DSP_MACRO in path.read_text() else report.portable).append(fname)
+            (report.dsp if _has_dsp_path(fname, set()) else report.portable).append(fname)
     return report

@@ -41,7 +41,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from micro.deploy.protocol.device import open_port
+from micro.deploy.protocol.port import open_port
 from micro.errors import MicroError
 from micro.verify.host import cache_dir
 

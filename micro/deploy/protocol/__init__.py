@@ -34,7 +34,8 @@ Exceptions: ProtocolError (no valid exchange after all resends, or an inconsiste
 (the port closed, e.g. QEMU exited), DeviceError (the device answered ERROR: a request it cannot serve).
 """
 
-from micro.deploy.protocol.device import Device, DeviceInfo, InvokeResult, LinkStats, open_port
+from micro.deploy.protocol.device import Device, DeviceInfo, InvokeResult, LinkStats
+from micro.deploy.protocol.port import open_port
 from micro.deploy.protocol.framing import (ERROR_CODES, HEADER, HOST_MAX_PAYLOAD, PROTO_VERSION, SYNC, T_ACK,
                                            T_DATA, T_ERROR, T_EXIT, T_HELLO, T_INFO, T_INVOKE, T_NAK, T_READ,
                                            T_RESET, T_RESULT, T_TRACE, T_WRITE, TYPE_NAMES, BadFrame, DeviceError,

@@ -9,7 +9,7 @@ however old it is. A device that restarted mid-run (its copy of the inputs lost:
 CRC mismatch; or its outputs lost: the bytes read do not match RESULT's CRC) is greeted again and the whole
 run is repeated once (`stats.resyncs`); it never yields a stale result.
 
-Public API: open_port(url, timeout) -> a pyserial port; Device(port, ...) (see micro.deploy.protocol).
+Public API: Device(port, ...) (see micro.deploy.protocol); ports from micro.deploy.protocol.port.open_port.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Callable
 
 import serial
 
+
 from micro.deploy.protocol.framing import (HOST_MAX_PAYLOAD, PROTO_VERSION, SEQ_MASK, T_ACK, T_DATA, T_ERROR, T_EXIT,
                                            T_HELLO, T_INFO, T_INVOKE, T_NAK, T_READ, T_RESET, T_RESULT, T_TRACE,
                                            T_WRITE, TYPE_NAMES,
@@ -35,14 +36,6 @@ ERR_INPUT_CRC = 3  # mn_protocol.h MN_ERR_INPUT_CRC: the device's copy of the in
 
 class OutputMismatch(ProtocolError):
     """The output bytes read back do not have the CRC-32 the device announced in RESULT."""
-
-
-def open_port(url: str, timeout: float = 0.05, baudrate: int = 115200):
-    """A pyserial port for a device path or pyserial URL (socket://host:port for QEMU's -serial tcp)."""
-    try:
-        return serial.serial_for_url(url, baudrate=baudrate, timeout=timeout, write_timeout=10)
-    except (serial.SerialException, OSError, ValueError) as exc:
-        raise LinkClosed(f"cannot open serial port {url}: {exc}") from None
 
 
 @dataclass
