@@ -14,6 +14,8 @@ import numpy as np
 from micro.ir import Graph
 from micro.lowered import KernelCall, Lowered
 
+COMPACT_NOTE = "compact weights (flash budget)"  # Lowered.notes of a call fit_flash swapped
+
 
 def _param_bytes(value) -> int:
     if isinstance(value, np.ndarray):
@@ -46,6 +48,6 @@ def fit_flash(g: Graph, lowered: list[Lowered], flash_budget: int | None) -> tup
     for saved, i in savings:
         if total <= flash_budget or saved <= 0:
             break
-        out[i] = Lowered(out[i].op, out[i].call.compact, out[i].notes + ["compact weights (flash budget)"])
+        out[i] = Lowered(out[i].op, out[i].call.compact, out[i].notes + [COMPACT_NOTE])
         total -= saved
     return out, total

@@ -16,6 +16,7 @@ from micro.compiler import compile_model
 from micro.deploy.boards import get_board
 from micro.deploy.budget import board_flash_budget, board_ram_budget, estimate_budget
 from micro.deploy.project import check_framework
+from micro.flash_fit import COMPACT_NOTE, constant_bytes
 from micro.errors import MicroError, terminal_text
 from micro.frontend import load_model_file
 from micro.frontend.metadata import read_metadata, resolve_metadata
@@ -41,16 +42,16 @@ def measure_tflm_arena(args, model_bytes: bytes, model) -> dict | None:
         return None
 
 
-def parse_bytes(text: str) -> int:
+def parse_bytes(text: str, option: str = "--ram-budget") -> int:
     """A byte count: 262144, 0x40000, 256K / 256KB / 256KiB, 1M."""
     t = text.strip().upper().removesuffix("IB").removesuffix("B")
     scale = {"K": 1024, "M": 1024 * 1024}.get(t[-1:], 1)
     try:
         n = int(t[:-1] if scale > 1 else t, 0) * scale
     except ValueError:
-        raise MicroError(f"--ram-budget {text!r}: expected a byte count such as 262144, 256K or 0x40000") from None
+        raise MicroError(f"{option} {text!r}: expected a byte count such as 262144, 256K or 0x40000") from None
     if n <= 0:
-        raise MicroError(f"--ram-budget {text!r}: must be more than 0 bytes")
+        raise MicroError(f"{option} {text!r}: must be more than 0 bytes")
     return n
 
 
@@ -65,7 +66,9 @@ def ram_budget_of(args) -> int | None:
 
 
 def flash_budget_of(args) -> int | None:
-    """With --board, the flash the board leaves for the model's constants."""
+    """--flash-budget, else with --board the flash the board leaves for the model's constants."""
+    if getattr(args, "flash_budget", None):
+        return parse_bytes(args.flash_budget, "--flash-budget")
     if getattr(args, "board", None) and args.board not in HOST_BOARDS:
         board = get_board(args.board)
         return board_flash_budget(board, check_framework(board, getattr(args, "framework", None)))
@@ -99,7 +102,10 @@ def cmd_compile(args) -> int:
     dt = time.perf_counter() - t0
     plan = compiled.plan
     print(f"compiled {args.model} -> {args.output}/ ({len(written)} files) in {dt:.2f} s")
-    print(f"  ops: {len(compiled.lowered)}, MACs: {compiled.macs:,}, weights: {compiled.weight_bytes:,} bytes")
+    compact = sum(1 for low in compiled.lowered if COMPACT_NOTE in low.notes)
+    print(f"  ops: {len(compiled.lowered)}, MACs: {compiled.macs:,}, constants: "
+          f"{constant_bytes(compiled.graph, compiled.lowered):,} bytes (model weights {compiled.weight_bytes:,})"
+          + (f"; {compact} layer(s) on int8 weights to fit the flash budget" if compact else ""))
     print(f"  arena: {plan.arena_bytes} bytes (lower bound {plan.lower_bound_bytes})")
     for line in schedule_lines(compiled):
         print(f"  {line}")
@@ -208,6 +214,9 @@ def schedule_arguments(p, board: bool = True) -> None:
                    "with the smallest peak micro reaches (default with --board: the board's RAM less what its "
                    "firmware needs besides the model; else patches while they pay)")
     p.add_argument("--no-patches", action="store_true", help="every tensor whole (no patch-based execution)")
+    p.add_argument("--flash-budget", metavar="BYTES", help="fit the constants (weights, packed records) in BYTES: "
+                   "the fast kernels' int16-widened weights go back to int8 reference calls, largest first, where "
+                   "they do not fit (default with --board: the board's flash less its framework and code)")
     if board:
         p.add_argument("--board", help="the board whose RAM is the default --ram-budget (see `micro boards`)")
         p.add_argument("--framework", help="with --board: the framework whose needs are set aside "

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from micro.deploy.boards import get_board
-from micro.cli.model_commands import compile_for
+from micro.cli.model_commands import compile_for, schedule_arguments
 from micro.errors import MicroError
 from micro.frontend import load_model
 from micro.kernels.sets import DEFAULT_KERNEL_SET, KERNEL_SETS
@@ -90,8 +90,6 @@ def register(sub) -> None:
     p.add_argument("--input", metavar="FILE", help=".npy/.npz input set (default: random, --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--runs", type=int, help="host: invokes to time (default: as many as fit in 0.2 s, 11 to 2001)")
-    p.add_argument("--ram-budget", metavar="BYTES",
-                   help="profile the cheapest schedule that fits BYTES (default: the board's RAM; host: the default)")
-    p.add_argument("--no-patches", action="store_true", help="every tensor whole (no patch-based execution)")
+    schedule_arguments(p, board=False)  # --ram-budget, --no-patches, --flash-budget (default: the board's)
     p.add_argument("--builder", choices=("platformio", "gcc"), help="firmware build (default: platformio when available)")
     p.set_defaults(fn=cmd_profile)

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 
@@ -223,3 +224,18 @@ def test_hostile_names_in_terminal_and_json_output(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err and "\\x1b[2J" in err
     assert max(len(line) for line in err.splitlines()) < 600
+
+
+def test_compile_with_a_flash_budget_moves_layers_to_int8_weights(tmp_path, capsys):
+    assert main(["compile", KWS, "-o", str(tmp_path / "fast"), "--no-oracle"]) == 0
+    fast = capsys.readouterr().out
+    assert "on int8 weights" not in fast
+    assert main(["compile", KWS, "-o", str(tmp_path / "small"), "--no-oracle", "--flash-budget", "40K"]) == 0
+    small = capsys.readouterr().out
+    assert "layer(s) on int8 weights to fit the flash budget" in small
+    def constants(out):
+        return int(re.search(r"constants: ([0-9,]+) bytes", out).group(1).replace(",", ""))
+
+    assert constants(small) <= 40 * 1024 < constants(fast)
+    assert main(["compile", KWS, "-o", str(tmp_path / "x"), "--flash-budget", "lots"]) == 2
+    assert "--flash-budget 'lots': expected a byte count" in capsys.readouterr().err
