@@ -7,6 +7,7 @@ from micro.errors import UnsupportedModelError
 from micro.ir import Model
 from micro.lowered import CODE_CALLS
 from micro.ops import module_for
+from micro.verify.oracle import oracle_available, tflm_arena_bytes
 
 
 def _shape(g, t_idx):
@@ -74,7 +75,6 @@ def describe(model: Model, model_bytes: bytes | None = None, with_oracle: bool =
         supported=not problems, problems=problems, tflm_arena=None,
         metadata=sorted(model.metadata))
     if with_oracle and model_bytes is not None:
-        from micro.verify.oracle import oracle_available, tflm_arena_bytes
         if oracle_available():
             try:
                 info["tflm_arena"] = tflm_arena_bytes(model_bytes, model)
