@@ -16,7 +16,8 @@ import numpy as np
 from micro.dtypes import QRANGE
 from micro.ir import Graph, Op, Tensor
 from micro.kernels.abi import int_array
-from micro.ops.common import activation_problems, per_tensor_problems
+from micro.ops.common import activation_problems, fused_activation, per_tensor_problems
+from micro.quant import activation_range
 
 MAX_RANK = 6
 
@@ -134,3 +135,18 @@ def integer_activation_range(act: str, dtype: str) -> tuple[int, int]:
     """TFLite CalculateActivationRange<int32_t>: the clamp of unquantized integer ops."""
     lo, hi = QRANGE[dtype]
     return {"RELU": (0, hi), "RELU6": (0, 6), "RELU_N1_TO_1": (-1, 1)}.get(act, (lo, hi))
+
+
+def int32_activation_range(op: Op) -> tuple[int, int]:
+    """The fused activation's clamp of an unquantized int32 element-wise op."""
+    return integer_activation_range(fused_activation(op), "int32")
+
+
+def rescaled_params(op: Op, g: Graph, mult: int, shift: int) -> dict:
+    """The params of an element-wise kernel with one output rescale (MUL, DIV): the operands' and the output's
+    offsets, the output multiplier and shift, the fused activation's clamp and the broadcast layout."""
+    x1, x2, y = operands(op, g)
+    act_min, act_max = activation_range(fused_activation(op), y.dtype, y.quant.s, y.quant.zp)
+    return dict(input1_offset=-x1.quant.zp, input2_offset=-x2.quant.zp, output_offset=y.quant.zp,
+                output_mult=mult, output_shift=shift, act_min=act_min, act_max=act_max,
+                layout=broadcast_layout(x1.shape, x2.shape, y.shape))

@@ -17,10 +17,9 @@ from micro.ir import Graph, Op
 from micro.kernels.mul import MUL_INT8, MUL_INT16
 from micro.lowered import KernelCall
 import micro.ops.arith_int32 as arith_int32
-from micro.ops.broadcast import (binary_problems, broadcast_layout, folded_operands, inplace_positions,
-                                 integer_activation_range, operands, quantized_problems, zero_point_problems)
-from micro.ops.common import fused_activation
-from micro.quant import activation_range, quantize_multiplier
+from micro.ops.broadcast import (binary_problems, folded_operands, inplace_positions, int32_activation_range,
+                                 operands, quantized_problems, rescaled_params, zero_point_problems)
+from micro.quant import quantize_multiplier
 
 KINDS = ("MUL",)
 TYPES = ("int8", "int16", "int32")
@@ -53,22 +52,13 @@ def check(op: Op, g: Graph) -> list[str]:
 
 
 def _params(op: Op, g: Graph) -> dict:
-    x1, x2, y = operands(op, g)
-    mult, shift = _multiplier(op, g)
-    act_min, act_max = activation_range(fused_activation(op), y.dtype, y.quant.s, y.quant.zp)
-    return dict(input1_offset=-x1.quant.zp, input2_offset=-x2.quant.zp, output_offset=y.quant.zp,
-                output_mult=mult, output_shift=shift, act_min=act_min, act_max=act_max,
-                layout=broadcast_layout(x1.shape, x2.shape, y.shape))
-
-
-def _int32_range(op: Op) -> tuple[int, int]:
-    return integer_activation_range(fused_activation(op), "int32")
+    return rescaled_params(op, g, *_multiplier(op, g))
 
 
 def lower(op: Op, g: Graph) -> KernelCall:
     y = g.t(op.outputs[0])
     if y.dtype == "int32":
-        return arith_int32.lower(op, g, _int32_range(op))
+        return arith_int32.lower(op, g, int32_activation_range(op))
     return KernelCall(KERNELS[y.dtype], _params(op, g), inputs=[op.inputs[0], op.inputs[1]],
                       outputs=[op.outputs[0]], macs=y.size, overlap_ok=inplace_positions(op, g))
 
@@ -83,5 +73,5 @@ def compute(p: dict, x: np.ndarray, y: np.ndarray, dtype: str) -> np.ndarray:
 def fold(op: Op, g: Graph) -> list[np.ndarray]:
     y = g.t(op.outputs[0])
     if y.dtype == "int32":
-        return arith_int32.fold(op, g, _int32_range(op))
+        return arith_int32.fold(op, g, int32_activation_range(op))
     return [compute(_params(op, g), *folded_operands(op, g), y.dtype)]

@@ -20,8 +20,7 @@ from micro.lowered import KernelCall
 import micro.ops.arith_int32 as arith_int32
 from micro.ops.add import (TABLE_MIN_SIZE, input_tables, output_of, quantized_add_sub_problems, rescale_params,
                            scaled_inputs)
-from micro.ops.broadcast import binary_problems, folded_operands, inplace_positions, integer_activation_range
-from micro.ops.common import fused_activation
+from micro.ops.broadcast import binary_problems, folded_operands, inplace_positions, int32_activation_range
 
 KINDS = ("SUB",)
 TYPES = ("int8", "int16", "int32")
@@ -38,14 +37,10 @@ def check(op: Op, g: Graph) -> list[str]:
     return quantized_add_sub_problems(op, g)
 
 
-def _int32_range(op: Op) -> tuple[int, int]:
-    return integer_activation_range(fused_activation(op), "int32")
-
-
 def lower(op: Op, g: Graph) -> KernelCall:
     y = g.t(op.outputs[0])
     if y.dtype == "int32":
-        return arith_int32.lower(op, g, _int32_range(op))
+        return arith_int32.lower(op, g, int32_activation_range(op))
     params = rescale_params(op, g)
     if y.dtype == "int8" and y.size >= TABLE_MIN_SIZE:
         params["input1_table"], params["input2_table"] = input_tables(params)
@@ -56,7 +51,7 @@ def lower(op: Op, g: Graph) -> KernelCall:
 def fold(op: Op, g: Graph) -> list[np.ndarray]:
     y = g.t(op.outputs[0])
     if y.dtype == "int32":
-        return arith_int32.fold(op, g, _int32_range(op))
+        return arith_int32.fold(op, g, int32_activation_range(op))
     p = rescale_params(op, g)
     a, b = scaled_inputs(p, *folded_operands(op, g))
     return [output_of(p, a - b, y.dtype)]
