@@ -13,6 +13,7 @@
  * micro/kernels/window.py). */
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h" /* generated; these kernels' ABI is declared in micro/kernels/conv_2d.py */
+#include "mn_overlap.h"
 
 /* Input row and column of output pixel (oy, ox)'s top-left tap (may be outside the image: taps
  * outside it are skipped, TFLM's zero padding). */
@@ -121,17 +122,8 @@ static void mn_conv16_pixel(const mn_conv_2d_int16_params_t *p, const int16_t *i
 /* 1 when the output overlaps the input and starts after it: descending pixel order. */
 static int mn_conv16_reverse(const mn_window_t *w, const int16_t *input, const int16_t *output)
 {
-#ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the descending order is needed */
-    (void)w;
-    (void)input;
-    (void)output;
-    return 0;
-#else
-    const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
-    const uintptr_t in_hi = in_lo + (uintptr_t)w->batches * w->in_h * w->in_w * w->in_c * sizeof(int16_t);
-    const uintptr_t out_hi = out_lo + (uintptr_t)w->batches * w->out_h * w->out_w * w->out_c * sizeof(int16_t);
-    return out_lo < in_hi && in_lo < out_hi && out_lo > in_lo;
-#endif
+    return mn_reverse_overlap(input, (uintptr_t)w->batches * w->in_h * w->in_w * w->in_c * sizeof(int16_t), output,
+                              (uintptr_t)w->batches * w->out_h * w->out_w * w->out_c * sizeof(int16_t));
 }
 
 static void mn_conv16_run(const mn_conv_2d_int16_params_t *p, const int16_t *input, const int8_t *filter,

@@ -11,6 +11,7 @@
  * micro/kernels/window.py). */
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/depthwise_conv_2d.py */
+#include "mn_overlap.h"
 
 static void mn_dw16_pixel(const mn_depthwise_conv_2d_int16_params_t *p, const int16_t *in_b, const int8_t *filter,
                           const int64_t *bias, int32_t oy, int32_t ox, int16_t *out_px)
@@ -48,17 +49,8 @@ static void mn_dw16_pixel(const mn_depthwise_conv_2d_int16_params_t *p, const in
 /* 1 when the output overlaps the input and starts after it: descending pixel order. */
 static int mn_dw16_reverse(const mn_window_t *w, const int16_t *input, const int16_t *output)
 {
-#ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the descending order is needed */
-    (void)w;
-    (void)input;
-    (void)output;
-    return 0;
-#else
-    const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
-    const uintptr_t in_hi = in_lo + (uintptr_t)w->batches * w->in_h * w->in_w * w->in_c * sizeof(int16_t);
-    const uintptr_t out_hi = out_lo + (uintptr_t)w->batches * w->out_h * w->out_w * w->out_c * sizeof(int16_t);
-    return out_lo < in_hi && in_lo < out_hi && out_lo > in_lo;
-#endif
+    return mn_reverse_overlap(input, (uintptr_t)w->batches * w->in_h * w->in_w * w->in_c * sizeof(int16_t), output,
+                              (uintptr_t)w->batches * w->out_h * w->out_w * w->out_c * sizeof(int16_t));
 }
 
 void mn_depthwise_conv_2d_int16(const mn_depthwise_conv_2d_int16_params_t *p, const int16_t *input,

@@ -6,6 +6,7 @@
  * raster order (contracts: micro/kernels/window.py). */
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h" /* generated; these kernels' ABI is declared in micro/kernels/pooling.py */
+#include "mn_overlap.h"
 
 /* Output pixel (oy, ox) of the batch whose input starts at in_b; is_max selects the max pool. */
 static void mn_pool16_pixel(const mn_pool_params_t *p, const int16_t *in_b, int is_max, int32_t oy, int32_t ox,
@@ -40,17 +41,8 @@ static void mn_pool16_pixel(const mn_pool_params_t *p, const int16_t *in_b, int 
 /* 1 when the output overlaps the input and starts after it: descending pixel order. */
 static int mn_pool16_reverse(const mn_window_t *w, const int16_t *input, const int16_t *output)
 {
-#ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the descending order is needed */
-    (void)w;
-    (void)input;
-    (void)output;
-    return 0;
-#else
-    const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
-    const uintptr_t in_hi = in_lo + (uintptr_t)w->batches * w->in_h * w->in_w * w->in_c * sizeof(int16_t);
-    const uintptr_t out_hi = out_lo + (uintptr_t)w->batches * w->out_h * w->out_w * w->in_c * sizeof(int16_t);
-    return out_lo < in_hi && in_lo < out_hi && out_lo > in_lo;
-#endif
+    return mn_reverse_overlap(input, (uintptr_t)w->batches * w->in_h * w->in_w * w->in_c * sizeof(int16_t), output,
+                              (uintptr_t)w->batches * w->out_h * w->out_w * w->in_c * sizeof(int16_t));
 }
 
 static void mn_pool16_run(const mn_pool_params_t *p, const int16_t *input, int is_max, int16_t *output)

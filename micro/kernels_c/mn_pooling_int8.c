@@ -8,6 +8,7 @@
 
 #include "mn_fixedpoint.h"
 #include "mn_kernels.h" /* generated; this kernel's ABI is declared in micro/kernels/pooling.py */
+#include "mn_overlap.h"
 
 /* Arm DSP extension: 4 channels at a time. The average pool adds each input word's bytes to two halfword
  * pairs (SXTAB16; exact while the window has at most 255 taps: |sum| <= 255 * 128 < 2^15); the max pool
@@ -122,17 +123,9 @@ static void mn_max_pool_pixel(const mn_pool_params_t *p, const int8_t *in_b, int
 /* 1 when the output overlaps the input and starts after it: descending pixel order. */
 static int mn_pool_reverse(const mn_pool_params_t *p, const int8_t *input, const int8_t *output)
 {
-#ifdef MN_NO_REVERSE_OVERLAP /* tests only: proves the descending order is needed */
-    (void)p;
-    (void)input;
-    (void)output;
-    return 0;
-#else
-    const uintptr_t in_lo = (uintptr_t)input, out_lo = (uintptr_t)output;
-    const uintptr_t in_hi = in_lo + (uintptr_t)p->win.batches * p->win.in_h * p->win.in_w * p->win.in_c;
-    const uintptr_t out_hi = out_lo + (uintptr_t)p->win.batches * p->win.out_h * p->win.out_w * p->win.in_c;
-    return out_lo < in_hi && in_lo < out_hi && out_lo > in_lo;
-#endif
+    const mn_window_t *w = &p->win;
+    return mn_reverse_overlap(input, (uintptr_t)w->batches * w->in_h * w->in_w * w->in_c, output,
+                              (uintptr_t)w->batches * w->out_h * w->out_w * w->in_c);
 }
 
 void mn_average_pool_int8(const mn_pool_params_t *p, const int8_t *input, int8_t *output)
